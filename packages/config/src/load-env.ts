@@ -1,0 +1,64 @@
+// Turns a process environment into a typed, validated config object, or stops start-up with
+// one message that names every offending variable. Each app declares its own schema next to
+// its entry file; this is the only place that knows how env strings become values.
+import type { Static, TObject } from 'typebox';
+import { Value } from 'typebox/value';
+
+export type EnvSource = Record<string, string | undefined>;
+
+/** A rule that spans several variables, e.g. "METRICS_PORT must differ from PORT". */
+export interface CrossFieldRule<Config> {
+  variables: string[];
+  message: string;
+  holds: (config: Config) => boolean;
+}
+
+export class InvalidEnvironmentError extends Error {
+  readonly problems: string[];
+
+  constructor(problems: string[]) {
+    super(`Invalid environment:\n${problems.map((problem) => `  - ${problem}`).join('\n')}`);
+    this.name = 'InvalidEnvironmentError';
+    this.problems = problems;
+  }
+}
+
+export function loadEnv<Schema extends TObject>(
+  schema: Schema,
+  source: EnvSource,
+  rules: CrossFieldRule<Static<Schema>>[] = [],
+): Static<Schema> {
+  const declared = Object.keys(schema.properties);
+  // Empty strings mean "unset": `FOO=` in a .env file should fall back to the default.
+  const present = Object.fromEntries(
+    declared.flatMap((key) => {
+      const value = source[key];
+      return value === undefined || value === '' ? [] : [[key, value]];
+    }),
+  );
+  const candidate = Value.Convert(schema, Value.Default(schema, present));
+
+  const problems = Value.Errors(schema, candidate).map((error) => {
+    const variable =
+      error.instancePath.replace(/^\//, '') ||
+      ('requiredProperties' in error.params
+        ? (error.params.requiredProperties as string[]).join(', ')
+        : '(root)');
+    const received = present[variable];
+    return `${variable}: ${error.message}${received === undefined ? '' : ` (got "${redact(variable, received)}")`}`;
+  });
+  if (problems.length > 0) throw new InvalidEnvironmentError(problems);
+
+  const config = candidate as Static<Schema>;
+  const broken = rules.filter((rule) => !rule.holds(config));
+  if (broken.length > 0) {
+    throw new InvalidEnvironmentError(
+      broken.map((rule) => `${rule.variables.join(', ')}: ${rule.message}`),
+    );
+  }
+  return config;
+}
+
+function redact(variable: string, value: string): string {
+  return /SECRET|PASSWORD|TOKEN|KEY/i.test(variable) ? '***' : value;
+}
