@@ -1,0 +1,146 @@
+// buildApp(deps) assembles the HTTP application from its parts and never listens: main.ts
+// does that, and tests call buildApp with their own dependencies and use `app.inject`.
+// Every plugin and module is registered here, explicitly, in the order requests meet them.
+import { randomUUID } from 'node:crypto';
+import helmet from '@fastify/helmet';
+import { type TypeBoxTypeProvider, TypeBoxValidatorCompiler } from '@fastify/type-provider-typebox';
+import type { PrismaClient } from '@headroom/db/client';
+import Fastify, { type FastifyServerOptions } from 'fastify';
+import type { Redis } from 'ioredis';
+import type { Registry } from 'prom-client';
+import type { ApiConfig } from './config.ts';
+import { createArticlesService } from './modules/articles/articles.service.ts';
+import { articlesRoutes } from './modules/articles/articles.routes.ts';
+import { createCommentsService } from './modules/comments/comments.service.ts';
+import { commentsRoutes } from './modules/comments/comments.routes.ts';
+import { createProfilesService } from './modules/profiles/profiles.service.ts';
+import { profilesRoutes } from './modules/profiles/profiles.routes.ts';
+import { createTagsService } from './modules/tags/tags.service.ts';
+import { tagsRoutes } from './modules/tags/tags.routes.ts';
+import { createPasswordHasher } from './modules/users/passwords.ts';
+import { createUsersService } from './modules/users/users.service.ts';
+import { usersRoutes } from './modules/users/users.routes.ts';
+import { authPlugin, createTokenService } from './plugins/auth.ts';
+import { corsPlugin } from './plugins/cors.ts';
+import { errorHandlerPlugin } from './plugins/error-handler.ts';
+import { healthPlugin } from './plugins/health.ts';
+import { jsonBodyPlugin } from './plugins/json-body.ts';
+import { metricsPlugin } from './plugins/metrics.ts';
+import { openApiPlugin } from './plugins/openapi.ts';
+import { rateLimitPlugin } from './plugins/rate-limit.ts';
+
+export interface AppDeps {
+  config: ApiConfig;
+  db: PrismaClient;
+  redis: Redis;
+  metrics: Registry;
+  /** Prefix for this deployment's Redis keys; tests give each app its own. */
+  redisKeyPrefix?: string;
+}
+
+
+const REQUEST_ID_PATTERN = /^[\w.:-]{1,128}$/;
+
+export type App = Awaited<ReturnType<typeof buildApp>>;
+
+export async function buildApp(deps: AppDeps) {
+  const { config } = deps;
+  const app = Fastify({
+    logger: loggerOptions(config),
+    bodyLimit: config.BODY_LIMIT_BYTES,
+    requestTimeout: config.REQUEST_TIMEOUT_MS,
+    // Client addresses (for rate limits and logs) come from X-Forwarded-For only through
+    // the configured number of our own proxies, never from whatever a client claims.
+    trustProxy: (_address, hop) => hop < config.TRUSTED_PROXY_HOPS,
+    // A request id from the load balancer is kept so one id follows a request through every
+    // hop; anything that does not look like an id is replaced rather than logged verbatim.
+    requestIdHeader: false,
+    genReqId: (request) => {
+      const incoming = request.headers['x-request-id'];
+      return typeof incoming === 'string' && REQUEST_ID_PATTERN.test(incoming)
+        ? incoming
+        : randomUUID();
+    },
+    routerOptions: { ignoreTrailingSlash: true },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  // Bodies are validated exactly as sent; query strings and params are converted ("20" -> 20).
+  app.setValidatorCompiler(TypeBoxValidatorCompiler);
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+
+  // Once close() has begun, every response tells its client to reconnect elsewhere; otherwise
+  // an idle keep-alive socket would hold shutdown open until SHUTDOWN_TIMEOUT_MS.
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
+  app.addHook('onSend', async (_request, reply) => {
+    if (closing) reply.header('connection', 'close');
+  });
+
+  await app.register(errorHandlerPlugin);
+  await app.register(helmet, { contentSecurityPolicy: false });
+  await app.register(corsPlugin, { allowedOrigins: config.CORS_ORIGINS });
+  await app.register(jsonBodyPlugin);
+  await app.register(metricsPlugin, { registry: deps.metrics });
+  await app.register(rateLimitPlugin, {
+    redis: deps.redis,
+    keyPrefix: `${deps.redisKeyPrefix ?? 'headroom'}:rate-limit:`,
+  });
+  await app.register(openApiPlugin);
+
+  const tokens = createTokenService({
+    secret: config.JWT_SECRET,
+    expiresInSeconds: config.JWT_EXPIRES_IN_SECONDS,
+  });
+  const passwords = createPasswordHasher({
+    memoryKib: config.PASSWORD_HASH_MEMORY_KIB,
+    iterations: config.PASSWORD_HASH_ITERATIONS,
+  });
+
+  const profiles = createProfilesService({ db: deps.db });
+
+  await app.register(
+    async (api) => {
+      await api.register(authPlugin, { tokens });
+      await api.register(healthPlugin, { db: deps.db, redis: deps.redis });
+      await api.register(usersRoutes, {
+        users: createUsersService({ db: deps.db, passwords, tokens }),
+        limits: {
+          login: {
+            max: config.LOGIN_RATE_LIMIT_MAX,
+            windowSeconds: config.LOGIN_RATE_LIMIT_WINDOW_SECONDS,
+          },
+          register: {
+            max: config.REGISTER_RATE_LIMIT_MAX,
+            windowSeconds: config.REGISTER_RATE_LIMIT_WINDOW_SECONDS,
+          },
+        },
+      });
+      await api.register(profilesRoutes, { profiles });
+      await api.register(articlesRoutes, {
+        articles: createArticlesService({ db: deps.db, profiles }),
+      });
+      await api.register(commentsRoutes, {
+        comments: createCommentsService({ db: deps.db, profiles }),
+      });
+      await api.register(tagsRoutes, { tags: createTagsService({ db: deps.db }) });
+    },
+    { prefix: '/api' },
+  );
+
+  return app;
+}
+
+function loggerOptions(config: ApiConfig): FastifyServerOptions['logger'] {
+  return {
+    level: config.LOG_LEVEL,
+    // Tokens and passwords never reach the logs, whatever a future log line includes.
+    redact: {
+      paths: ['req.headers.authorization', '*.password', '*.passwordHash', '*.token'],
+      censor: '[redacted]',
+    },
+  };
+}

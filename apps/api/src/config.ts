@@ -1,0 +1,63 @@
+// The API's whole configuration: every variable it reads, its type, its default and why.
+// main.ts is the only caller (`loadApiConfig(process.env)`); everything else receives values.
+// Defaults for tunable numbers are justified by measurements in docs/configuration.md.
+import { type CrossFieldRule, loadEnv } from '@headroom/config/load-env';
+import { type Static, Type } from 'typebox';
+
+const Port = (defaultPort: number) => Type.Integer({ minimum: 0, maximum: 65535, default: defaultPort });
+
+export const ApiEnvSchema = Type.Object({
+  NODE_ENV: Type.Union([Type.Literal('development'), Type.Literal('production'), Type.Literal('test')], {
+    default: 'production',
+  }),
+  HOST: Type.String({ default: '0.0.0.0' }),
+  PORT: Port(3000),
+  /** Prometheus scrapes here; kept off the public port so metrics never leak through the LB. */
+  METRICS_PORT: Port(9464),
+  LOG_LEVEL: Type.Union(
+    ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((level) => Type.Literal(level)),
+    { default: 'info' },
+  ),
+
+  DATABASE_URL: Type.String({ pattern: '^postgres(ql)?://' }),
+  /** Connections per API process. Total = replicas x this; must stay under Postgres max_connections (or PgBouncer's pool). */
+  DATABASE_POOL_SIZE: Type.Integer({ minimum: 1, maximum: 200, default: 10 }),
+  REDIS_URL: Type.String({ pattern: '^rediss?://' }),
+
+  JWT_SECRET: Type.String({ minLength: 32 }),
+  /** argon2id cost. OWASP's minimum is 19 MiB, 2 iterations; see docs/security.md for the measured cost per hash. */
+  PASSWORD_HASH_MEMORY_KIB: Type.Integer({ minimum: 1024, default: 19_456 }),
+  PASSWORD_HASH_ITERATIONS: Type.Integer({ minimum: 1, default: 2 }),
+  JWT_EXPIRES_IN_SECONDS: Type.Integer({ minimum: 60, default: 7 * 24 * 3600 }),
+
+  /** Largest accepted request body. An article body is the biggest legitimate payload. */
+  BODY_LIMIT_BYTES: Type.Integer({ minimum: 1024, default: 256 * 1024 }),
+  /** Comma-separated allowed origins for CORS, or * for any (the API uses tokens, not cookies). */
+  CORS_ORIGINS: Type.String({ default: '*' }),
+  /** Trust X-Forwarded-For from this many proxy hops (the load balancer and the edge). */
+  TRUSTED_PROXY_HOPS: Type.Integer({ minimum: 0, default: 0 }),
+
+  LOGIN_RATE_LIMIT_MAX: Type.Integer({ minimum: 1, default: 10 }),
+  LOGIN_RATE_LIMIT_WINDOW_SECONDS: Type.Integer({ minimum: 1, default: 60 }),
+  REGISTER_RATE_LIMIT_MAX: Type.Integer({ minimum: 1, default: 60 }),
+  REGISTER_RATE_LIMIT_WINDOW_SECONDS: Type.Integer({ minimum: 1, default: 60 }),
+
+  /** How long SIGTERM waits for in-flight requests before the process exits anyway. */
+  SHUTDOWN_TIMEOUT_MS: Type.Integer({ minimum: 100, default: 10_000 }),
+  /** Time a client gets to send a whole request; protects the event loop's sockets from slow senders. */
+  REQUEST_TIMEOUT_MS: Type.Integer({ minimum: 100, default: 15_000 }),
+});
+
+export type ApiConfig = Static<typeof ApiEnvSchema>;
+
+const rules: CrossFieldRule<ApiConfig>[] = [
+  {
+    variables: ['PORT', 'METRICS_PORT'],
+    message: 'must be different ports',
+    holds: (config) => config.PORT === 0 || config.PORT !== config.METRICS_PORT,
+  },
+];
+
+export function loadApiConfig(source: Record<string, string | undefined>): ApiConfig {
+  return loadEnv(ApiEnvSchema, source, rules);
+}

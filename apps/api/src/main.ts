@@ -1,0 +1,75 @@
+// The API process: read config, connect, build the app, listen, and shut down cleanly.
+// Only this file reads process.env or calls process.exit; everything below receives values.
+// OpenTelemetry is loaded before this file by `--import @headroom/telemetry/register`.
+import { createServer } from 'node:http';
+import { createPrismaClient } from '@headroom/db/client';
+import { Redis } from 'ioredis';
+import { collectDefaultMetrics, Registry } from 'prom-client';
+import { buildApp } from './app.ts';
+import { loadApiConfig } from './config.ts';
+
+const config = (() => {
+  try {
+    return loadApiConfig(process.env);
+  } catch (error) {
+    console.error((error as Error).message);
+    process.exit(1);
+  }
+})();
+
+const db = createPrismaClient({
+  databaseUrl: config.DATABASE_URL,
+  maxConnections: config.DATABASE_POOL_SIZE,
+});
+const redis = new Redis(config.REDIS_URL, {
+  // Fail fast instead of queueing commands while Redis is away: the rate limiter then lets
+  // requests through and readyz reports Redis down, rather than requests hanging.
+  enableOfflineQueue: false,
+  maxRetriesPerRequest: 1,
+  connectTimeout: 2_000,
+  commandTimeout: 1_000,
+});
+redis.on('error', (error) => app.log.warn({ err: error }, 'redis connection error'));
+
+const metrics = new Registry();
+collectDefaultMetrics({ register: metrics });
+
+const app = await buildApp({ config, db, redis, metrics });
+
+const metricsServer = createServer(async (request, response) => {
+  if (request.url !== '/metrics') {
+    response.writeHead(404).end();
+    return;
+  }
+  response.writeHead(200, { 'content-type': metrics.contentType }).end(await metrics.metrics());
+});
+
+let shuttingDown = false;
+async function shutdown(signal: string) {
+  if (shuttingDown) return;
+  shuttingDown = true;
+  app.log.info({ signal, timeoutMs: config.SHUTDOWN_TIMEOUT_MS }, 'shutting down');
+  // If in-flight work outlives the budget, leave anyway: the orchestrator would kill us soon.
+  setTimeout(() => {
+    app.log.error('shutdown timed out; exiting with requests still in flight');
+    process.exit(1);
+  }, config.SHUTDOWN_TIMEOUT_MS).unref();
+
+  // close() stops accepting, answers new requests on open keep-alive sockets with 503 and
+  // "Connection: close", and resolves once every in-flight request has been answered.
+  await app.close();
+  metricsServer.close();
+  await Promise.allSettled([db.$disconnect(), redis.quit()]);
+  app.log.info('shutdown complete');
+  process.exit(0);
+}
+process.once('SIGTERM', () => void shutdown('SIGTERM'));
+process.once('SIGINT', () => void shutdown('SIGINT'));
+
+try {
+  await app.listen({ host: config.HOST, port: config.PORT });
+  metricsServer.listen(config.METRICS_PORT, config.HOST);
+} catch (error) {
+  app.log.fatal({ err: error }, 'could not start');
+  process.exit(1);
+}

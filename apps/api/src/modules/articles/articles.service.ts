@@ -1,0 +1,261 @@
+// Articles: the read paths every visitor hits (list, feed, one article) and the author's
+// writes. A page is read in one round of parallel queries (rows + total count), then one
+// query each for what depends on the viewer (favorited, following), never one per article.
+import type { Prisma, PrismaClient } from '@headroom/db/client';
+import { isUniqueViolation } from '@headroom/db/prisma-errors';
+import { ForbiddenError, NotFoundError } from '@headroom/errors/http-errors';
+import { profileColumns, toProfile } from '../profiles/profiles.schemas.ts';
+import type { ProfilesService } from '../profiles/profiles.service.ts';
+import {
+  type Article,
+  type ArticleChanges,
+  type ArticleSummary,
+  DEFAULT_PAGE_SIZE,
+  type FeedQuery,
+  type ListArticlesQuery,
+  type NewArticle,
+} from './articles.schemas.ts';
+import { slugify, withRandomSuffix } from './slug.ts';
+
+type Db = Pick<PrismaClient, 'article' | 'favorite' | '$transaction'>;
+type Transaction = Pick<Prisma.TransactionClient, 'article' | 'tag' | 'articleTag'>;
+
+/** Attempts at a free slug before giving up: the base, then random suffixes. */
+const SLUG_ATTEMPTS = 4;
+
+const summaryColumns = {
+  id: true,
+  slug: true,
+  title: true,
+  description: true,
+  createdAt: true,
+  updatedAt: true,
+  author: { select: profileColumns },
+  tags: { select: { tag: { select: { name: true } } } },
+  _count: { select: { favorites: true } },
+} as const satisfies Prisma.ArticleSelect;
+
+const articleColumns = { ...summaryColumns, body: true } as const satisfies Prisma.ArticleSelect;
+
+type SummaryRow = Prisma.ArticleGetPayload<{ select: typeof summaryColumns }>;
+type ArticleRow = Prisma.ArticleGetPayload<{ select: typeof articleColumns }>;
+
+/** What the current viewer has favorited and whom they follow, among the rows on a page. */
+interface ViewerContext {
+  favorited: Set<number>;
+  following: Set<number>;
+}
+
+const newestFirst: Prisma.ArticleOrderByWithRelationInput[] = [{ createdAt: 'desc' }, { id: 'desc' }];
+
+export function createArticlesService(deps: {
+  db: Db;
+  profiles: Pick<ProfilesService, 'followedAmong'>;
+}) {
+  const { db, profiles } = deps;
+
+  async function viewerContext(
+    viewerId: number | undefined,
+    rows: SummaryRow[],
+  ): Promise<ViewerContext> {
+    if (viewerId === undefined || rows.length === 0) {
+      return { favorited: new Set(), following: new Set() };
+    }
+    const [favorites, following] = await Promise.all([
+      db.favorite.findMany({
+        where: { userId: viewerId, articleId: { in: rows.map((row) => row.id) } },
+        select: { articleId: true },
+      }),
+      profiles.followedAmong(
+        viewerId,
+        rows.map((row) => row.author.id),
+      ),
+    ]);
+    return { favorited: new Set(favorites.map((favorite) => favorite.articleId)), following };
+  }
+
+  function toSummary(row: SummaryRow, viewer: ViewerContext): ArticleSummary {
+    return {
+      slug: row.slug,
+      title: row.title,
+      description: row.description,
+      // Sorted so the same article always lists its tags the same way.
+      tagList: row.tags.map((link) => link.tag.name).sort(),
+      createdAt: row.createdAt.toISOString(),
+      updatedAt: row.updatedAt.toISOString(),
+      favorited: viewer.favorited.has(row.id),
+      favoritesCount: row._count.favorites,
+      author: toProfile(row.author, viewer.following.has(row.author.id)),
+    };
+  }
+
+  async function toArticle(row: ArticleRow, viewerId: number | undefined): Promise<Article> {
+    return { ...toSummary(row, await viewerContext(viewerId, [row])), body: row.body };
+  }
+
+  async function page(
+    where: Prisma.ArticleWhereInput,
+    query: { limit?: number | undefined; offset?: number | undefined },
+    viewerId: number | undefined,
+  ) {
+    const [rows, articlesCount] = await Promise.all([
+      db.article.findMany({
+        where,
+        orderBy: newestFirst,
+        skip: query.offset ?? 0,
+        take: query.limit ?? DEFAULT_PAGE_SIZE,
+        select: summaryColumns,
+      }),
+      db.article.count({ where }),
+    ]);
+    const viewer = await viewerContext(viewerId, rows);
+    return { articles: rows.map((row) => toSummary(row, viewer)), articlesCount };
+  }
+
+  async function findForChange(slug: string, viewerId: number) {
+    const article = await db.article.findUnique({
+      where: { slug },
+      select: { id: true, authorId: true, slug: true },
+    });
+    if (!article) throw new NotFoundError('article');
+    if (article.authorId !== viewerId) throw new ForbiddenError('article');
+    return article;
+  }
+
+  async function findId(slug: string): Promise<number> {
+    const article = await db.article.findUnique({ where: { slug }, select: { id: true } });
+    if (!article) throw new NotFoundError('article');
+    return article.id;
+  }
+
+  async function readById(id: number, viewerId: number | undefined): Promise<Article> {
+    const row = await db.article.findUniqueOrThrow({ where: { id }, select: articleColumns });
+    return toArticle(row, viewerId);
+  }
+
+  return {
+    list(query: ListArticlesQuery, viewerId: number | undefined) {
+      const where: Prisma.ArticleWhereInput = {
+        ...(query.tag !== undefined && { tags: { some: { tag: { name: query.tag } } } }),
+        ...(query.author !== undefined && { author: { username: query.author } }),
+        ...(query.favorited !== undefined && {
+          favorites: { some: { user: { username: query.favorited } } },
+        }),
+      };
+      return page(where, query, viewerId);
+    },
+
+    feed(query: FeedQuery, viewerId: number) {
+      return page({ author: { followers: { some: { followerId: viewerId } } } }, query, viewerId);
+    },
+
+    async get(slug: string, viewerId: number | undefined): Promise<Article> {
+      const row = await db.article.findUnique({ where: { slug }, select: articleColumns });
+      if (!row) throw new NotFoundError('article');
+      return toArticle(row, viewerId);
+    },
+
+    async create(authorId: number, input: NewArticle): Promise<Article> {
+      const tagNames = normalizeTags(input.tagList ?? []);
+      const id = await withFreeSlug(slugify(input.title), (slug) =>
+        db.$transaction(async (tx) => {
+          const tagIds = await ensureTags(tx, tagNames);
+          const article = await tx.article.create({
+            data: {
+              slug,
+              title: input.title,
+              description: input.description,
+              body: input.body,
+              authorId,
+              tags: { createMany: { data: tagIds.map((tagId) => ({ tagId })) } },
+            },
+            select: { id: true },
+          });
+          return article.id;
+        }),
+      );
+      return readById(id, authorId);
+    },
+
+    async update(slug: string, viewerId: number, changes: ArticleChanges): Promise<Article> {
+      const article = await findForChange(slug, viewerId);
+      // The slug follows the title, unless the new title slugifies to the same slug.
+      const wantedSlug = changes.title === undefined ? article.slug : slugify(changes.title);
+      const slugChanges = wantedSlug !== article.slug && !isSuffixedForm(article.slug, wantedSlug);
+      const write = (newSlug: string | undefined) =>
+        db.$transaction(async (tx) => {
+          await tx.article.update({
+            where: { id: article.id },
+            data: {
+              slug: newSlug,
+              title: changes.title,
+              description: changes.description,
+              body: changes.body,
+            },
+          });
+          if (changes.tagList !== undefined) {
+            await tx.articleTag.deleteMany({ where: { articleId: article.id } });
+            const tagIds = await ensureTags(tx, normalizeTags(changes.tagList));
+            await tx.articleTag.createMany({
+              data: tagIds.map((tagId) => ({ articleId: article.id, tagId })),
+            });
+          }
+        });
+      if (slugChanges) await withFreeSlug(wantedSlug, write);
+      else await write(undefined);
+      return readById(article.id, viewerId);
+    },
+
+    async remove(slug: string, viewerId: number): Promise<void> {
+      const article = await findForChange(slug, viewerId);
+      await db.article.delete({ where: { id: article.id } });
+    },
+
+    async favorite(slug: string, viewerId: number): Promise<Article> {
+      const articleId = await findId(slug);
+      await db.favorite.createMany({ data: [{ userId: viewerId, articleId }], skipDuplicates: true });
+      return readById(articleId, viewerId);
+    },
+
+    async unfavorite(slug: string, viewerId: number): Promise<Article> {
+      const articleId = await findId(slug);
+      await db.favorite.deleteMany({ where: { userId: viewerId, articleId } });
+      return readById(articleId, viewerId);
+    },
+  };
+}
+
+export type ArticlesService = ReturnType<typeof createArticlesService>;
+
+/** Trimmed, de-duplicated, empty ones dropped; order does not matter (lists are sorted on read). */
+function normalizeTags(tagList: string[]): string[] {
+  return [...new Set(tagList.map((tag) => tag.trim()).filter((tag) => tag !== ''))];
+}
+
+/** Ids of the named tags, creating the missing ones; safe when two writers add the same tag. */
+async function ensureTags(tx: Transaction, names: string[]): Promise<number[]> {
+  if (names.length === 0) return [];
+  await tx.tag.createMany({ data: names.map((name) => ({ name })), skipDuplicates: true });
+  const tags = await tx.tag.findMany({ where: { name: { in: names } }, select: { id: true } });
+  return tags.map((tag) => tag.id);
+}
+
+/**
+ * Runs `write` with `base` as the slug, and again with a random suffix while the slug is taken.
+ * The unique index decides, so two authors publishing the same title at once both succeed.
+ */
+async function withFreeSlug<T>(base: string, write: (slug: string) => Promise<T>): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    const slug = attempt === 0 ? base : withRandomSuffix(base);
+    try {
+      return await write(slug);
+    } catch (error) {
+      if (!isUniqueViolation(error, 'slug') || attempt + 1 >= SLUG_ATTEMPTS) throw error;
+    }
+  }
+}
+
+/** "my-title-x1y2z3" is already a slug for "My title": renaming to the same title keeps it. */
+function isSuffixedForm(slug: string, base: string): boolean {
+  return slug.startsWith(`${base}-`) && /^[0-9a-z]{6}$/.test(slug.slice(base.length + 1));
+}

@@ -1,0 +1,99 @@
+// Real processes for tests whose point is a process: two API replicas sharing state only
+// through Postgres and Redis, SIGTERM with requests in flight, telemetry at start-up.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { createServer } from 'node:net';
+import { fileURLToPath } from 'node:url';
+
+const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
+
+/** A port that was free a moment ago; the OS hands out ephemeral ports round-robin. */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const address = server.address();
+  server.close();
+  if (address === null || typeof address === 'string') throw new Error('no port');
+  return address.port;
+}
+
+export interface RunningProcess {
+  child: ChildProcess;
+  /** Everything the process printed so far (JSON log lines). */
+  output: () => string;
+  /** Sends `signal` and resolves with the exit code. */
+  stop: (signal?: NodeJS.Signals) => Promise<number | null>;
+  exited: Promise<number | null>;
+}
+
+export function startProcess(entry: string, env: Record<string, string>): RunningProcess {
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', '--import', '@headroom/telemetry/register', entry],
+    {
+      cwd: repoRoot,
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  let output = '';
+  child.stdout?.on('data', (chunk) => {
+    output += chunk;
+  });
+  child.stderr?.on('data', (chunk) => {
+    output += chunk;
+  });
+  const exited = new Promise<number | null>((resolve) => {
+    child.once('exit', (code) => resolve(code));
+  });
+  return {
+    child,
+    output: () => output,
+    exited,
+    stop: async (signal = 'SIGTERM') => {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      return exited;
+    },
+  };
+}
+
+export interface ApiProcess extends RunningProcess {
+  baseUrl: string;
+  metricsUrl: string;
+}
+
+/** Starts apps/api as its own process and resolves once /api/readyz answers 200. */
+export async function startApiProcess(env: Record<string, string>): Promise<ApiProcess> {
+  const [port, metricsPort] = [await freePort(), await freePort()];
+  const running = startProcess('apps/api/src/main.ts', {
+    HOST: '127.0.0.1',
+    PORT: String(port),
+    METRICS_PORT: String(metricsPort),
+    ...env,
+  });
+  const baseUrl = `http://127.0.0.1:${port}`;
+  await waitUntilReady(`${baseUrl}/api/readyz`, running);
+  return { ...running, baseUrl, metricsUrl: `http://127.0.0.1:${metricsPort}/metrics` };
+}
+
+const STARTUP_DEADLINE_MS = 30_000;
+
+async function waitUntilReady(url: string, running: RunningProcess): Promise<void> {
+  const deadline = Date.now() + STARTUP_DEADLINE_MS;
+  let exited = false;
+  void running.exited.then(() => {
+    exited = true;
+  });
+  while (Date.now() < deadline && !exited) {
+    try {
+      const response = await fetch(url);
+      if (response.ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  await running.stop('SIGKILL');
+  throw new Error(`process never became ready at ${url}:\n${running.output()}`);
+}
