@@ -38,14 +38,14 @@ export function loadEnv<Schema extends TObject>(
   );
   const candidate = Value.Convert(schema, Value.Default(schema, present));
 
-  const problems = Value.Errors(schema, candidate).map((error) => {
-    const variable =
-      error.instancePath.replace(/^\//, '') ||
-      ('requiredProperties' in error.params
-        ? (error.params.requiredProperties as string[]).join(', ')
-        : '(root)');
+  const problems = Value.Errors(schema, candidate).flatMap((error) => {
+    if ('requiredProperties' in error.params) {
+      return (error.params.requiredProperties as string[]).map((name) => `${name}: is required`);
+    }
+    const variable = error.instancePath.replace(/^\//, '');
     const received = present[variable];
-    return `${variable}: ${error.message}${received === undefined ? '' : ` (got "${redact(variable, received)}")`}`;
+    const shown = received === undefined ? '' : ` (got "${redact(variable, received)}")`;
+    return [`${variable}: ${error.message}${shown}`];
   });
   if (problems.length > 0) throw new InvalidEnvironmentError(problems);
 

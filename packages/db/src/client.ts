@@ -1,0 +1,50 @@
+// The one way a process gets a PrismaClient: Prisma 7's query compiler over node-postgres
+// through @prisma/adapter-pg. Every pool setting comes from the caller's config.
+import { PrismaPg } from '@prisma/adapter-pg';
+import { PrismaClient } from './generated/prisma/client.ts';
+
+export type {
+  Article,
+  ArticleTag,
+  Comment,
+  Favorite,
+  Follow,
+  Tag,
+  User,
+} from './generated/prisma/client.ts';
+export { Prisma, PrismaClient } from './generated/prisma/client.ts';
+
+export type PrismaClientSettings = {
+  databaseUrl: string;
+  /**
+   * Connections this process may hold. Replicas times this must stay under what Postgres (or
+   * PgBouncer) accepts; the api passes DATABASE_POOL_SIZE.
+   */
+  maxConnections: number;
+  /**
+   * How long a query waits for a free connection (or a new one) before failing. node-postgres
+   * waits forever by default, which turns an overload into a pile-up of hung requests.
+   */
+  connectionTimeoutMillis?: number;
+  /** Shown in pg_stat_activity, so a connection can be traced to the process that opened it. */
+  applicationName?: string;
+};
+
+const DEFAULT_CONNECTION_TIMEOUT_MS = 5_000;
+
+export function createPrismaClient({
+  databaseUrl,
+  maxConnections,
+  connectionTimeoutMillis = DEFAULT_CONNECTION_TIMEOUT_MS,
+  applicationName,
+}: PrismaClientSettings): PrismaClient {
+  // No `statementNameGenerator`: unnamed statements keep PgBouncer's transaction mode working
+  // (PgBouncer 1.18 cannot track named prepared statements).
+  const adapter = new PrismaPg({
+    connectionString: databaseUrl,
+    max: maxConnections,
+    connectionTimeoutMillis,
+    application_name: applicationName,
+  });
+  return new PrismaClient({ adapter });
+}

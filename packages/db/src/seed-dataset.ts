@@ -1,0 +1,408 @@
+// The rows of a realistic Conduit data set, computed in memory from a seed number: the same
+// options give the same rows on every machine. seed.ts writes them to Postgres.
+//
+// Popularity is skewed the way real communities are: a few tags, authors and articles draw
+// most of the attention (Zipf and log-normal draws), while the averages match the options.
+import {
+  BIO_ENDINGS,
+  CLOSING_HEADINGS,
+  CLOSING_SENTENCES,
+  CODE_SNIPPETS,
+  COMMENT_SENTENCES,
+  DESCRIPTIONS,
+  FIRST_NAMES,
+  HANDLE_ADJECTIVES,
+  HANDLE_NOUNS,
+  HEADINGS,
+  LAST_NAMES,
+  LIST_ITEMS,
+  PARAGRAPH_SENTENCES,
+  ROLES,
+  TAGS,
+  TITLE_SUFFIXES,
+  TITLES,
+  TOOLS,
+  TOPICS,
+  WORKPLACES,
+} from './seed-words.ts';
+
+export type SeedOptions = {
+  users: number;
+  articles: number;
+  /** Distinct tags; about a hundred realistic names, then numbered variants. */
+  tags: number;
+  /** Average people each user follows. */
+  followsPerUser: number;
+  /** Average favorites per article (heavily skewed: most get a few, some get hundreds). */
+  favoritesPerArticle: number;
+  commentsPerArticle: number;
+  /** The PRNG seed: the same seed gives the same usernames, titles, bodies and links. */
+  seed: number;
+  /** Timestamps spread over the two years before this instant. */
+  now: Date;
+};
+
+// Rows use the database's column names: seed.ts copies them as they are.
+export type UserRow = {
+  id: number;
+  email: string;
+  username: string;
+  password_hash: string;
+  bio: string | null;
+  created_at: string;
+  updated_at: string;
+};
+export type TagRow = { id: number; name: string };
+export type ArticleRow = {
+  id: number;
+  slug: string;
+  title: string;
+  description: string;
+  body: string;
+  author_id: number;
+  created_at: string;
+  updated_at: string;
+};
+export type ArticleTagRow = { article_id: number; tag_id: number };
+export type FollowRow = { follower_id: number; following_id: number; created_at: string };
+export type FavoriteRow = { user_id: number; article_id: number; created_at: string };
+export type CommentRow = {
+  id: number;
+  body: string;
+  article_id: number;
+  author_id: number;
+  created_at: string;
+  updated_at: string;
+};
+
+export type Dataset = {
+  users: UserRow[];
+  tags: TagRow[];
+  articles: ArticleRow[];
+  article_tags: ArticleTagRow[];
+  follows: FollowRow[];
+  favorites: FavoriteRow[];
+  comments: CommentRow[];
+};
+
+const DAY_MS = 24 * 3600 * 1000;
+const HISTORY_MS = 2 * 365 * DAY_MS;
+
+/** Zipf exponents: higher means a steeper head. 1.1 gives the top tag ~1/5 of all taggings. */
+const TAG_POPULARITY_EXPONENT = 1.1;
+const AUTHOR_POPULARITY_EXPONENT = 0.8;
+const FOLLOWEE_POPULARITY_EXPONENT = 0.9;
+/** Spread of the log-normal counts; 1.3 for favorites gives a median near 2 for a mean of 5. */
+const FOLLOWS_SPREAD = 1.0;
+const FAVORITES_SPREAD = 1.3;
+const COMMENTS_SPREAD = 0.8;
+const MAX_TAGS_PER_ARTICLE = 5;
+/** Share of articles, and of comments, edited after publication. */
+const EDITED_ARTICLE_SHARE = 0.25;
+const EDITED_COMMENT_SHARE = 0.05;
+const USERS_WITH_BIO_SHARE = 0.6;
+/** Share of titles with a qualifier such as ", part 2": fewer duplicate titles, as in real life. */
+const TITLE_SUFFIX_SHARE = 0.35;
+
+export function generateDataset(options: SeedOptions, passwordHash: string): Dataset {
+  if (options.articles > 0 && (options.users < 1 || options.tags < 1)) {
+    throw new Error('articles need at least one user and one tag');
+  }
+  const random = createRandom(options.seed);
+  const now = options.now.getTime();
+  const text = createTextGenerator(random);
+
+  const users: UserRow[] = [];
+  const usedUsernames = new Set<string>();
+  for (let id = 1; id <= options.users; id++) {
+    const username = unique(text.username(), usedUsernames, () => String(random.int(1, 9999)));
+    const createdAt = now - random.int(DAY_MS, HISTORY_MS);
+    users.push({
+      id,
+      email: `${username}@example.com`,
+      username,
+      password_hash: passwordHash,
+      bio: random.chance(USERS_WITH_BIO_SHARE) ? text.bio() : null,
+      created_at: iso(createdAt),
+      updated_at: iso(laterEdit(random, createdAt, now)),
+    });
+  }
+  const userCreatedAt = (id: number) => Date.parse(users[id - 1]!.created_at);
+  // Rank users by popularity once: the prolific authors are also the most followed.
+  const popularUsers = shuffled(
+    random,
+    users.map((user) => user.id),
+  );
+  const pickAuthor = zipfSampler(random, popularUsers, AUTHOR_POPULARITY_EXPONENT);
+  const pickFollowee = zipfSampler(random, popularUsers, FOLLOWEE_POPULARITY_EXPONENT);
+
+  const tags: TagRow[] = tagNames(options.tags).map((name, index) => ({ id: index + 1, name }));
+  const pickTag = zipfSampler(random, tags, TAG_POPULARITY_EXPONENT);
+
+  const articles: ArticleRow[] = [];
+  const articleTags: ArticleTagRow[] = [];
+  const usedSlugs = new Set<string>();
+  for (let id = 1; id <= options.articles; id++) {
+    const authorId = pickAuthor();
+    const createdAt = random.int(userCreatedAt(authorId), now);
+    const topic = text.topic();
+    const title = text.title(topic);
+    articles.push({
+      id,
+      slug: unique(slugify(title), usedSlugs, () => random.base36(6)),
+      title,
+      description: text.description(topic),
+      body: text.body(topic),
+      author_id: authorId,
+      created_at: iso(createdAt),
+      updated_at: iso(
+        random.chance(EDITED_ARTICLE_SHARE) ? laterEdit(random, createdAt, now) : createdAt,
+      ),
+    });
+    const tagCount = Math.min(random.int(1, MAX_TAGS_PER_ARTICLE), tags.length);
+    for (const tag of distinctDraws(tagCount, pickTag)) {
+      articleTags.push({ article_id: id, tag_id: tag.id });
+    }
+  }
+
+  const follows: FollowRow[] = [];
+  for (const follower of users) {
+    const count = logNormalCount(random, options.followsPerUser, FOLLOWS_SPREAD, users.length - 1);
+    const followees = distinctDraws(count, pickFollowee, (id) => id !== follower.id);
+    for (const followingId of followees) {
+      const since = Math.max(Date.parse(follower.created_at), userCreatedAt(followingId));
+      follows.push({
+        follower_id: follower.id,
+        following_id: followingId,
+        created_at: iso(random.int(since, now)),
+      });
+    }
+  }
+
+  const favorites: FavoriteRow[] = [];
+  const comments: CommentRow[] = [];
+  const pickUser = () => random.int(1, users.length);
+  for (const article of articles) {
+    const published = Date.parse(article.created_at);
+    const favoriteCount = logNormalCount(
+      random,
+      options.favoritesPerArticle,
+      FAVORITES_SPREAD,
+      users.length,
+    );
+    for (const userId of distinctDraws(favoriteCount, pickUser)) {
+      favorites.push({
+        user_id: userId,
+        article_id: article.id,
+        created_at: iso(random.int(published, now)),
+      });
+    }
+    const commentCount = logNormalCount(random, options.commentsPerArticle, COMMENTS_SPREAD);
+    for (let n = 0; n < commentCount; n++) {
+      const createdAt = random.int(published, now);
+      comments.push({
+        id: comments.length + 1,
+        body: text.comment(),
+        article_id: article.id,
+        author_id: pickUser(),
+        created_at: iso(createdAt),
+        updated_at: iso(
+          random.chance(EDITED_COMMENT_SHARE) ? laterEdit(random, createdAt, now) : createdAt,
+        ),
+      });
+    }
+  }
+
+  return { users, tags, articles, article_tags: articleTags, follows, favorites, comments };
+}
+
+// ---------------------------------------------------------------- random draws
+
+/** mulberry32: a 32-bit state PRNG, plenty for test data, and the same on every platform. */
+export function createRandom(seed: number) {
+  let state = seed >>> 0;
+  const next = (): number => {
+    state = (state + 0x6d2b79f5) | 0;
+    let t = Math.imul(state ^ (state >>> 15), 1 | state);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
+  };
+  return {
+    next,
+    /** An integer in [min, max]. */
+    int: (min: number, max: number): number => min + Math.floor(next() * (max - min + 1)),
+    chance: (probability: number): boolean => next() < probability,
+    pick: <T>(items: readonly T[]): T => items[Math.floor(next() * items.length)]!,
+    /** `count` distinct items in random order (a partial Fisher-Yates shuffle). */
+    sample<T>(items: readonly T[], count: number): T[] {
+      const pool = [...items];
+      const size = Math.min(count, pool.length);
+      for (let i = 0; i < size; i++) {
+        const j = i + Math.floor(next() * (pool.length - i));
+        [pool[i], pool[j]] = [pool[j]!, pool[i]!];
+      }
+      return pool.slice(0, size);
+    },
+    /** A standard normal draw (Box-Muller). */
+    normal: (): number => Math.sqrt(-2 * Math.log(1 - next())) * Math.cos(2 * Math.PI * next()),
+    base36: (length: number): string =>
+      Array.from({ length }, () => Math.floor(next() * 36).toString(36)).join(''),
+  };
+}
+type Random = ReturnType<typeof createRandom>;
+
+/** Draws items so that the k-th is 1/k^exponent as likely as the first. */
+function zipfSampler<T>(random: Random, items: readonly T[], exponent: number): () => T {
+  const cumulative = new Float64Array(items.length);
+  let total = 0;
+  for (let k = 0; k < items.length; k++) {
+    total += 1 / (k + 1) ** exponent;
+    cumulative[k] = total;
+  }
+  return () => {
+    const target = random.next() * total;
+    let low = 0;
+    let high = items.length - 1;
+    while (low < high) {
+      const middle = (low + high) >> 1;
+      if (cumulative[middle]! < target) low = middle + 1;
+      else high = middle;
+    }
+    return items[low]!;
+  };
+}
+
+/** A non-negative count with the given mean and a long right tail, capped at `max`. */
+function logNormalCount(random: Random, mean: number, spread: number, max = Infinity): number {
+  if (mean <= 0) return 0;
+  const mu = Math.log(mean) - (spread * spread) / 2;
+  return Math.min(max, Math.round(Math.exp(mu + spread * random.normal())));
+}
+
+/** Up to `count` distinct draws; gives up on a value after enough repeats (steep samplers). */
+function distinctDraws<T>(
+  count: number,
+  draw: () => T,
+  accept: (value: T) => boolean = () => true,
+) {
+  const chosen = new Set<T>();
+  for (let attempts = 0; chosen.size < count && attempts < count * 20; attempts++) {
+    const value = draw();
+    if (accept(value)) chosen.add(value);
+  }
+  return chosen;
+}
+
+function shuffled<T>(random: Random, items: T[]): T[] {
+  const result = [...items];
+  for (let i = result.length - 1; i > 0; i--) {
+    const j = random.int(0, i);
+    [result[i], result[j]] = [result[j]!, result[i]!];
+  }
+  return result;
+}
+
+function unique(candidate: string, used: Set<string>, suffix: () => string): string {
+  let value = candidate;
+  while (used.has(value)) value = `${candidate}-${suffix()}`;
+  used.add(value);
+  return value;
+}
+
+function laterEdit(random: Random, createdAt: number, now: number): number {
+  return random.int(createdAt, Math.min(now, createdAt + 90 * DAY_MS));
+}
+
+function iso(epochMs: number): string {
+  return new Date(epochMs).toISOString();
+}
+
+/** The api's slug rule (apps/api/src/modules/articles/slug.ts), for ASCII titles. */
+function slugify(title: string): string {
+  return title
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 80)
+    .replace(/-+$/, '');
+}
+
+function tagNames(count: number): string[] {
+  return Array.from({ length: count }, (_, index) => {
+    const round = Math.floor(index / TAGS.length);
+    const name = TAGS[index % TAGS.length]!;
+    return round === 0 ? name : `${name}-${round + 1}`;
+  });
+}
+
+// ---------------------------------------------------------------- text
+
+function createTextGenerator(random: Random) {
+  const fill = (template: string, topic: string): string => {
+    const [tool, other] = random.sample(TOOLS, 2);
+    return template
+      .replaceAll('{topic}', topic)
+      .replaceAll('{Topic}', topic[0]!.toUpperCase() + topic.slice(1))
+      .replaceAll('{tool}', tool!)
+      .replaceAll('{other}', other!)
+      .replaceAll('{n}', () => String(random.int(3, 12)))
+      .replaceAll('{ms}', () => String(random.int(2, 90) * 10))
+      .replaceAll('{pct}', () => String(random.int(15, 85)));
+  };
+  const paragraph = (sentences: string[], topic: string) =>
+    sentences.map((sentence) => fill(sentence, topic)).join(' ');
+
+  return {
+    topic: () => random.pick(TOPICS),
+
+    username(): string {
+      const first = random.pick(FIRST_NAMES);
+      const last = random.pick(LAST_NAMES);
+      switch (random.int(0, 5)) {
+        case 0:
+          return `${first}${last}`;
+        case 1:
+          return `${first}_${last}`;
+        case 2:
+          return `${first[0]}${last}`;
+        case 3:
+          return `${first}${random.int(1, 99)}`;
+        case 4:
+          return `${random.pick(HANDLE_ADJECTIVES)}${random.pick(HANDLE_NOUNS)}`;
+        default:
+          return `${first}.${last}`;
+      }
+    },
+
+    bio: () =>
+      `${random.pick(ROLES)} ${random.pick(WORKPLACES)}. ${fill(random.pick(BIO_ENDINGS), random.pick(TOPICS))}`,
+
+    title: (topic: string) =>
+      fill(random.pick(TITLES), topic) +
+      (random.chance(TITLE_SUFFIX_SHARE) ? random.pick(TITLE_SUFFIXES) : ''),
+
+    description: (topic: string) => fill(random.pick(DESCRIPTIONS), topic),
+
+    /** Markdown: paragraphs, two headings, a list and a code block, no sentence twice. */
+    body(topic: string): string {
+      const [first, second, third] = [random.int(3, 5), random.int(3, 6), random.int(2, 4)];
+      const sentences = random.sample(PARAGRAPH_SENTENCES, first + second + third);
+      const [heading, closingHeading] = [random.pick(HEADINGS), random.pick(CLOSING_HEADINGS)];
+      const items = random.sample(LIST_ITEMS, random.int(3, 5));
+      const [language, code] = random.pick(CODE_SNIPPETS);
+      return [
+        paragraph(sentences.slice(0, first), topic),
+        `## ${fill(heading, topic)}`,
+        paragraph(sentences.slice(first, first + second), topic),
+        items.map((item) => `- ${fill(item, topic)}`).join('\n'),
+        `\`\`\`${language}\n${code}\n\`\`\``,
+        paragraph(sentences.slice(first + second), topic),
+        `## ${closingHeading}`,
+        paragraph(random.sample(CLOSING_SENTENCES, random.int(1, 3)), topic),
+      ].join('\n\n');
+    },
+
+    comment: () =>
+      paragraph(random.sample(COMMENT_SENTENCES, random.int(1, 3)), random.pick(TOPICS)),
+  };
+}

@@ -1,0 +1,125 @@
+import { verify } from '@node-rs/argon2';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { applyMigrations } from '../src/migrate.ts';
+import { DEMO_PASSWORD, type SeedOptions, seedDatabase } from '../src/seed.ts';
+import { createScratchDatabase, type ScratchDatabase } from './scratch-database.ts';
+
+const small: Partial<SeedOptions> = {
+  users: 40,
+  articles: 120,
+  tags: 15,
+  followsPerUser: 5,
+  favoritesPerArticle: 3,
+  commentsPerArticle: 2,
+  seed: 7,
+  now: new Date('2026-01-01T00:00:00Z'),
+};
+
+const TABLES = ['users', 'tags', 'articles', 'article_tags', 'follows', 'favorites', 'comments'];
+
+describe('seedDatabase', () => {
+  let database: ScratchDatabase;
+  let client: pg.Client;
+
+  beforeAll(async () => {
+    database = await createScratchDatabase(inject('adminDatabaseUrl'), 'seed');
+    await applyMigrations({ databaseUrl: database.url });
+    client = new pg.Client({ connectionString: database.url });
+    await client.connect();
+  });
+  afterAll(async () => {
+    await client?.end();
+    await database?.drop();
+  });
+
+  async function count(table: string): Promise<number> {
+    const { rows } = await client.query<{ n: number }>(`SELECT count(*)::int AS n FROM "${table}"`);
+    return rows[0]!.n;
+  }
+
+  /**
+   * One hash per table over every row, in a stable order: equal only if the data is. Password
+   * hashes are left out: argon2 salts each one randomly.
+   */
+  async function fingerprint(): Promise<Record<string, string>> {
+    const hashes: Record<string, string> = {};
+    for (const table of TABLES) {
+      const { rows } = await client.query<{ md5: string }>(
+        `SELECT md5(coalesce(string_agg(row, '|' ORDER BY row), '')) AS md5
+         FROM (SELECT (to_jsonb(t) - 'password_hash')::text AS row FROM "${table}" t) rows`,
+      );
+      hashes[table] = rows[0]!.md5;
+    }
+    return hashes;
+  }
+
+  it('when seeded with small counts, then the tables hold what was asked for and report it', async () => {
+    const result = await seedDatabase({ databaseUrl: database.url, options: small, reset: true });
+
+    expect(result.skipped).toBe(false);
+    if (result.skipped) return;
+    expect(result.counts).toMatchObject({ users: 40, articles: 120, tags: 15 });
+    for (const table of TABLES) {
+      expect(await count(table), table).toBe(result.counts[table as keyof typeof result.counts]);
+    }
+    for (const table of ['follows', 'favorites', 'comments']) {
+      expect(await count(table), table).toBeGreaterThan(0);
+    }
+    const { rows: tagsPerArticle } = await client.query<{ min: number; max: number }>(
+      `SELECT min(n)::int AS min, max(n)::int AS max
+       FROM (SELECT count(*) AS n FROM article_tags GROUP BY article_id) per_article`,
+    );
+    expect(tagsPerArticle[0]!.min).toBeGreaterThanOrEqual(1);
+    expect(tagsPerArticle[0]!.max).toBeLessThanOrEqual(5);
+    const { rows: timeTravel } = await client.query<{ n: number }>(
+      `SELECT (SELECT count(*) FROM articles WHERE updated_at < created_at)
+            + (SELECT count(*) FROM comments WHERE updated_at < created_at)
+            + (SELECT count(*) FROM users WHERE updated_at < created_at) AS n`,
+    );
+    expect(Number(timeTravel[0]!.n)).toBe(0);
+  });
+
+  it('when seeded, then every user logs in with the demo password and new rows get fresh ids', async () => {
+    await seedDatabase({ databaseUrl: database.url, options: small, reset: true });
+
+    const { rows } = await client.query<{ password_hash: string }>(
+      'SELECT DISTINCT password_hash FROM users',
+    );
+    expect(rows).toHaveLength(1);
+    expect(await verify(rows[0]!.password_hash, DEMO_PASSWORD)).toBe(true);
+    const inserted = await client.query<{ id: number }>(
+      `INSERT INTO users (email, username, password_hash, updated_at)
+       VALUES ('new@example.com', 'newcomer', 'x', now()) RETURNING id`,
+    );
+    expect(inserted.rows[0]!.id).toBe(41);
+  });
+
+  it('when seeded twice with the same seed, then the rows are identical; another seed differs', async () => {
+    await seedDatabase({ databaseUrl: database.url, options: small, reset: true });
+    const first = await fingerprint();
+    await seedDatabase({ databaseUrl: database.url, options: small, reset: true });
+    const second = await fingerprint();
+    await seedDatabase({ databaseUrl: database.url, options: { ...small, seed: 8 }, reset: true });
+    const other = await fingerprint();
+
+    expect(second).toEqual(first);
+    expect(other.users).not.toBe(first.users);
+    expect(other.articles).not.toBe(first.articles);
+  });
+
+  it('when the database already has users, then ifEmpty skips and a plain seed refuses', async () => {
+    await seedDatabase({ databaseUrl: database.url, options: small, reset: true });
+
+    const skipped = await seedDatabase({
+      databaseUrl: database.url,
+      options: small,
+      ifEmpty: true,
+    });
+    expect(skipped.skipped).toBe(true);
+    await expect(seedDatabase({ databaseUrl: database.url, options: small })).rejects.toThrow(
+      /already has 40 users/,
+    );
+    expect(await count('users')).toBe(40);
+  });
+});
