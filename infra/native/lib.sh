@@ -1,0 +1,105 @@
+# shellcheck shell=bash
+# Shared by the native scripts (services.sh, stack.sh, test.sh, .ci/run): where the repo
+# is, how to report, how to install missing system packages, and when to reinstall
+# node_modules. Sourced, never run; it defines functions and REPO_ROOT and nothing else.
+
+if [[ -n ${HEADROOM_LIB_SOURCED:-} ]]; then
+  return 0
+fi
+HEADROOM_LIB_SOURCED=1
+
+REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+
+# Progress goes to stderr so that stdout stays clean for output meant to be parsed
+# (services.sh env is read with eval).
+log() {
+  printf '%s\n' "$*" >&2
+}
+
+die() {
+  printf 'error: %s\n' "$*" >&2
+  exit 1
+}
+
+is_root() {
+  [[ $(id -u) -eq 0 ]]
+}
+
+# Installs Debian packages that are not there yet. apt-get update runs at most once per
+# process: it is the slow part, and an install without it can miss packages on a fresh
+# machine whose package lists are empty.
+apt_install() {
+  local packages=("$@")
+  if (( ${#packages[@]} == 0 )); then
+    return 0
+  fi
+  local command="apt-get install -y --no-install-recommends ${packages[*]}"
+  if ! is_root; then
+    log "missing system packages: ${packages[*]}"
+    log "install them as root, then run this again:"
+    log "  sudo apt-get update && sudo DEBIAN_FRONTEND=noninteractive $command"
+    exit 1
+  fi
+  if [[ -z ${HEADROOM_APT_UPDATED:-} ]]; then
+    log "apt-get update"
+    DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2
+    HEADROOM_APT_UPDATED=1
+  fi
+  log "$command"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+    "${packages[@]}" >&2
+}
+
+# The directory holding PostgreSQL's server binaries (initdb, pg_ctl, postgres).
+# Debian keeps them off PATH under /usr/lib/postgresql/<major>/bin. pg_config can belong
+# to libpq-dev of another major than the installed server, so its answer is only taken
+# when initdb is really there.
+find_pg_bindir() {
+  local dir
+  if command -v pg_config >/dev/null 2>&1; then
+    dir="$(pg_config --bindir 2>/dev/null || true)"
+    if [[ -n $dir && -x $dir/initdb && -x $dir/pg_ctl ]]; then
+      printf '%s\n' "$dir"
+      return 0
+    fi
+  fi
+  dir="$(find /usr/lib/postgresql -mindepth 2 -maxdepth 2 -type d -name bin 2>/dev/null \
+    | sort -V | tail -n 1)"
+  if [[ -n $dir && -x $dir/initdb && -x $dir/pg_ctl ]]; then
+    printf '%s\n' "$dir"
+    return 0
+  fi
+  return 1
+}
+
+# The Debian packages the private services need and that are not installed yet.
+missing_service_packages() {
+  local missing=()
+  find_pg_bindir >/dev/null || missing+=(postgresql)
+  if ! command -v redis-server >/dev/null 2>&1 || ! command -v redis-cli >/dev/null 2>&1; then
+    missing+=(redis-server)
+  fi
+  if (( ${#missing[@]} > 0 )); then
+    printf '%s\n' "${missing[@]}"
+  fi
+}
+
+# Installs dependencies when there are none, or when package-lock.json changed since the
+# last install (npm writes node_modules/.package-lock.json at the end of every install).
+# Without a lockfile `npm ci` refuses to run, so the first install creates one.
+ensure_node_modules() {
+  local lockfile="$REPO_ROOT/package-lock.json"
+  local installed="$REPO_ROOT/node_modules/.package-lock.json"
+  if [[ -d $REPO_ROOT/node_modules && -f $installed ]]; then
+    if [[ ! -f $lockfile || ! $lockfile -nt $installed ]]; then
+      return 0
+    fi
+  fi
+  if [[ -f $lockfile ]]; then
+    log "==> npm ci (node_modules missing or older than package-lock.json)"
+    (cd "$REPO_ROOT" && npm ci --no-audit --no-fund)
+  else
+    log "==> npm install (no package-lock.json yet)"
+    (cd "$REPO_ROOT" && npm install --no-audit --no-fund)
+  fi
+}
