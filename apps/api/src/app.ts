@@ -9,17 +9,17 @@ import Fastify, { type FastifyServerOptions } from 'fastify';
 import type { Redis } from 'ioredis';
 import type { Registry } from 'prom-client';
 import type { ApiConfig } from './config.ts';
-import { createArticlesService } from './modules/articles/articles.service.ts';
 import { articlesRoutes } from './modules/articles/articles.routes.ts';
-import { createCommentsService } from './modules/comments/comments.service.ts';
+import { createArticlesService } from './modules/articles/articles.service.ts';
 import { commentsRoutes } from './modules/comments/comments.routes.ts';
-import { createProfilesService } from './modules/profiles/profiles.service.ts';
+import { createCommentsService } from './modules/comments/comments.service.ts';
 import { profilesRoutes } from './modules/profiles/profiles.routes.ts';
-import { createTagsService } from './modules/tags/tags.service.ts';
+import { createProfilesService } from './modules/profiles/profiles.service.ts';
 import { tagsRoutes } from './modules/tags/tags.routes.ts';
+import { createTagsService } from './modules/tags/tags.service.ts';
 import { createPasswordHasher } from './modules/users/passwords.ts';
-import { createUsersService } from './modules/users/users.service.ts';
 import { usersRoutes } from './modules/users/users.routes.ts';
+import { createUsersService } from './modules/users/users.service.ts';
 import { authPlugin, createTokenService } from './plugins/auth.ts';
 import { corsPlugin } from './plugins/cors.ts';
 import { errorHandlerPlugin } from './plugins/error-handler.ts';
@@ -37,7 +37,6 @@ export interface AppDeps {
   /** Prefix for this deployment's Redis keys; tests give each app its own. */
   redisKeyPrefix?: string;
 }
-
 
 const REQUEST_ID_PATTERN = /^[\w.:-]{1,128}$/;
 

@@ -4,18 +4,24 @@
 import { type CrossFieldRule, loadEnv } from '@headroom/config/load-env';
 import { type Static, Type } from 'typebox';
 
-const Port = (defaultPort: number) => Type.Integer({ minimum: 0, maximum: 65535, default: defaultPort });
+const Port = (defaultPort: number) =>
+  Type.Integer({ minimum: 0, maximum: 65535, default: defaultPort });
 
 export const ApiEnvSchema = Type.Object({
-  NODE_ENV: Type.Union([Type.Literal('development'), Type.Literal('production'), Type.Literal('test')], {
-    default: 'production',
-  }),
+  NODE_ENV: Type.Union(
+    [Type.Literal('development'), Type.Literal('production'), Type.Literal('test')],
+    {
+      default: 'production',
+    },
+  ),
   HOST: Type.String({ default: '0.0.0.0' }),
   PORT: Port(3000),
   /** Prometheus scrapes here; kept off the public port so metrics never leak through the LB. */
   METRICS_PORT: Port(9464),
   LOG_LEVEL: Type.Union(
-    ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((level) => Type.Literal(level)),
+    ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((level) =>
+      Type.Literal(level),
+    ),
     { default: 'info' },
   ),
 

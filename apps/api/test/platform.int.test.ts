@@ -25,15 +25,26 @@ describe('health', () => {
 
   it('when Redis and Postgres are unreachable, then readyz is 503 naming both and healthz stays 200', async () => {
     const config = loadApiConfig(
-      testEnv({ DATABASE_URL: 'postgresql://nobody:nothing@127.0.0.1:1/none', REDIS_URL: 'redis://127.0.0.1:1' }),
+      testEnv({
+        DATABASE_URL: 'postgresql://nobody:nothing@127.0.0.1:1/none',
+        REDIS_URL: 'redis://127.0.0.1:1',
+      }),
     );
     const db = createPrismaClient({ databaseUrl: config.DATABASE_URL, maxConnections: 1 });
-    const redis = new Redis(config.REDIS_URL, { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    const redis = new Redis(config.REDIS_URL, {
+      lazyConnect: true,
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 0,
+      retryStrategy: () => null,
+    });
     const app = await buildApp({ config, db, redis, metrics: new Registry() });
     try {
       const ready = await call(app, 'GET', '/api/readyz');
       expect(ready.status).toBe(503);
-      expect(ready.body).toEqual({ status: 'unavailable', checks: { postgres: 'down', redis: 'down' } });
+      expect(ready.body).toEqual({
+        status: 'unavailable',
+        checks: { postgres: 'down', redis: 'down' },
+      });
       expect((await call(app, 'GET', '/api/healthz')).status).toBe(200);
 
       // A request that needs the database fails as an opaque 500, without SQL or stack.
@@ -50,12 +61,19 @@ describe('health', () => {
 
 describe('request ids', () => {
   it('when the client sends X-Request-Id, then the response carries the same id', async () => {
-    const response = await call(testApp.app, 'GET', '/api/healthz', { headers: { 'x-request-id': 'lb-abc-123' } });
+    const response = await call(testApp.app, 'GET', '/api/healthz', {
+      headers: { 'x-request-id': 'lb-abc-123' },
+    });
     expect(response.headers['x-request-id']).toBe('lb-abc-123');
   });
 
   it('when there is none, or it is not id-shaped, then a fresh UUID is used', async () => {
-    for (const headers of [{}, { 'x-request-id': 'evil\nlog line' }, { 'x-request-id': 'x'.repeat(500) }]) {
+    const candidates: Record<string, string>[] = [
+      {},
+      { 'x-request-id': 'evil\nlog line' },
+      { 'x-request-id': 'x'.repeat(500) },
+    ];
+    for (const headers of candidates) {
       const response = await call(testApp.app, 'GET', '/api/healthz', { headers });
       expect(response.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
     }

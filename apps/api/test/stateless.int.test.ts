@@ -21,7 +21,11 @@ afterAll(async () => {
   await Promise.all(replicas.map((replica) => replica.stop()));
 });
 
-async function post(baseUrl: string, path: string, body: unknown) {
+async function post(
+  baseUrl: string,
+  path: string,
+  body: unknown,
+): Promise<{ status: number; body: any }> {
   const response = await fetch(`${baseUrl}${path}`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
@@ -48,7 +52,9 @@ describe('two API replicas', () => {
 
   it('when login attempts alternate between replicas, then the limit counts them all together', async () => {
     const [first, second] = replicas as [ApiProcess, ApiProcess];
-    const attempt = { user: { email: `${uniqueName('target')}@example.com`, password: 'guess-guess' } };
+    const attempt = {
+      user: { email: `${uniqueName('target')}@example.com`, password: 'guess-guess' },
+    };
     const statuses: number[] = [];
     for (let index = 0; index < LOGIN_LIMIT + 2; index++) {
       const replica = index % 2 === 0 ? first : second;

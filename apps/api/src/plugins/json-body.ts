@@ -13,7 +13,10 @@ export const jsonBodyPlugin = fp(
       const text = typeof body === 'string' ? body : body.toString('utf8');
       if (text.trim() === '') return done(null, undefined);
       try {
-        done(null, secureJson.parse(text, undefined, { protoAction: 'error', constructorAction: 'error' }));
+        done(
+          null,
+          secureJson.parse(text, undefined, { protoAction: 'error', constructorAction: 'error' }),
+        );
       } catch {
         const error = Object.assign(new Error('body is not valid JSON'), { statusCode: 400 });
         done(error, undefined);

@@ -6,7 +6,9 @@ import fp from 'fastify-plugin';
 import { Histogram, type Registry } from 'prom-client';
 
 /** Buckets span a cached read (~1 ms) to a request that is already failing its objective. */
-const DURATION_BUCKETS_SECONDS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
+const DURATION_BUCKETS_SECONDS = [
+  0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5,
+];
 
 export const metricsPlugin = fp(
   async (app: FastifyInstance, options: { registry: Registry }) => {

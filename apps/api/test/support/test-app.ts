@@ -33,7 +33,10 @@ export function testEnv(overrides: Record<string, string> = {}): Record<string, 
 
 export async function buildTestApp(overrides: Record<string, string> = {}): Promise<TestApp> {
   const config = loadApiConfig(testEnv(overrides));
-  const db = createPrismaClient({ databaseUrl: config.DATABASE_URL, maxConnections: config.DATABASE_POOL_SIZE });
+  const db = createPrismaClient({
+    databaseUrl: config.DATABASE_URL,
+    maxConnections: config.DATABASE_POOL_SIZE,
+  });
   const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 1 });
   const redisKeyPrefix = `test:${randomUUID()}`;
   const app = await buildApp({ config, db, redis, metrics: new Registry(), redisKeyPrefix });

@@ -59,7 +59,9 @@ export const articlesRoutes: FastifyPluginAsyncTypebox<{ articles: ArticlesServi
         response: { 200: ArticleResponse, ...errors },
       },
     },
-    async (request) => ({ article: await articles.get(request.params.slug, request.viewer?.userId) }),
+    async (request) => ({
+      article: await articles.get(request.params.slug, request.viewer?.userId),
+    }),
   );
 
   app.post(

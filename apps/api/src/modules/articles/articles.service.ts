@@ -46,7 +46,10 @@ interface ViewerContext {
   following: Set<number>;
 }
 
-const newestFirst: Prisma.ArticleOrderByWithRelationInput[] = [{ createdAt: 'desc' }, { id: 'desc' }];
+const newestFirst: Prisma.ArticleOrderByWithRelationInput[] = [
+  { createdAt: 'desc' },
+  { id: 'desc' },
+];
 
 export function createArticlesService(deps: {
   db: Db;
@@ -213,7 +216,10 @@ export function createArticlesService(deps: {
 
     async favorite(slug: string, viewerId: number): Promise<Article> {
       const articleId = await findId(slug);
-      await db.favorite.createMany({ data: [{ userId: viewerId, articleId }], skipDuplicates: true });
+      await db.favorite.createMany({
+        data: [{ userId: viewerId, articleId }],
+        skipDuplicates: true,
+      });
       return readById(articleId, viewerId);
     },
 

@@ -17,7 +17,9 @@ export const CreateCommentBody = Type.Object({
   comment: Type.Object({ body: Type.String({ minLength: 1, maxLength: 10_000 }) }),
 });
 
-export const ArticleSlugParams = Type.Object({ slug: Type.String({ minLength: 1, maxLength: 255 }) });
+export const ArticleSlugParams = Type.Object({
+  slug: Type.String({ minLength: 1, maxLength: 255 }),
+});
 export const CommentParams = Type.Object({
   slug: Type.String({ minLength: 1, maxLength: 255 }),
   id: Type.Integer({ minimum: 1, maximum: 2_147_483_647 }),

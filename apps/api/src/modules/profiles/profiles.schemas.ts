@@ -10,7 +10,9 @@ export type Profile = Static<typeof Profile>;
 
 export const ProfileResponse = Type.Object({ profile: Profile });
 
-export const UsernameParams = Type.Object({ username: Type.String({ minLength: 1, maxLength: 64 }) });
+export const UsernameParams = Type.Object({
+  username: Type.String({ minLength: 1, maxLength: 64 }),
+});
 
 /** The columns a profile is built from, for `select` clauses in any module. */
 export const profileColumns = { id: true, username: true, bio: true, image: true } as const;

@@ -12,7 +12,10 @@ export function createProfilesService({ db }: { db: Db }) {
     return user;
   }
 
-  async function isFollowing(followerId: number | undefined, followingId: number): Promise<boolean> {
+  async function isFollowing(
+    followerId: number | undefined,
+    followingId: number,
+  ): Promise<boolean> {
     if (followerId === undefined) return false;
     const follow = await db.follow.findUnique({
       where: { followerId_followingId: { followerId, followingId } },

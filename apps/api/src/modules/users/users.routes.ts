@@ -28,7 +28,8 @@ export const usersRoutes: FastifyPluginAsyncTypebox<{
         response: { 201: UserResponse, 409: ErrorResponse, 422: ErrorResponse, 429: ErrorResponse },
       },
     },
-    async (request, reply) => reply.status(201).send({ user: await users.register(request.body.user) }),
+    async (request, reply) =>
+      reply.status(201).send({ user: await users.register(request.body.user) }),
   );
 
   app.post(

@@ -1,11 +1,7 @@
 // Registration, login and the current user's account.
 import type { PrismaClient } from '@headroom/db/client';
 import { isRecordNotFound, isUniqueViolation } from '@headroom/db/prisma-errors';
-import {
-  ConflictError,
-  NotFoundError,
-  UnauthorizedError,
-} from '@headroom/errors/http-errors';
+import { ConflictError, NotFoundError, UnauthorizedError } from '@headroom/errors/http-errors';
 import type { TokenService } from '../../plugins/auth.ts';
 import type { PasswordHasher } from './passwords.ts';
 import type { User, UserChanges } from './users.schemas.ts';
