@@ -61,13 +61,19 @@ describe('creating and reading an article', () => {
     expect((await call(testApp.app, 'GET', `/api/articles/${article.slug}`)).status).toBe(200);
   });
 
-  it.each(['title', 'description', 'body'])('when %s is empty, then it answers 422 "can\'t be blank"', async (field) => {
-    const author = await registerUser(testApp.app);
-    const article = { title: 'T', description: 'D', body: 'B', [field]: '' };
-    const response = await call(testApp.app, 'POST', '/api/articles', { token: author.token, body: { article } });
-    expect(response.status).toBe(422);
-    expect(response.body).toEqual({ errors: { [field]: ["can't be blank"] } });
-  });
+  it.each(['title', 'description', 'body'])(
+    'when %s is empty, then it answers 422 "can\'t be blank"',
+    async (field) => {
+      const author = await registerUser(testApp.app);
+      const article = { title: 'T', description: 'D', body: 'B', [field]: '' };
+      const response = await call(testApp.app, 'POST', '/api/articles', {
+        token: author.token,
+        body: { article },
+      });
+      expect(response.status).toBe(422);
+      expect(response.body).toEqual({ errors: { [field]: ["can't be blank"] } });
+    },
+  );
 
   it('when tagList is not a list of strings, then it answers 422 naming tagList', async () => {
     const author = await registerUser(testApp.app);
@@ -146,7 +152,9 @@ describe('updating and deleting', () => {
       token: intruder.token,
       body: { article: { body: 'defaced' } },
     });
-    const remove = await call(testApp.app, 'DELETE', `/api/articles/${article.slug}`, { token: intruder.token });
+    const remove = await call(testApp.app, 'DELETE', `/api/articles/${article.slug}`, {
+      token: intruder.token,
+    });
     for (const response of [edit, remove]) {
       expect(response.status).toBe(403);
       expect(response.body).toEqual({ errors: { article: ['forbidden'] } });
@@ -194,11 +202,19 @@ describe('favorites', () => {
       headers: emptyJson,
     });
     expect(first.status).toBe(200);
-    expect(first.body.article).toMatchObject({ favorited: true, favoritesCount: 1, body: article.body });
-    const again = await call(testApp.app, 'POST', `/api/articles/${article.slug}/favorite`, { token: reader.token });
+    expect(first.body.article).toMatchObject({
+      favorited: true,
+      favoritesCount: 1,
+      body: article.body,
+    });
+    const again = await call(testApp.app, 'POST', `/api/articles/${article.slug}/favorite`, {
+      token: reader.token,
+    });
     expect(again.body.article.favoritesCount).toBe(1);
 
-    const asAuthor = await call(testApp.app, 'GET', `/api/articles/${article.slug}`, { token: author.token });
+    const asAuthor = await call(testApp.app, 'GET', `/api/articles/${article.slug}`, {
+      token: author.token,
+    });
     expect(asAuthor.body.article).toMatchObject({ favorited: false, favoritesCount: 1 });
 
     const removed = await call(testApp.app, 'DELETE', `/api/articles/${article.slug}/favorite`, {
@@ -227,12 +243,21 @@ describe('listing', () => {
     expect(byAuthor.body.articles[0]).not.toHaveProperty('body');
 
     const byTag = await call(testApp.app, 'GET', `/api/articles?tag=${tag}`);
-    expect(byTag.body.articles.map((article: { slug: string }) => article.slug)).toEqual([newer.slug, older.slug]);
+    expect(byTag.body.articles.map((article: { slug: string }) => article.slug)).toEqual([
+      newer.slug,
+      older.slug,
+    ]);
     expect(byTag.body.articlesCount).toBe(2);
 
-    const favorited = await call(testApp.app, 'GET', `/api/articles?favorited=${fan.username}`, { token: fan.token });
+    const favorited = await call(testApp.app, 'GET', `/api/articles?favorited=${fan.username}`, {
+      token: fan.token,
+    });
     expect(favorited.body.articles).toHaveLength(1);
-    expect(favorited.body.articles[0]).toMatchObject({ slug: older.slug, favorited: true, favoritesCount: 1 });
+    expect(favorited.body.articles[0]).toMatchObject({
+      slug: older.slug,
+      favorited: true,
+      favoritesCount: 1,
+    });
   });
 
   it('paginates with limit and offset while articlesCount stays the total', async () => {
@@ -241,24 +266,35 @@ describe('listing', () => {
     const second = await createArticle(testApp.app, author.token);
 
     const page1 = await call(testApp.app, 'GET', `/api/articles?author=${author.username}&limit=1`);
-    const page2 = await call(testApp.app, 'GET', `/api/articles?author=${author.username}&limit=1&offset=1`);
+    const page2 = await call(
+      testApp.app,
+      'GET',
+      `/api/articles?author=${author.username}&limit=1&offset=1`,
+    );
     expect(page1.body).toMatchObject({ articlesCount: 2, articles: [{ slug: second.slug }] });
     expect(page2.body).toMatchObject({ articlesCount: 2, articles: [{ slug: first.slug }] });
   });
 
   it('when a filter matches nothing, then it answers 200 with an empty list', async () => {
-    for (const query of [`tag=${uniqueName('t')}`, `author=${uniqueName('a')}`, `favorited=${uniqueName('f')}`]) {
+    for (const query of [
+      `tag=${uniqueName('t')}`,
+      `author=${uniqueName('a')}`,
+      `favorited=${uniqueName('f')}`,
+    ]) {
       const response = await call(testApp.app, 'GET', `/api/articles?${query}`);
       expect(response.status).toBe(200);
       expect(response.body).toEqual({ articles: [], articlesCount: 0 });
     }
   });
 
-  it.each(['limit=0', 'limit=101', 'limit=abc', 'offset=-1'])('when %s, then it answers 422', async (query) => {
-    const response = await call(testApp.app, 'GET', `/api/articles?${query}`);
-    expect(response.status).toBe(422);
-    expect(Object.keys(response.body.errors)).toEqual([query.split('=')[0]]);
-  });
+  it.each(['limit=0', 'limit=101', 'limit=abc', 'offset=-1'])(
+    'when %s, then it answers 422',
+    async (query) => {
+      const response = await call(testApp.app, 'GET', `/api/articles?${query}`);
+      expect(response.status).toBe(422);
+      expect(Object.keys(response.body.errors)).toEqual([query.split('=')[0]]);
+    },
+  );
 });
 
 describe('feed', () => {
@@ -270,19 +306,25 @@ describe('feed', () => {
     const empty = await call(testApp.app, 'GET', '/api/articles/feed', { token: reader.token });
     expect(empty.body).toEqual({ articles: [], articlesCount: 0 });
 
-    await call(testApp.app, 'POST', `/api/profiles/${followed.username}/follow`, { token: reader.token });
+    await call(testApp.app, 'POST', `/api/profiles/${followed.username}/follow`, {
+      token: reader.token,
+    });
     const first = await createArticle(testApp.app, followed.token);
     const second = await createArticle(testApp.app, followed.token);
     await createArticle(testApp.app, stranger.token);
 
-    const feed = await call(testApp.app, 'GET', '/api/articles/feed?limit=1', { token: reader.token });
+    const feed = await call(testApp.app, 'GET', '/api/articles/feed?limit=1', {
+      token: reader.token,
+    });
     expect(feed.status).toBe(200);
     expect(feed.body.articlesCount).toBe(2);
     expect(feed.body.articles).toHaveLength(1);
     expect(feed.body.articles[0]).toMatchObject({ slug: second.slug, author: { following: true } });
     expect(feed.body.articles[0]).not.toHaveProperty('body');
 
-    const rest = await call(testApp.app, 'GET', '/api/articles/feed?limit=1&offset=1', { token: reader.token });
+    const rest = await call(testApp.app, 'GET', '/api/articles/feed?limit=1&offset=1', {
+      token: reader.token,
+    });
     expect(rest.body.articles[0].slug).toBe(first.slug);
   });
 

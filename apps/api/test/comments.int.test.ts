@@ -26,12 +26,19 @@ describe('comments', () => {
     });
     expect(Number.isInteger(created.body.comment.id)).toBe(true);
 
-    await call(testApp.app, 'POST', `/api/profiles/${reader.username}/follow`, { token: author.token });
+    await call(testApp.app, 'POST', `/api/profiles/${reader.username}/follow`, {
+      token: author.token,
+    });
     for (const token of [undefined, author.token]) {
-      const listed = await call(testApp.app, 'GET', `/api/articles/${article.slug}/comments`, { token });
+      const listed = await call(testApp.app, 'GET', `/api/articles/${article.slug}/comments`, {
+        token,
+      });
       expect(listed.status).toBe(200);
       expect(listed.body.comments).toEqual([
-        { ...created.body.comment, author: { ...created.body.comment.author, following: token !== undefined } },
+        {
+          ...created.body.comment,
+          author: { ...created.body.comment.author, following: token !== undefined },
+        },
       ]);
     }
   });
@@ -40,13 +47,23 @@ describe('comments', () => {
     const author = await registerUser(testApp.app);
     const article = await createArticle(testApp.app, author.token);
     const url = `/api/articles/${article.slug}/comments`;
-    const first = await call(testApp.app, 'POST', url, { token: author.token, body: { comment: { body: 'First' } } });
-    await call(testApp.app, 'POST', url, { token: author.token, body: { comment: { body: 'Second comment' } } });
+    const first = await call(testApp.app, 'POST', url, {
+      token: author.token,
+      body: { comment: { body: 'First' } },
+    });
+    await call(testApp.app, 'POST', url, {
+      token: author.token,
+      body: { comment: { body: 'Second comment' } },
+    });
 
-    const removed = await call(testApp.app, 'DELETE', `${url}/${first.body.comment.id}`, { token: author.token });
+    const removed = await call(testApp.app, 'DELETE', `${url}/${first.body.comment.id}`, {
+      token: author.token,
+    });
     expect(removed.status).toBe(204);
     const listed = await call(testApp.app, 'GET', url);
-    expect(listed.body.comments.map((comment: { body: string }) => comment.body)).toEqual(['Second comment']);
+    expect(listed.body.comments.map((comment: { body: string }) => comment.body)).toEqual([
+      'Second comment',
+    ]);
   });
 
   it("when someone deletes another user's comment, then 403 and the comment stays", async () => {
@@ -54,9 +71,14 @@ describe('comments', () => {
     const intruder = await registerUser(testApp.app);
     const article = await createArticle(testApp.app, author.token);
     const url = `/api/articles/${article.slug}/comments`;
-    const comment = await call(testApp.app, 'POST', url, { token: author.token, body: { comment: { body: 'Mine' } } });
+    const comment = await call(testApp.app, 'POST', url, {
+      token: author.token,
+      body: { comment: { body: 'Mine' } },
+    });
 
-    const response = await call(testApp.app, 'DELETE', `${url}/${comment.body.comment.id}`, { token: intruder.token });
+    const response = await call(testApp.app, 'DELETE', `${url}/${comment.body.comment.id}`, {
+      token: intruder.token,
+    });
     expect(response.status).toBe(403);
     expect(response.body).toEqual({ errors: { comment: ['forbidden'] } });
     expect((await call(testApp.app, 'GET', url)).body.comments).toHaveLength(1);
@@ -65,9 +87,14 @@ describe('comments', () => {
   it('when the comment or article does not exist, then 404 naming which', async () => {
     const user = await registerUser(testApp.app);
     const article = await createArticle(testApp.app, user.token);
-    const missingComment = await call(testApp.app, 'DELETE', `/api/articles/${article.slug}/comments/99999999`, {
-      token: user.token,
-    });
+    const missingComment = await call(
+      testApp.app,
+      'DELETE',
+      `/api/articles/${article.slug}/comments/99999999`,
+      {
+        token: user.token,
+      },
+    );
     expect(missingComment.status).toBe(404);
     expect(missingComment.body).toEqual({ errors: { comment: ['not found'] } });
 
@@ -86,14 +113,22 @@ describe('comments', () => {
 
   it('when a comment on one article is deleted through another article, then 404', async () => {
     const user = await registerUser(testApp.app);
-    const [one, other] = [await createArticle(testApp.app, user.token), await createArticle(testApp.app, user.token)];
+    const [one, other] = [
+      await createArticle(testApp.app, user.token),
+      await createArticle(testApp.app, user.token),
+    ];
     const comment = await call(testApp.app, 'POST', `/api/articles/${one.slug}/comments`, {
       token: user.token,
       body: { comment: { body: 'Here' } },
     });
-    const response = await call(testApp.app, 'DELETE', `/api/articles/${other.slug}/comments/${comment.body.comment.id}`, {
-      token: user.token,
-    });
+    const response = await call(
+      testApp.app,
+      'DELETE',
+      `/api/articles/${other.slug}/comments/${comment.body.comment.id}`,
+      {
+        token: user.token,
+      },
+    );
     expect(response.status).toBe(404);
   });
 
@@ -101,11 +136,18 @@ describe('comments', () => {
     const user = await registerUser(testApp.app);
     const article = await createArticle(testApp.app, user.token);
     const url = `/api/articles/${article.slug}/comments`;
-    const blank = await call(testApp.app, 'POST', url, { token: user.token, body: { comment: { body: '' } } });
+    const blank = await call(testApp.app, 'POST', url, {
+      token: user.token,
+      body: { comment: { body: '' } },
+    });
     expect(blank.status).toBe(422);
     expect(blank.body).toEqual({ errors: { body: ["can't be blank"] } });
-    expect((await call(testApp.app, 'DELETE', `${url}/abc`, { token: user.token })).status).toBe(422);
-    expect((await call(testApp.app, 'POST', url, { body: { comment: { body: 'x' } } })).status).toBe(401);
+    expect((await call(testApp.app, 'DELETE', `${url}/abc`, { token: user.token })).status).toBe(
+      422,
+    );
+    expect(
+      (await call(testApp.app, 'POST', url, { body: { comment: { body: 'x' } } })).status,
+    ).toBe(401);
     expect((await call(testApp.app, 'DELETE', `${url}/1`)).status).toBe(401);
   });
 });

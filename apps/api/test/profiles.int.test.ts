@@ -29,14 +29,20 @@ describe('profiles', () => {
     });
     expect(followed.status).toBe(200);
     expect(followed.body.profile.following).toBe(true);
-    expect((await call(testApp.app, 'POST', url, { token: fan.token })).body.profile.following).toBe(true);
-    const seen = await call(testApp.app, 'GET', `/api/profiles/${celeb.username}`, { token: fan.token });
+    expect(
+      (await call(testApp.app, 'POST', url, { token: fan.token })).body.profile.following,
+    ).toBe(true);
+    const seen = await call(testApp.app, 'GET', `/api/profiles/${celeb.username}`, {
+      token: fan.token,
+    });
     expect(seen.body.profile.following).toBe(true);
 
     const unfollowed = await call(testApp.app, 'DELETE', url, { token: fan.token });
     expect(unfollowed.status).toBe(200);
     expect(unfollowed.body.profile.following).toBe(false);
-    const after = await call(testApp.app, 'GET', `/api/profiles/${celeb.username}`, { token: fan.token });
+    const after = await call(testApp.app, 'GET', `/api/profiles/${celeb.username}`, {
+      token: fan.token,
+    });
     expect(after.body.profile.following).toBe(false);
   });
 
@@ -61,7 +67,9 @@ describe('profiles', () => {
 
   it('when a user tries to follow themselves, then it answers 422', async () => {
     const user = await registerUser(testApp.app);
-    const response = await call(testApp.app, 'POST', `/api/profiles/${user.username}/follow`, { token: user.token });
+    const response = await call(testApp.app, 'POST', `/api/profiles/${user.username}/follow`, {
+      token: user.token,
+    });
     expect(response.status).toBe(422);
     expect(response.body.errors).toHaveProperty('profile');
   });

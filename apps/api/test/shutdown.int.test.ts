@@ -27,7 +27,14 @@ describe('graceful shutdown', () => {
     api.child.kill('SIGTERM');
 
     // New connections are refused while the old request finishes.
-    await expect.poll(async () => fetch(`${api.baseUrl}/api/healthz`).then(() => 'accepted', () => 'refused')).toBe('refused');
+    await expect
+      .poll(async () =>
+        fetch(`${api.baseUrl}/api/healthz`).then(
+          () => 'accepted',
+          () => 'refused',
+        ),
+      )
+      .toBe('refused');
 
     socket.write(body.slice(10));
     await closed;
@@ -41,7 +48,9 @@ describe('graceful shutdown', () => {
     const { port } = new URL(api.baseUrl);
     const socket = connect(Number(port), '127.0.0.1');
     await new Promise((resolve) => socket.once('connect', resolve));
-    socket.write('POST /api/users/login HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{');
+    socket.write(
+      'POST /api/users/login HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{',
+    );
 
     const signalledAt = Date.now();
     api.child.kill('SIGTERM');

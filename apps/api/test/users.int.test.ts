@@ -52,7 +52,13 @@ describe('registration', () => {
     expect(badEmail.body.errors).toHaveProperty('email');
 
     const shortPassword = await call(testApp.app, 'POST', '/api/users', {
-      body: { user: { username: uniqueName('u'), email: `${uniqueName('u')}@example.com`, password: 'short7c' } },
+      body: {
+        user: {
+          username: uniqueName('u'),
+          email: `${uniqueName('u')}@example.com`,
+          password: 'short7c',
+        },
+      },
     });
     expect(shortPassword.status).toBe(422);
     expect(shortPassword.body.errors).toHaveProperty('password');
@@ -61,13 +67,25 @@ describe('registration', () => {
   it('when the username or email is taken, then it answers 409 "has already been taken"', async () => {
     const existing = await registerUser(testApp.app);
     const sameUsername = await call(testApp.app, 'POST', '/api/users', {
-      body: { user: { username: existing.username, email: `${uniqueName('x')}@example.com`, password: 'password123' } },
+      body: {
+        user: {
+          username: existing.username,
+          email: `${uniqueName('x')}@example.com`,
+          password: 'password123',
+        },
+      },
     });
     expect(sameUsername.status).toBe(409);
     expect(sameUsername.body).toEqual({ errors: { username: ['has already been taken'] } });
 
     const sameEmail = await call(testApp.app, 'POST', '/api/users', {
-      body: { user: { username: uniqueName('x'), email: existing.email.toUpperCase(), password: 'password123' } },
+      body: {
+        user: {
+          username: uniqueName('x'),
+          email: existing.email.toUpperCase(),
+          password: 'password123',
+        },
+      },
     });
     expect(sameEmail.status).toBe(409);
     expect(sameEmail.body).toEqual({ errors: { email: ['has already been taken'] } });
@@ -125,7 +143,10 @@ describe('login', () => {
       body: { user: { email: '', password: '' } },
     });
     expect(response.status).toBe(422);
-    expect(response.body.errors).toEqual({ email: ["can't be blank"], password: ["can't be blank"] });
+    expect(response.body.errors).toEqual({
+      email: ["can't be blank"],
+      password: ["can't be blank"],
+    });
   });
 });
 
@@ -159,7 +180,9 @@ describe('current user', () => {
     try {
       const user = await registerUser(shortLived.app);
       const [header, , signature] = user.token.split('.');
-      const expiredPayload = Buffer.from(JSON.stringify({ sub: '1', exp: 1 })).toString('base64url');
+      const expiredPayload = Buffer.from(JSON.stringify({ sub: '1', exp: 1 })).toString(
+        'base64url',
+      );
       const response = await call(shortLived.app, 'GET', '/api/user', {
         token: `${header}.${expiredPayload}.${signature}`,
       });
@@ -186,7 +209,10 @@ describe('update user', () => {
       body: { user: { bio: 'I like to skateboard', image: 'https://example.com/me.jpg' } },
     });
     expect(updated.status).toBe(200);
-    expect(updated.body.user).toMatchObject({ bio: 'I like to skateboard', image: 'https://example.com/me.jpg' });
+    expect(updated.body.user).toMatchObject({
+      bio: 'I like to skateboard',
+      image: 'https://example.com/me.jpg',
+    });
 
     const cleared = await call(testApp.app, 'PUT', '/api/user', {
       token: user.token,
@@ -207,7 +233,9 @@ describe('update user', () => {
     expect(response.status).toBe(200);
     expect(response.body.user).toMatchObject({ username, email: `${username}@example.com` });
 
-    const current = await call(testApp.app, 'GET', '/api/user', { token: response.body.user.token });
+    const current = await call(testApp.app, 'GET', '/api/user', {
+      token: response.body.user.token,
+    });
     expect(current.body.user.username).toBe(username);
     const login = await call(testApp.app, 'POST', '/api/users/login', {
       body: { user: { email: `${username}@example.com`, password: 'a new password' } },
@@ -225,7 +253,10 @@ describe('update user', () => {
     [{ password: 'short7c' }],
   ])('when given %j, then it answers 422', async (changes) => {
     const user = await registerUser(testApp.app);
-    const response = await call(testApp.app, 'PUT', '/api/user', { token: user.token, body: { user: changes } });
+    const response = await call(testApp.app, 'PUT', '/api/user', {
+      token: user.token,
+      body: { user: changes },
+    });
     expect(response.status).toBe(422);
     expect(Object.keys(response.body.errors)).toHaveLength(1);
   });

@@ -21,12 +21,23 @@ function problemsOf(run: () => unknown): string[] {
 
 describe('loadEnv', () => {
   it('when every value is valid, then it converts strings and fills defaults', () => {
-    const config = loadEnv(Schema, { DATABASE_URL: 'postgres://x', API_SECRET: 's'.repeat(32), PORT: '8080' });
-    expect(config).toEqual({ PORT: 8080, DATABASE_URL: 'postgres://x', API_SECRET: 's'.repeat(32), MODE: 'a' });
+    const config = loadEnv(Schema, {
+      DATABASE_URL: 'postgres://x',
+      API_SECRET: 's'.repeat(32),
+      PORT: '8080',
+    });
+    expect(config).toEqual({
+      PORT: 8080,
+      DATABASE_URL: 'postgres://x',
+      API_SECRET: 's'.repeat(32),
+      MODE: 'a',
+    });
   });
 
   it('when several values are bad or missing, then one error names every one of them', () => {
-    const problems = problemsOf(() => loadEnv(Schema, { PORT: 'eighty', API_SECRET: 'short', MODE: 'c' }));
+    const problems = problemsOf(() =>
+      loadEnv(Schema, { PORT: 'eighty', API_SECRET: 'short', MODE: 'c' }),
+    );
     expect(problems).toEqual(
       expect.arrayContaining([
         'DATABASE_URL: is required',
@@ -38,14 +49,24 @@ describe('loadEnv', () => {
   });
 
   it('when a value is an empty string, then it counts as unset and the default applies', () => {
-    const config = loadEnv(Schema, { PORT: '', DATABASE_URL: 'postgres://x', API_SECRET: 's'.repeat(32) });
+    const config = loadEnv(Schema, {
+      PORT: '',
+      DATABASE_URL: 'postgres://x',
+      API_SECRET: 's'.repeat(32),
+    });
     expect(config.PORT).toBe(3000);
   });
 
   it('when a cross-field rule fails, then its message names the variables', () => {
-    const rule = { variables: ['PORT', 'MODE'], message: 'port 1 needs mode b', holds: (c: { PORT: number; MODE: string }) => c.PORT !== 1 || c.MODE === 'b' };
+    const rule = {
+      variables: ['PORT', 'MODE'],
+      message: 'port 1 needs mode b',
+      holds: (c: { PORT: number; MODE: string }) => c.PORT !== 1 || c.MODE === 'b',
+    };
     const problems = problemsOf(() =>
-      loadEnv(Schema, { PORT: '1', DATABASE_URL: 'postgres://x', API_SECRET: 's'.repeat(32) }, [rule]),
+      loadEnv(Schema, { PORT: '1', DATABASE_URL: 'postgres://x', API_SECRET: 's'.repeat(32) }, [
+        rule,
+      ]),
     );
     expect(problems).toEqual(['PORT, MODE: port 1 needs mode b']);
   });

@@ -18,7 +18,8 @@ export async function startTelemetry(): Promise<NodeSDK> {
   const sdk = new NodeSDK({
     instrumentations: [
       new HttpInstrumentation({
-        ignoreIncomingRequestHook: (request) => UNTRACED_PATHS.has(request.url?.split('?')[0] ?? ''),
+        ignoreIncomingRequestHook: (request) =>
+          UNTRACED_PATHS.has(request.url?.split('?')[0] ?? ''),
       }),
       new FastifyOtelInstrumentation({ registerOnInitialization: true }),
       new PrismaInstrumentation(),
