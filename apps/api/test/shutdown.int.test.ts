@@ -18,12 +18,12 @@ describe('graceful shutdown', () => {
       answer += chunk;
     });
     const closed = new Promise((resolve) => socket.once('close', resolve));
-    // Headers and part of the body: the request is in flight when the signal arrives. The pause
-    // lets the server parse the headers; the assertions do not depend on its length.
+    // Headers and part of the body: the request is in flight (the server has logged it) when
+    // the signal arrives.
     socket.write(
       `POST /api/users/login HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body.slice(0, 10)}`,
     );
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    await expect.poll(() => api.output()).toContain('incoming request');
     api.child.kill('SIGTERM');
 
     // New connections are refused while the old request finishes.
@@ -52,6 +52,7 @@ describe('graceful shutdown', () => {
       'POST /api/users/login HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{',
     );
 
+    await expect.poll(() => api.output()).toContain('incoming request');
     const signalledAt = Date.now();
     api.child.kill('SIGTERM');
     expect(await api.exited).toBe(1);

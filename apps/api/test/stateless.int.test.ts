@@ -47,7 +47,8 @@ describe('two API replicas', () => {
       headers: { authorization: `Token ${registered.body.user.token}` },
     });
     expect(response.status).toBe(200);
-    expect((await response.json()).user.username).toBe(username);
+    const current = (await response.json()) as { user: { username: string } };
+    expect(current.user.username).toBe(username);
   });
 
   it('when login attempts alternate between replicas, then the limit counts them all together', async () => {

@@ -1,7 +1,7 @@
 // The one way a process gets a PrismaClient: Prisma 7's query compiler over node-postgres
 // through @prisma/adapter-pg. Every pool setting comes from the caller's config.
 import { PrismaPg } from '@prisma/adapter-pg';
-import { PrismaClient } from './generated/prisma/client.ts';
+import { type Prisma, PrismaClient } from './generated/prisma/client.ts';
 
 export type {
   Article,
@@ -28,6 +28,8 @@ export type PrismaClientSettings = {
   connectionTimeoutMillis?: number;
   /** Shown in pg_stat_activity, so a connection can be traced to the process that opened it. */
   applicationName?: string;
+  /** Called with every SQL statement Prisma sends; the query-plan test EXPLAINs them. */
+  onQuery?: (event: Prisma.QueryEvent) => void;
 };
 
 const DEFAULT_CONNECTION_TIMEOUT_MS = 5_000;
@@ -37,6 +39,7 @@ export function createPrismaClient({
   maxConnections,
   connectionTimeoutMillis = DEFAULT_CONNECTION_TIMEOUT_MS,
   applicationName,
+  onQuery,
 }: PrismaClientSettings): PrismaClient {
   // No `statementNameGenerator`: unnamed statements keep PgBouncer's transaction mode working
   // (PgBouncer 1.18 cannot track named prepared statements).
@@ -46,5 +49,8 @@ export function createPrismaClient({
     connectionTimeoutMillis,
     application_name: applicationName,
   });
-  return new PrismaClient({ adapter });
+  if (!onQuery) return new PrismaClient({ adapter });
+  const client = new PrismaClient({ adapter, log: [{ emit: 'event', level: 'query' }] });
+  client.$on('query', onQuery);
+  return client;
 }

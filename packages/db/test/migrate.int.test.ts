@@ -1,5 +1,6 @@
 import { readdir } from 'node:fs/promises';
 import { setTimeout as delay } from 'node:timers/promises';
+import { createScratchDatabase, type ScratchDatabase } from '@headroom/testing/scratch-database';
 import pg from 'pg';
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import {
@@ -8,7 +9,6 @@ import {
   MIGRATIONS_DIR,
   pendingMigrationSql,
 } from '../src/migrate.ts';
-import { createScratchDatabase, type ScratchDatabase } from './scratch-database.ts';
 
 async function migrationFolders(): Promise<string[]> {
   const entries = await readdir(MIGRATIONS_DIR, { withFileTypes: true });

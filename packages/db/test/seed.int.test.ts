@@ -1,9 +1,9 @@
+import { createScratchDatabase, type ScratchDatabase } from '@headroom/testing/scratch-database';
 import { verify } from '@node-rs/argon2';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { applyMigrations } from '../src/migrate.ts';
 import { DEMO_PASSWORD, type SeedOptions, seedDatabase } from '../src/seed.ts';
-import { createScratchDatabase, type ScratchDatabase } from './scratch-database.ts';
 
 const small: Partial<SeedOptions> = {
   users: 40,

@@ -23,7 +23,10 @@ export const errorHandlerPlugin = fp(
         return reply.status(statusOf(error)).send(error.toBody());
       }
       if (error.validation) {
-        return reply.status(422).send({ errors: validationProblems(error.validation) });
+        const input = error.validationContext
+          ? (request as unknown as Record<string, unknown>)[error.validationContext]
+          : undefined;
+        return reply.status(422).send({ errors: validationProblems(error.validation, input) });
       }
       const status = error.statusCode ?? 500;
       if (status >= 400 && status < 500) {
@@ -42,8 +45,14 @@ export const errorHandlerPlugin = fp(
   { name: 'error-handler' },
 );
 
-/** Names each problem after the field it concerns: `/user/email` -> `email`. */
-function validationProblems(issues: FastifySchemaValidationError[]): Record<string, string[]> {
+/**
+ * Names each problem after the field it concerns (`/user/email` -> `email`). An empty, blank
+ * or null value is reported as "can't be blank", whatever rule it broke first.
+ */
+function validationProblems(
+  issues: FastifySchemaValidationError[],
+  input: unknown,
+): Record<string, string[]> {
   const problems: Record<string, string[]> = {};
   const add = (field: string, message: string) => {
     const messages = problems[field] ?? [];
@@ -63,12 +72,31 @@ function validationProblems(issues: FastifySchemaValidationError[]): Record<stri
         .split('/')
         .filter((segment) => segment !== '' && !/^\d+$/.test(segment))
         .at(-1) ?? 'body';
-    const blank = issue.keyword === 'minLength' && params.limit === 1;
-    add(field, blank ? BLANK : (issue.message ?? 'is invalid'));
+    add(
+      field,
+      isBlank(valueAt(input, issue.instancePath)) ? BLANK : (issue.message ?? 'is invalid'),
+    );
   }
   // "can't be blank" says all there is to say about an empty value.
   for (const [field, messages] of Object.entries(problems)) {
     if (messages.includes(BLANK)) problems[field] = [BLANK];
   }
   return problems;
+}
+
+function valueAt(input: unknown, instancePath: string): unknown {
+  return instancePath
+    .split('/')
+    .filter(Boolean)
+    .reduce<unknown>(
+      (value, key) =>
+        typeof value === 'object' && value !== null
+          ? (value as Record<string, unknown>)[key]
+          : undefined,
+      input,
+    );
+}
+
+function isBlank(value: unknown): boolean {
+  return value === null || (typeof value === 'string' && value.trim() === '');
 }

@@ -32,7 +32,6 @@ const summaryColumns = {
   updatedAt: true,
   author: { select: profileColumns },
   tags: { select: { tag: { select: { name: true } } } },
-  _count: { select: { favorites: true } },
 } as const satisfies Prisma.ArticleSelect;
 
 const articleColumns = { ...summaryColumns, body: true } as const satisfies Prisma.ArticleSelect;
@@ -40,8 +39,9 @@ const articleColumns = { ...summaryColumns, body: true } as const satisfies Pris
 type SummaryRow = Prisma.ArticleGetPayload<{ select: typeof summaryColumns }>;
 type ArticleRow = Prisma.ArticleGetPayload<{ select: typeof articleColumns }>;
 
-/** What the current viewer has favorited and whom they follow, among the rows on a page. */
-interface ViewerContext {
+/** Favorite counts of the rows on a page, and what the current viewer favorited and follows. */
+interface PageContext {
+  favoritesCount: Map<number, number>;
   favorited: Set<number>;
   following: Set<number>;
 }
@@ -53,31 +53,45 @@ const newestFirst: Prisma.ArticleOrderByWithRelationInput[] = [
 
 export function createArticlesService(deps: {
   db: Db;
-  profiles: Pick<ProfilesService, 'followedAmong'>;
+  profiles: Pick<ProfilesService, 'followedAmong' | 'followedBy'>;
 }) {
   const { db, profiles } = deps;
 
-  async function viewerContext(
+  // Counted per page with one grouped query over the favorites index. (Prisma's `_count`
+  // relation aggregate groups the whole favorites table instead: query-plans test.)
+  async function pageContext(
     viewerId: number | undefined,
     rows: SummaryRow[],
-  ): Promise<ViewerContext> {
-    if (viewerId === undefined || rows.length === 0) {
-      return { favorited: new Set(), following: new Set() };
+  ): Promise<PageContext> {
+    if (rows.length === 0) {
+      return { favoritesCount: new Map(), favorited: new Set(), following: new Set() };
     }
-    const [favorites, following] = await Promise.all([
-      db.favorite.findMany({
-        where: { userId: viewerId, articleId: { in: rows.map((row) => row.id) } },
-        select: { articleId: true },
+    const articleIds = rows.map((row) => row.id);
+    const [counts, favorites, following] = await Promise.all([
+      db.favorite.groupBy({
+        by: ['articleId'],
+        where: { articleId: { in: articleIds } },
+        _count: { _all: true },
       }),
+      viewerId === undefined
+        ? []
+        : db.favorite.findMany({
+            where: { userId: viewerId, articleId: { in: articleIds } },
+            select: { articleId: true },
+          }),
       profiles.followedAmong(
         viewerId,
         rows.map((row) => row.author.id),
       ),
     ]);
-    return { favorited: new Set(favorites.map((favorite) => favorite.articleId)), following };
+    return {
+      favoritesCount: new Map(counts.map((count) => [count.articleId, count._count._all])),
+      favorited: new Set(favorites.map((favorite) => favorite.articleId)),
+      following,
+    };
   }
 
-  function toSummary(row: SummaryRow, viewer: ViewerContext): ArticleSummary {
+  function toSummary(row: SummaryRow, context: PageContext): ArticleSummary {
     return {
       slug: row.slug,
       title: row.title,
@@ -86,14 +100,14 @@ export function createArticlesService(deps: {
       tagList: row.tags.map((link) => link.tag.name).sort(),
       createdAt: row.createdAt.toISOString(),
       updatedAt: row.updatedAt.toISOString(),
-      favorited: viewer.favorited.has(row.id),
-      favoritesCount: row._count.favorites,
-      author: toProfile(row.author, viewer.following.has(row.author.id)),
+      favorited: context.favorited.has(row.id),
+      favoritesCount: context.favoritesCount.get(row.id) ?? 0,
+      author: toProfile(row.author, context.following.has(row.author.id)),
     };
   }
 
   async function toArticle(row: ArticleRow, viewerId: number | undefined): Promise<Article> {
-    return { ...toSummary(row, await viewerContext(viewerId, [row])), body: row.body };
+    return { ...toSummary(row, await pageContext(viewerId, [row])), body: row.body };
   }
 
   async function page(
@@ -111,8 +125,8 @@ export function createArticlesService(deps: {
       }),
       db.article.count({ where }),
     ]);
-    const viewer = await viewerContext(viewerId, rows);
-    return { articles: rows.map((row) => toSummary(row, viewer)), articlesCount };
+    const context = await pageContext(viewerId, rows);
+    return { articles: rows.map((row) => toSummary(row, context)), articlesCount };
   }
 
   async function findForChange(slug: string, viewerId: number) {
@@ -148,8 +162,12 @@ export function createArticlesService(deps: {
       return page(where, query, viewerId);
     },
 
-    feed(query: FeedQuery, viewerId: number) {
-      return page({ author: { followers: { some: { followerId: viewerId } } } }, query, viewerId);
+    async feed(query: FeedQuery, viewerId: number) {
+      // Followed ids first: `author_id IN (...)` walks the (author_id, created_at) index, where
+      // the relation filter made Postgres scan every article. Pull-on-read suits people who
+      // follow up to thousands; beyond that a feed is built on write (docs/database.md).
+      const authorIds = await profiles.followedBy(viewerId);
+      return page({ authorId: { in: authorIds } }, query, viewerId);
     },
 
     async get(slug: string, viewerId: number | undefined): Promise<Article> {

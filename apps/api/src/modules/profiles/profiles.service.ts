@@ -46,6 +46,15 @@ export function createProfilesService({ db }: { db: Db }) {
       return toProfile(user, false);
     },
 
+    /** Everyone the user follows (the authors of their feed). */
+    async followedBy(userId: number): Promise<number[]> {
+      const follows = await db.follow.findMany({
+        where: { followerId: userId },
+        select: { followingId: true },
+      });
+      return follows.map((follow) => follow.followingId);
+    },
+
     /** Which of `userIds` the viewer follows: one query for a whole page of authors. */
     async followedAmong(viewerId: number | undefined, userIds: number[]): Promise<Set<number>> {
       if (viewerId === undefined || userIds.length === 0) return new Set();
