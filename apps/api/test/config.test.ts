@@ -1,0 +1,26 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { ApiEnvSchema, loadApiConfig } from '../src/config.ts';
+
+describe('API configuration', () => {
+  it('.env.example documents every variable the API reads', () => {
+    const example = readFileSync(new URL('../../../.env.example', import.meta.url), 'utf8');
+    const documented = new Set([...example.matchAll(/^([A-Z_]+)=/gm)].map((match) => match[1]));
+    expect(Object.keys(ApiEnvSchema.properties).filter((key) => !documented.has(key))).toEqual([]);
+  });
+
+  it('when secrets and URLs are missing, then start-up names each of them', () => {
+    expect(() => loadApiConfig({})).toThrow(
+      /DATABASE_URL: is required[\s\S]*REDIS_URL: is required|REDIS_URL: is required/,
+    );
+    expect(() => loadApiConfig({})).toThrow(/JWT_SECRET: is required/);
+  });
+
+  it('when the JWT secret is short or the ports collide, then start-up refuses', () => {
+    const base = { DATABASE_URL: 'postgresql://x', REDIS_URL: 'redis://x' };
+    expect(() => loadApiConfig({ ...base, JWT_SECRET: 'short' })).toThrow(/JWT_SECRET/);
+    expect(() =>
+      loadApiConfig({ ...base, JWT_SECRET: 's'.repeat(32), PORT: '9000', METRICS_PORT: '9000' }),
+    ).toThrow(/PORT, METRICS_PORT: must be different ports/);
+  });
+});
