@@ -5,24 +5,16 @@
 // When none of the exporter variables is set, this file imports nothing else: no SDK, no
 // patched modules, no cost on the request path.
 import { register } from 'node:module';
+import { isTelemetryEnabled } from './enabled.ts';
+import { setRunningTelemetry } from './lifecycle.ts';
 
-const EXPORTER_VARIABLES = [
-  'OTEL_EXPORTER_OTLP_ENDPOINT',
-  'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT',
-  'OTEL_TRACES_EXPORTER',
-  'OTEL_METRICS_EXPORTER',
-];
-
-const enabled =
-  process.env.OTEL_SDK_DISABLED !== 'true' &&
-  EXPORTER_VARIABLES.some((name) => (process.env[name] ?? '') !== '');
-
-if (enabled) {
+if (isTelemetryEnabled(process.env)) {
   // ESM modules can only be patched through a loader hook registered before they load.
   register('@opentelemetry/instrumentation/hook.mjs', import.meta.url);
   const { startTelemetry } = await import('./start-telemetry.ts');
   const sdk = await startTelemetry();
-  // Flush what is buffered when the process is asked to stop; the app's own SIGTERM handler
-  // runs as well, and exits once in-flight requests are done.
+  // Apps call flushTelemetry() (./lifecycle.ts) as the last step of a graceful shutdown;
+  // a process that simply runs out of work flushes here.
+  setRunningTelemetry(sdk);
   process.once('beforeExit', () => void sdk.shutdown());
 }
