@@ -13,6 +13,8 @@ import { articlesRoutes } from './modules/articles/articles.routes.ts';
 import { createArticlesService } from './modules/articles/articles.service.ts';
 import { commentsRoutes } from './modules/comments/comments.routes.ts';
 import { createCommentsService } from './modules/comments/comments.service.ts';
+import { notificationsRoutes } from './modules/notifications/notifications.routes.ts';
+import { createNotificationsService } from './modules/notifications/notifications.service.ts';
 import { profilesRoutes } from './modules/profiles/profiles.routes.ts';
 import { createProfilesService } from './modules/profiles/profiles.service.ts';
 import { tagsRoutes } from './modules/tags/tags.routes.ts';
@@ -126,6 +128,9 @@ export async function buildApp(deps: AppDeps) {
         comments: createCommentsService({ db: deps.db, profiles }),
       });
       await api.register(tagsRoutes, { tags: createTagsService({ db: deps.db }) });
+      await api.register(notificationsRoutes, {
+        notifications: createNotificationsService({ db: deps.db }),
+      });
     },
     { prefix: '/api' },
   );

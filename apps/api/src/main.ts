@@ -3,6 +3,7 @@
 // OpenTelemetry is loaded before this file by `--import @headroom/telemetry/register`.
 import { createServer } from 'node:http';
 import { createPrismaClient } from '@headroom/db/client';
+import { flushTelemetry } from '@headroom/telemetry/lifecycle';
 import { Redis } from 'ioredis';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { buildApp } from './app.ts';
@@ -61,6 +62,7 @@ async function shutdown(signal: string) {
   metricsServer.close();
   await Promise.allSettled([db.$disconnect(), redis.quit()]);
   app.log.info('shutdown complete');
+  await flushTelemetry();
   process.exit(0);
 }
 process.once('SIGTERM', () => void shutdown('SIGTERM'));

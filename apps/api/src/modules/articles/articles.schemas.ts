@@ -21,13 +21,20 @@ const articleFields = {
   favorited: Type.Boolean(),
   favoritesCount: Type.Integer(),
   author: Profile,
+  /** Filled in by the worker seconds after each write (render-article); null until then. */
+  readingTimeMinutes: Type.Union([Type.Integer(), Type.Null()]),
 };
 
 /** An article in a list: everything but the body (RealWorld dropped it from lists in 2024). */
 export const ArticleSummary = Type.Object(articleFields);
 export type ArticleSummary = Static<typeof ArticleSummary>;
 
-export const Article = Type.Object({ ...articleFields, body: Type.String() });
+export const Article = Type.Object({
+  ...articleFields,
+  body: Type.String(),
+  /** The body rendered to sanitized HTML by the worker; null until it has run. */
+  bodyHtml: Type.Union([Type.String(), Type.Null()]),
+});
 export type Article = Static<typeof Article>;
 
 export const ArticleResponse = Type.Object({ article: Article });

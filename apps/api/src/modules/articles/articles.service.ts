@@ -4,6 +4,7 @@
 import type { Prisma, PrismaClient } from '@headroom/db/client';
 import { isUniqueViolation } from '@headroom/db/prisma-errors';
 import { ForbiddenError, NotFoundError } from '@headroom/errors/http-errors';
+import { recordEvent } from '../../outbox.ts';
 import { profileColumns, toProfile } from '../profiles/profiles.schemas.ts';
 import type { ProfilesService } from '../profiles/profiles.service.ts';
 import {
@@ -18,7 +19,7 @@ import {
 import { slugify, withRandomSuffix } from './slug.ts';
 
 type Db = Pick<PrismaClient, 'article' | 'favorite' | '$transaction'>;
-type Transaction = Pick<Prisma.TransactionClient, 'article' | 'tag' | 'articleTag'>;
+type Transaction = Pick<Prisma.TransactionClient, 'tag'>;
 
 /** Attempts at a free slug before giving up: the base, then random suffixes. */
 const SLUG_ATTEMPTS = 4;
@@ -30,11 +31,16 @@ const summaryColumns = {
   description: true,
   createdAt: true,
   updatedAt: true,
+  readingTimeMinutes: true,
   author: { select: profileColumns },
   tags: { select: { tag: { select: { name: true } } } },
 } as const satisfies Prisma.ArticleSelect;
 
-const articleColumns = { ...summaryColumns, body: true } as const satisfies Prisma.ArticleSelect;
+const articleColumns = {
+  ...summaryColumns,
+  body: true,
+  bodyHtml: true,
+} as const satisfies Prisma.ArticleSelect;
 
 type SummaryRow = Prisma.ArticleGetPayload<{ select: typeof summaryColumns }>;
 type ArticleRow = Prisma.ArticleGetPayload<{ select: typeof articleColumns }>;
@@ -102,12 +108,17 @@ export function createArticlesService(deps: {
       updatedAt: row.updatedAt.toISOString(),
       favorited: context.favorited.has(row.id),
       favoritesCount: context.favoritesCount.get(row.id) ?? 0,
+      readingTimeMinutes: row.readingTimeMinutes,
       author: toProfile(row.author, context.following.has(row.author.id)),
     };
   }
 
   async function toArticle(row: ArticleRow, viewerId: number | undefined): Promise<Article> {
-    return { ...toSummary(row, await pageContext(viewerId, [row])), body: row.body };
+    return {
+      ...toSummary(row, await pageContext(viewerId, [row])),
+      body: row.body,
+      bodyHtml: row.bodyHtml,
+    };
   }
 
   async function page(
@@ -192,6 +203,10 @@ export function createArticlesService(deps: {
             },
             select: { id: true },
           });
+          await recordEvent(tx, {
+            type: 'article.published',
+            payload: { articleId: article.id, authorId },
+          });
           return article.id;
         }),
       );
@@ -221,6 +236,7 @@ export function createArticlesService(deps: {
               data: tagIds.map((tagId) => ({ articleId: article.id, tagId })),
             });
           }
+          await recordEvent(tx, { type: 'article.updated', payload: { articleId: article.id } });
         });
       if (slugChanges) await withFreeSlug(wantedSlug, write);
       else await write(undefined);
@@ -229,7 +245,13 @@ export function createArticlesService(deps: {
 
     async remove(slug: string, viewerId: number): Promise<void> {
       const article = await findForChange(slug, viewerId);
-      await db.article.delete({ where: { id: article.id } });
+      await db.$transaction(async (tx) => {
+        await tx.article.delete({ where: { id: article.id } });
+        await recordEvent(tx, {
+          type: 'article.deleted',
+          payload: { articleId: article.id, slug: article.slug },
+        });
+      });
     },
 
     async favorite(slug: string, viewerId: number): Promise<Article> {

@@ -1,11 +1,12 @@
 // Comments on an article. Only a comment's author may delete it.
 import type { PrismaClient } from '@headroom/db/client';
 import { ForbiddenError, NotFoundError } from '@headroom/errors/http-errors';
+import { recordEvent } from '../../outbox.ts';
 import { type ProfileRow, profileColumns, toProfile } from '../profiles/profiles.schemas.ts';
 import type { ProfilesService } from '../profiles/profiles.service.ts';
 import type { Comment } from './comments.schemas.ts';
 
-type Db = Pick<PrismaClient, 'article' | 'comment'>;
+type Db = Pick<PrismaClient, 'article' | 'comment' | '$transaction'>;
 
 /** Comments of one article come back in one response; beyond this a client should paginate. */
 const MAX_COMMENTS_PER_RESPONSE = 500;
@@ -51,9 +52,16 @@ export function createCommentsService(deps: {
   return {
     async add(slug: string, authorId: number, body: string): Promise<Comment> {
       const articleId = await findArticleId(slug);
-      const row = await db.comment.create({
-        data: { body, articleId, authorId },
-        select: commentColumns,
+      const row = await db.$transaction(async (tx) => {
+        const created = await tx.comment.create({
+          data: { body, articleId, authorId },
+          select: commentColumns,
+        });
+        await recordEvent(tx, {
+          type: 'comment.created',
+          payload: { commentId: created.id, articleId, authorId },
+        });
+        return created;
       });
       return toComment(row, new Set());
     },

@@ -1,9 +1,10 @@
 // Profiles and the follow graph. Following is idempotent: following twice is one follow.
 import type { PrismaClient } from '@headroom/db/client';
 import { NotFoundError, ValidationError } from '@headroom/errors/http-errors';
+import { recordEvent } from '../../outbox.ts';
 import { type Profile, profileColumns, toProfile } from './profiles.schemas.ts';
 
-type Db = Pick<PrismaClient, 'user' | 'follow'>;
+type Db = Pick<PrismaClient, 'user' | 'follow' | '$transaction'>;
 
 export function createProfilesService({ db }: { db: Db }) {
   async function findUser(username: string) {
@@ -33,9 +34,18 @@ export function createProfilesService({ db }: { db: Db }) {
     async follow(username: string, viewerId: number): Promise<Profile> {
       const user = await findUser(username);
       if (user.id === viewerId) throw new ValidationError({ profile: ['cannot follow yourself'] });
-      await db.follow.createMany({
-        data: [{ followerId: viewerId, followingId: user.id }],
-        skipDuplicates: true,
+      await db.$transaction(async (tx) => {
+        const { count } = await tx.follow.createMany({
+          data: [{ followerId: viewerId, followingId: user.id }],
+          skipDuplicates: true,
+        });
+        // Only a new follow is an event; following again changes nothing.
+        if (count === 1) {
+          await recordEvent(tx, {
+            type: 'user.followed',
+            payload: { followerId: viewerId, followingId: user.id },
+          });
+        }
       });
       return toProfile(user, true);
     },

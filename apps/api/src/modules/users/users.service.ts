@@ -2,11 +2,12 @@
 import type { PrismaClient } from '@headroom/db/client';
 import { isRecordNotFound, isUniqueViolation } from '@headroom/db/prisma-errors';
 import { ConflictError, NotFoundError, UnauthorizedError } from '@headroom/errors/http-errors';
+import { recordEvent } from '../../outbox.ts';
 import type { TokenService } from '../../plugins/auth.ts';
 import type { PasswordHasher } from './passwords.ts';
 import type { User, UserChanges } from './users.schemas.ts';
 
-type Db = Pick<PrismaClient, 'user'>;
+type Db = Pick<PrismaClient, 'user' | '$transaction'>;
 
 interface UserRow {
   id: number;
@@ -79,7 +80,14 @@ export function createUsersService(deps: {
       await assertAvailable({ email, username });
       const passwordHash = await passwords.hash(input.password);
       const user = await guardUnique(() =>
-        db.user.create({ data: { email, username, passwordHash }, select: userColumns }),
+        db.$transaction(async (tx) => {
+          const created = await tx.user.create({
+            data: { email, username, passwordHash },
+            select: userColumns,
+          });
+          await recordEvent(tx, { type: 'user.registered', payload: { userId: created.id } });
+          return created;
+        }),
       );
       return toUser(user);
     },
