@@ -1,0 +1,73 @@
+// The dead-letter queue: where a job goes when it has used all its attempts, or failed in a
+// way no retry can fix (an invalid payload). Nothing is lost: each entry keeps the original
+// queue, job id, payload and error, and `npm run jobs -- dlq` lists, retries or discards them.
+import { DEAD_LETTER_QUEUE } from '@headroom/jobs/queues';
+import { type ConnectionOptions, type Job, Queue } from 'bullmq';
+
+export interface DeadLetter {
+  queue: string;
+  jobId: string;
+  jobName: string;
+  data: unknown;
+  error: string;
+  attemptsMade: number;
+  failedAt: string;
+}
+
+export function createDeadLetterQueue(options: { connection: ConnectionOptions; prefix: string }) {
+  const queue = new Queue<DeadLetter>(DEAD_LETTER_QUEUE, {
+    ...options,
+    // Dead letters wait for a person: never removed automatically, never processed by a worker.
+    defaultJobOptions: { removeOnComplete: false, removeOnFail: false },
+  });
+
+  return {
+    queue,
+
+    /** Files a job that will not be retried. Idempotent per original job id. */
+    async add(job: Job, error: Error): Promise<void> {
+      const letter: DeadLetter = {
+        queue: job.queueName,
+        jobId: String(job.id),
+        jobName: job.name,
+        data: job.data,
+        error: `${error.name}: ${error.message}`,
+        attemptsMade: job.attemptsMade + 1,
+        failedAt: new Date().toISOString(),
+      };
+      await queue.add(job.name, letter, { jobId: `${job.queueName}.${job.id}` });
+    },
+
+    async list(): Promise<{ id: string; letter: DeadLetter }[]> {
+      const jobs = await queue.getJobs(['waiting', 'prioritized', 'delayed'], 0, -1, true);
+      return jobs.map((job) => ({ id: String(job.id), letter: job.data }));
+    },
+
+    /** Puts the job back on its original queue with fresh attempts, and removes the letter. */
+    async retry(id: string): Promise<boolean> {
+      const job = await queue.getJob(id);
+      if (!job) return false;
+      const target = new Queue(job.data.queue, options);
+      try {
+        await target.add(job.data.jobName, job.data.data, {
+          jobId: `${job.data.jobId}.retry-${Date.now()}`,
+        });
+      } finally {
+        await target.close();
+      }
+      await job.remove();
+      return true;
+    },
+
+    async discard(id: string): Promise<boolean> {
+      const job = await queue.getJob(id);
+      if (!job) return false;
+      await job.remove();
+      return true;
+    },
+
+    close: () => queue.close(),
+  };
+}
+
+export type DeadLetterQueue = ReturnType<typeof createDeadLetterQueue>;

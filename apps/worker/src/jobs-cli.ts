@@ -1,0 +1,65 @@
+// Operator commands for the job system (entry file: reads process.env):
+//   npm run jobs -- dlq list              jobs that failed for good, with their errors
+//   npm run jobs -- dlq retry <id|--all>  back onto their original queue, fresh attempts
+//   npm run jobs -- dlq discard <id>      forget one
+//   npm run jobs -- counts                jobs per queue and state
+import { jobNames } from '@headroom/jobs/contract';
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import { loadWorkerConfig } from './config.ts';
+import { createDeadLetterQueue } from './dead-letter.ts';
+
+const USAGE = 'usage: npm run jobs -- dlq list | dlq retry <id|--all> | dlq discard <id> | counts';
+
+const config = loadWorkerConfig({ EMAIL_FILE_DIR: 'unused-by-the-cli', ...process.env });
+const connection = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 1 });
+const deadLetters = createDeadLetterQueue({ connection, prefix: config.QUEUE_PREFIX });
+const [command, action, argument] = process.argv.slice(2);
+
+async function run(): Promise<number> {
+  if (command === 'counts') {
+    for (const name of [...jobNames, 'dead-letter']) {
+      const queue = new Queue(name, { connection, prefix: config.QUEUE_PREFIX });
+      console.log(name.padEnd(26), JSON.stringify(await queue.getJobCounts()));
+      await queue.close();
+    }
+    return 0;
+  }
+  if (command !== 'dlq') {
+    console.error(USAGE);
+    return 2;
+  }
+  if (action === 'list') {
+    const letters = await deadLetters.list();
+    for (const { id, letter } of letters) {
+      console.log(
+        `${id}  ${letter.queue}/${letter.jobName}  attempts=${letter.attemptsMade}  ${letter.failedAt}`,
+      );
+      console.log(`    data:  ${JSON.stringify(letter.data)}`);
+      console.log(`    error: ${letter.error}`);
+    }
+    console.log(`${letters.length} dead-lettered job(s)`);
+    return 0;
+  }
+  if (action === 'retry' && argument) {
+    const ids =
+      argument === '--all' ? (await deadLetters.list()).map((entry) => entry.id) : [argument];
+    let retried = 0;
+    for (const id of ids) if (await deadLetters.retry(id)) retried++;
+    console.log(`${retried} job(s) back on their queues`);
+    return retried === ids.length ? 0 : 1;
+  }
+  if (action === 'discard' && argument) {
+    const discarded = await deadLetters.discard(argument);
+    console.log(discarded ? `discarded ${argument}` : `no dead letter ${argument}`);
+    return discarded ? 0 : 1;
+  }
+  console.error(USAGE);
+  return 2;
+}
+
+const code = await run().finally(async () => {
+  await deadLetters.close();
+  connection.disconnect();
+});
+process.exit(code);

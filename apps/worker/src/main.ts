@@ -1,0 +1,202 @@
+// The worker process: read config, connect, check every job has one handler, then run the
+// queue workers, the outbox relay and the schedules, and serve metrics. On SIGTERM it stops
+// taking jobs and events, lets running jobs finish for up to SHUTDOWN_TIMEOUT_MS, and exits.
+// Only this file reads process.env or calls process.exit.
+import { createServer } from 'node:http';
+import { createPrismaClient } from '@headroom/db/client';
+import { closeQueues, createQueues } from '@headroom/jobs/queues';
+import { isTelemetryEnabled } from '@headroom/telemetry/enabled';
+import { flushTelemetry } from '@headroom/telemetry/lifecycle';
+import { BullMQOtel } from 'bullmq-otel';
+import { Redis } from 'ioredis';
+import pino from 'pino';
+import { collectDefaultMetrics, Registry } from 'prom-client';
+import { loadWorkerConfig } from './config.ts';
+import { createDeadLetterQueue } from './dead-letter.ts';
+import { buildJobRegistry } from './job-registry.ts';
+import { createFanOutNotificationsJob } from './jobs/fan-out-notifications.ts';
+import { createMailer } from './jobs/mailer.ts';
+import { createPruneOldRowsJob } from './jobs/prune-old-rows.ts';
+import { createRecomputeTrendingTagsJob } from './jobs/recompute-trending-tags.ts';
+import { createRenderArticleJob } from './jobs/render-article.ts';
+import { createSendEmailJob } from './jobs/send-email.ts';
+import { createWorkerMetrics } from './metrics.ts';
+import { createOutboxRelay } from './outbox-relay.ts';
+import { runWorkers } from './run-workers.ts';
+import { registerSchedules } from './schedules.ts';
+
+const log = pino({ level: process.env.LOG_LEVEL ?? 'info', base: { service: 'worker' } });
+
+const config = (() => {
+  try {
+    return loadWorkerConfig(process.env);
+  } catch (error) {
+    log.fatal((error as Error).message);
+    process.exit(1);
+  }
+})();
+
+const db = createPrismaClient({
+  databaseUrl: config.DATABASE_URL,
+  maxConnections: config.DATABASE_POOL_SIZE,
+  applicationName: 'headroom-worker',
+});
+// Workers block on Redis and must never time out a command (BullMQ's production guide);
+// producers (the relay) fail fast instead, so an outage rolls the outbox batch back.
+const workerConnection = new Redis(config.REDIS_URL, { maxRetriesPerRequest: null });
+const producerConnection = new Redis(config.REDIS_URL, {
+  maxRetriesPerRequest: 1,
+  enableOfflineQueue: false,
+});
+for (const connection of [workerConnection, producerConnection]) {
+  connection.on('error', (error) => log.warn({ err: error }, 'redis connection error'));
+}
+const telemetry = isTelemetryEnabled(process.env)
+  ? new BullMQOtel({ tracerName: 'headroom-worker' })
+  : undefined;
+
+const retry = { attempts: config.JOB_ATTEMPTS, backoffMs: config.JOB_BACKOFF_MS };
+const queues = createQueues({
+  connection: producerConnection,
+  prefix: config.QUEUE_PREFIX,
+  retry,
+  ...(telemetry && { telemetry }),
+});
+const deadLetters = createDeadLetterQueue({
+  connection: producerConnection,
+  prefix: config.QUEUE_PREFIX,
+});
+const mailer = createMailer({
+  from: config.EMAIL_FROM,
+  smtpUrl: config.SMTP_URL,
+  directory: config.EMAIL_FILE_DIR,
+});
+
+const registry = (() => {
+  try {
+    return buildJobRegistry([
+      createRenderArticleJob({ db }),
+      createFanOutNotificationsJob({
+        db,
+        queues,
+        settings: {
+          batchSize: config.FAN_OUT_BATCH_SIZE,
+          batchesPerJob: config.FAN_OUT_BATCHES_PER_JOB,
+          batchPauseMs: config.FAN_OUT_BATCH_PAUSE_MS,
+        },
+      }),
+      createSendEmailJob({ db, mailer, publicUrl: config.PUBLIC_URL }),
+      createRecomputeTrendingTagsJob({
+        db,
+        settings: {
+          windowDays: config.TRENDING_TAGS_WINDOW_DAYS,
+          limit: config.TRENDING_TAGS_LIMIT,
+        },
+      }),
+      createPruneOldRowsJob({
+        db,
+        settings: {
+          outboxRetentionDays: config.OUTBOX_RETENTION_DAYS,
+          readNotificationRetentionDays: config.READ_NOTIFICATION_RETENTION_DAYS,
+          batchSize: config.PRUNE_BATCH_SIZE,
+        },
+      }),
+    ]);
+  } catch (error) {
+    log.fatal((error as Error).message);
+    process.exit(1);
+  }
+})();
+
+const metricsRegistry = new Registry();
+collectDefaultMetrics({ register: metricsRegistry });
+const metrics = createWorkerMetrics({ registry: metricsRegistry, queues, db });
+
+const workers = runWorkers({
+  registry,
+  settings: {
+    'render-article': { concurrency: config.RENDER_ARTICLE_CONCURRENCY },
+    'fan-out-notifications': { concurrency: config.FAN_OUT_CONCURRENCY },
+    'send-email': {
+      concurrency: config.SEND_EMAIL_CONCURRENCY,
+      limiter: { max: config.EMAIL_RATE_LIMIT_PER_SECOND, durationMs: 1_000 },
+    },
+    'recompute-trending-tags': { concurrency: config.MAINTENANCE_CONCURRENCY },
+    'prune-old-rows': { concurrency: config.MAINTENANCE_CONCURRENCY },
+  },
+  connection: workerConnection,
+  prefix: config.QUEUE_PREFIX,
+  lockDurationMs: config.JOB_LOCK_DURATION_MS,
+  stalledIntervalMs: config.JOB_STALLED_INTERVAL_MS,
+  deadLetters,
+  metrics,
+  log,
+  telemetry,
+});
+for (const worker of workers) {
+  worker.on('error', (error) => log.warn({ err: error, queue: worker.name }, 'worker error'));
+}
+
+const relay = createOutboxRelay({
+  db,
+  databaseUrl: config.DATABASE_URL,
+  queues,
+  batchSize: config.OUTBOX_BATCH_SIZE,
+  pollIntervalMs: config.OUTBOX_POLL_INTERVAL_MS,
+  log,
+  onDelivered: (ages) => {
+    for (const age of ages) metrics.outboxDeliveryLatency.observe(age / 1000);
+  },
+});
+
+const metricsServer = createServer(async (request, response) => {
+  if (request.url !== '/metrics') {
+    response.writeHead(404).end();
+    return;
+  }
+  try {
+    response
+      .writeHead(200, { 'content-type': metricsRegistry.contentType })
+      .end(await metricsRegistry.metrics());
+  } catch (error) {
+    log.warn({ err: error }, 'metrics collection failed');
+    response.writeHead(503).end();
+  }
+});
+
+let shuttingDown = false;
+async function shutdown(signal: string) {
+  if (shuttingDown) return;
+  shuttingDown = true;
+  log.info({ signal, timeoutMs: config.SHUTDOWN_TIMEOUT_MS }, 'shutting down');
+  setTimeout(() => {
+    log.error('shutdown timed out; exiting with jobs still running (they will be retried)');
+    process.exit(1);
+  }, config.SHUTDOWN_TIMEOUT_MS).unref();
+
+  // Stop taking work first, then wait for what is running.
+  await relay.stop();
+  await Promise.all(workers.map((worker) => worker.close()));
+  metricsServer.close();
+  await Promise.allSettled([closeQueues(queues), deadLetters.close()]);
+  mailer.close();
+  await Promise.allSettled([db.$disconnect(), workerConnection.quit(), producerConnection.quit()]);
+  log.info('shutdown complete');
+  await flushTelemetry();
+  process.exit(0);
+}
+process.once('SIGTERM', () => void shutdown('SIGTERM'));
+process.once('SIGINT', () => void shutdown('SIGINT'));
+
+try {
+  await registerSchedules(queues, {
+    trendingTagsEverySeconds: config.TRENDING_TAGS_EVERY_SECONDS,
+    pruneCron: config.PRUNE_CRON,
+  });
+  await relay.start();
+  metricsServer.listen(config.METRICS_PORT, config.HOST);
+  log.info({ queues: Object.keys(registry), metricsPort: config.METRICS_PORT }, 'worker started');
+} catch (error) {
+  log.fatal({ err: error }, 'could not start');
+  process.exit(1);
+}

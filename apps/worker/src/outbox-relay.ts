@@ -1,0 +1,169 @@
+// The read side of the transactional outbox: moves events the API committed to Postgres onto
+// BullMQ queues, as the jobs `followUpJobs` says each event needs.
+//
+//   1. In one transaction, lock up to OUTBOX_BATCH_SIZE undelivered events, oldest first,
+//      FOR UPDATE SKIP LOCKED: several relays (one per worker process) share the work without
+//      waiting on each other or taking the same event.
+//   2. Add their jobs to BullMQ. Each job id is `<event id>.<job name>`, so if this relay dies
+//      after adding and before committing, the event is sent again and BullMQ ignores the
+//      duplicate (and handlers are idempotent besides).
+//   3. Mark the events delivered and commit. If Redis is down, step 2 fails, the transaction
+//      rolls back, and the events wait in Postgres until Redis is back: nothing is lost.
+//
+// It wakes on LISTEN outbox_events (a trigger NOTIFYs on every insert, delivered at commit)
+// and polls every OUTBOX_POLL_INTERVAL_MS in case a notification was missed.
+import type { PrismaClient } from '@headroom/db/client';
+import { type DomainEvent, followUpJobs } from '@headroom/jobs/contract';
+import type { Queues } from '@headroom/jobs/queues';
+import { context, propagation, ROOT_CONTEXT } from '@opentelemetry/api';
+import pg from 'pg';
+import type { Logger } from 'pino';
+
+export const OUTBOX_CHANNEL = 'outbox_events';
+
+/** After a failed round (Redis or Postgres down), wait this long before the next one. */
+const RETRY_AFTER_FAILURE_MS = 1_000;
+/** How long to wait before reconnecting a dropped LISTEN connection. */
+const LISTEN_RECONNECT_MS = 1_000;
+
+interface OutboxRow {
+  id: string;
+  type: DomainEvent['type'];
+  payload: DomainEvent['payload'];
+  trace_context: Record<string, string> | null;
+}
+
+export function createOutboxRelay(deps: {
+  db: Pick<PrismaClient, '$transaction'>;
+  databaseUrl: string;
+  queues: Queues;
+  batchSize: number;
+  pollIntervalMs: number;
+  log: Logger;
+  /** Called after each delivered batch with the events' ages in ms (for the latency metric). */
+  onDelivered?: (ages: number[]) => void;
+}) {
+  const { db, queues, log } = deps;
+  let stopped = false;
+  let running: Promise<void> | null = null;
+  let wakeAgain = false;
+  let pollTimer: NodeJS.Timeout | undefined;
+  let listener: pg.Client | null = null;
+
+  async function enqueue(event: OutboxRow) {
+    const parent = propagation.extract(ROOT_CONTEXT, event.trace_context ?? {});
+    const jobs = followUpJobs({ type: event.type, payload: event.payload } as DomainEvent);
+    await context.with(parent, () =>
+      Promise.all(
+        jobs.map((job) =>
+          (
+            queues[job.name].add as (
+              name: string,
+              data: unknown,
+              opts: { jobId: string },
+            ) => Promise<unknown>
+          )(job.name, job.payload, { jobId: `${event.id}.${job.name}` }),
+        ),
+      ),
+    );
+  }
+
+  /** Delivers one batch; returns how many events it delivered. */
+  async function deliverBatch(): Promise<number> {
+    return db.$transaction(
+      async (tx) => {
+        const events = await tx.$queryRaw<(OutboxRow & { created_at: Date })[]>`
+          SELECT id, type, payload, trace_context, created_at FROM outbox_events
+           WHERE delivered_at IS NULL
+           ORDER BY created_at
+           LIMIT ${deps.batchSize}
+           FOR UPDATE SKIP LOCKED`;
+        if (events.length === 0) return 0;
+        // Concurrently: ioredis sends the adds back to back on one connection.
+        await Promise.all(events.map(enqueue));
+        await tx.$executeRaw`UPDATE outbox_events SET delivered_at = now() WHERE id = ANY(${events.map((event) => event.id)}::uuid[])`;
+        const now = Date.now();
+        deps.onDelivered?.(events.map((event) => now - event.created_at.getTime()));
+        return events.length;
+      },
+      // Adding a batch to Redis is quick; a transaction open longer than this means Redis is
+      // stuck, and the locks it holds should go back to the other relays.
+      { timeout: 30_000 },
+    );
+  }
+
+  /** Delivers until the outbox is empty. Runs one at a time; a wake-up during a run runs it again. */
+  function drain(): Promise<void> {
+    if (stopped) return Promise.resolve();
+    if (running) {
+      wakeAgain = true;
+      return running;
+    }
+    running = (async () => {
+      try {
+        do {
+          wakeAgain = false;
+          while (!stopped && (await deliverBatch()) === deps.batchSize) {
+            // a full batch: there may be more
+          }
+        } while (wakeAgain && !stopped);
+      } catch (error) {
+        log.warn({ err: error }, 'outbox relay round failed; events stay pending and are retried');
+        await new Promise((resolve) => setTimeout(resolve, RETRY_AFTER_FAILURE_MS));
+      } finally {
+        running = null;
+      }
+    })();
+    return running;
+  }
+
+  async function listen() {
+    if (stopped) return;
+    const client = new pg.Client({
+      connectionString: deps.databaseUrl,
+      application_name: 'headroom-outbox-relay',
+    });
+    const reconnect = () => {
+      if (listener !== client) return;
+      listener = null;
+      if (!stopped) setTimeout(() => void listen(), LISTEN_RECONNECT_MS).unref();
+    };
+    client.on('notification', () => void drain());
+    client.on('error', (error) => {
+      log.warn({ err: error }, 'outbox LISTEN connection lost; polling until it is back');
+      reconnect();
+    });
+    client.on('end', reconnect);
+    listener = client;
+    try {
+      await client.connect();
+      await client.query(`LISTEN ${OUTBOX_CHANNEL}`);
+      // Events committed while we were not listening.
+      void drain();
+    } catch (error) {
+      log.warn({ err: error }, 'could not LISTEN for outbox events; polling meanwhile');
+      await client.end().catch(() => {});
+      reconnect();
+    }
+  }
+
+  return {
+    async start() {
+      await listen();
+      pollTimer = setInterval(() => void drain(), deps.pollIntervalMs);
+      pollTimer.unref();
+    },
+    /** Waits for the batch in progress; no new one starts. */
+    async stop() {
+      stopped = true;
+      clearInterval(pollTimer);
+      const client = listener;
+      listener = null;
+      await client?.end().catch(() => {});
+      await running;
+    },
+    drain,
+  };
+}
+
+export type OutboxRelay = ReturnType<typeof createOutboxRelay>;

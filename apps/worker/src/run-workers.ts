@@ -1,0 +1,82 @@
+// One BullMQ Worker per queue, each running that queue's handler with its own concurrency.
+// Around every handler: the payload is checked against the contract (an invalid one is not
+// retried), the duration and outcome are measured, and a job on its last attempt that fails
+// is filed in the dead-letter queue before BullMQ marks it failed.
+import { type JobName, jobs as jobSchemas } from '@headroom/jobs/contract';
+import {
+  type ConnectionOptions,
+  type Job,
+  type Telemetry,
+  UnrecoverableError,
+  Worker,
+} from 'bullmq';
+import type { Logger } from 'pino';
+import { Value } from 'typebox/value';
+import type { DeadLetterQueue } from './dead-letter.ts';
+import type { JobRegistry } from './job-registry.ts';
+import type { WorkerMetrics } from './metrics.ts';
+
+export interface QueueSettings {
+  concurrency: number;
+  /** At most `max` jobs per `durationMs`, across every worker of the queue. */
+  limiter?: { max: number; durationMs: number };
+}
+
+export function runWorkers(deps: {
+  registry: JobRegistry;
+  settings: { [Name in JobName]: QueueSettings };
+  connection: ConnectionOptions;
+  prefix: string;
+  lockDurationMs: number;
+  stalledIntervalMs: number;
+  deadLetters: DeadLetterQueue;
+  metrics: WorkerMetrics;
+  log: Logger;
+  telemetry?: Telemetry | undefined;
+}): Worker[] {
+  return (Object.keys(deps.registry) as JobName[]).map((name) => {
+    const handler = deps.registry[name];
+    const settings = deps.settings[name];
+    const processJob = async (job: Job) => {
+      const log = deps.log.child({ queue: name, jobId: job.id, attempt: job.attemptsMade + 1 });
+      const stopTimer = deps.metrics.jobDuration.startTimer({ queue: name });
+      try {
+        if (!Value.Check(jobSchemas[name], job.data)) {
+          const problems = Value.Errors(jobSchemas[name], job.data).map(
+            (error) => `${error.instancePath || '/'} ${error.message}`,
+          );
+          throw new UnrecoverableError(`invalid payload: ${problems.join('; ')}`);
+        }
+        await (handler.handle as (context: unknown) => Promise<void>)({
+          payload: job.data,
+          job,
+          log,
+        });
+        stopTimer({ outcome: 'completed' });
+      } catch (error) {
+        const failure = error instanceof Error ? error : new Error(String(error));
+        const final =
+          failure instanceof UnrecoverableError || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+        stopTimer({ outcome: final ? 'dead-lettered' : 'retried' });
+        deps.metrics.jobFailures.inc({ queue: name, final: String(final) });
+        log.warn(
+          { err: failure, final },
+          final ? 'job failed for good; dead-lettered' : 'job failed; will retry',
+        );
+        if (final) await deps.deadLetters.add(job, failure);
+        throw failure;
+      }
+    };
+    return new Worker(name, processJob, {
+      connection: deps.connection,
+      prefix: deps.prefix,
+      concurrency: settings.concurrency,
+      lockDuration: deps.lockDurationMs,
+      stalledInterval: deps.stalledIntervalMs,
+      ...(settings.limiter && {
+        limiter: { max: settings.limiter.max, duration: settings.limiter.durationMs },
+      }),
+      ...(deps.telemetry && { telemetry: deps.telemetry }),
+    });
+  });
+}
