@@ -1,0 +1,106 @@
+// Every accepted write records its domain event in the same transaction; a refused write
+// records none. (What happens to the events next is the worker's: apps/worker/test.)
+import { createPrismaClient, type PrismaClient } from '@headroom/db/client';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { call, createArticle, registerUser } from './support/conduit-client.ts';
+import { buildTestApp, type TestApp } from './support/test-app.ts';
+
+let testApp: TestApp;
+let db: PrismaClient;
+beforeAll(async () => {
+  testApp = await buildTestApp();
+  db = createPrismaClient({ databaseUrl: inject('databaseUrl'), maxConnections: 2 });
+});
+afterAll(async () => {
+  await testApp.close();
+  await db.$disconnect();
+});
+
+async function eventsAbout(predicate: (payload: Record<string, unknown>) => boolean) {
+  const events = await db.outboxEvent.findMany({ orderBy: { createdAt: 'asc' } });
+  return events
+    .filter((event) => predicate(event.payload as Record<string, unknown>))
+    .map((event) => ({ type: event.type, payload: event.payload }));
+}
+
+async function userId(username: string): Promise<number> {
+  return (await db.user.findUniqueOrThrow({ where: { username }, select: { id: true } })).id;
+}
+
+describe('the transactional outbox, API side', () => {
+  it('when a user registers, then exactly one user.registered event names them', async () => {
+    const user = await registerUser(testApp.app);
+    const id = await userId(user.username);
+    expect(await eventsAbout((payload) => payload.userId === id)).toEqual([
+      { type: 'user.registered', payload: { userId: id } },
+    ]);
+  });
+
+  it('when registration is refused (409), then no event is recorded', async () => {
+    const user = await registerUser(testApp.app);
+    const before = await db.outboxEvent.count();
+    const refused = await call(testApp.app, 'POST', '/api/users', {
+      body: {
+        user: { username: user.username, email: 'other@example.com', password: 'password123' },
+      },
+    });
+    expect(refused.status).toBe(409);
+    expect(await db.outboxEvent.count()).toBe(before);
+  });
+
+  it('when an article is published, updated and deleted, then one event each, in order', async () => {
+    const author = await registerUser(testApp.app);
+    const authorId = await userId(author.username);
+    const article = await createArticle(testApp.app, author.token);
+    const { id: articleId } = await db.article.findUniqueOrThrow({
+      where: { slug: article.slug },
+      select: { id: true },
+    });
+    await call(testApp.app, 'PUT', `/api/articles/${article.slug}`, {
+      token: author.token,
+      body: { article: { body: 'changed' } },
+    });
+    await call(testApp.app, 'DELETE', `/api/articles/${article.slug}`, { token: author.token });
+
+    expect(await eventsAbout((payload) => payload.articleId === articleId)).toEqual([
+      { type: 'article.published', payload: { articleId, authorId } },
+      { type: 'article.updated', payload: { articleId } },
+      { type: 'article.deleted', payload: { articleId, slug: article.slug } },
+    ]);
+  });
+
+  it('when a comment is written, then comment.created carries its ids', async () => {
+    const author = await registerUser(testApp.app);
+    const reader = await registerUser(testApp.app);
+    const article = await createArticle(testApp.app, author.token);
+    const comment = await call(testApp.app, 'POST', `/api/articles/${article.slug}/comments`, {
+      token: reader.token,
+      body: { comment: { body: 'Hello' } },
+    });
+    const commentId = comment.body.comment.id;
+    expect(await eventsAbout((payload) => payload.commentId === commentId)).toEqual([
+      {
+        type: 'comment.created',
+        payload: {
+          commentId,
+          articleId: expect.any(Number),
+          authorId: await userId(reader.username),
+        },
+      },
+    ]);
+  });
+
+  it('when a user follows twice, then only the first follow is an event', async () => {
+    const fan = await registerUser(testApp.app);
+    const celeb = await registerUser(testApp.app);
+    for (let time = 0; time < 2; time++) {
+      await call(testApp.app, 'POST', `/api/profiles/${celeb.username}/follow`, {
+        token: fan.token,
+      });
+    }
+    const followingId = await userId(celeb.username);
+    expect(await eventsAbout((payload) => payload.followingId === followingId)).toEqual([
+      { type: 'user.followed', payload: { followerId: await userId(fan.username), followingId } },
+    ]);
+  });
+});
