@@ -41,7 +41,9 @@ describe('registration', () => {
       body: { user: { username: '', email: '', password: '' } },
     });
     expect(response.status).toBe(422);
-    expect(response.body.errors.username).toEqual(["can't be blank"]);
+    expect(response.body).toEqual({
+      errors: { username: ["can't be blank"], email: ["can't be blank"], password: ["can't be blank"] },
+    });
   });
 
   it('when the email is malformed or the password short, then it answers 422', async () => {
