@@ -1,0 +1,31 @@
+// Who wrote an article and when, linking to the author's profile.
+import { Link } from 'react-router';
+import type { ArticleSummary } from '../api/types.ts';
+import { Avatar } from './avatar.tsx';
+
+const dateFormat = new Intl.DateTimeFormat('en', { dateStyle: 'long' });
+
+export function formatDate(iso: string): string {
+  return dateFormat.format(new Date(iso));
+}
+
+export function ArticleMeta({
+  article,
+}: {
+  article: Pick<ArticleSummary, 'author' | 'createdAt'>;
+}) {
+  const { author } = article;
+  return (
+    <div className="meta">
+      <Avatar username={author.username} image={author.image} />
+      <div className="meta__text">
+        <Link className="meta__author" to={`/profile/${encodeURIComponent(author.username)}`}>
+          {author.username}
+        </Link>
+        <time className="meta__date" dateTime={article.createdAt}>
+          {formatDate(article.createdAt)}
+        </time>
+      </div>
+    </div>
+  );
+}

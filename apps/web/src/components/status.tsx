@@ -1,0 +1,31 @@
+// The states every request passes through, worded and styled the same everywhere.
+import type { ApiError } from '../api/http.ts';
+import { describeProblems } from './problems.ts';
+
+export function Loading({ what }: { what: string }) {
+  return (
+    <p className="status status--loading" role="status">
+      <span className="spinner" aria-hidden="true" />
+      Loading {what}…
+    </p>
+  );
+}
+
+export function Empty({ children }: { children: React.ReactNode }) {
+  return <p className="status status--empty">{children}</p>;
+}
+
+export function ErrorNotice({ error, onRetry }: { error: ApiError; onRetry?: () => void }) {
+  return (
+    <div className="notice notice--error" role="alert">
+      {describeProblems(error.errors).map((sentence) => (
+        <p key={sentence}>{sentence}</p>
+      ))}
+      {onRetry && (
+        <button type="button" className="button button--small button--outline" onClick={onRetry}>
+          Try again
+        </button>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,220 @@
+// Write a new article (/editor) or edit one of yours (/editor/:slug). The body is Markdown;
+// the article page renders it.
+import { type FormEvent, type KeyboardEvent, useId, useRef, useState } from 'react';
+import { Link, useNavigate } from 'react-router';
+import { ApiError } from '../api/http.ts';
+import type { Article, ArticleDraft, FieldErrors } from '../api/types.ts';
+import {
+  FormProblems,
+  TextAreaField,
+  TextField,
+  useFocusFirstProblem,
+} from '../components/form-field.tsx';
+import { capitalize } from '../components/problems.ts';
+import { ErrorNotice, Loading } from '../components/status.tsx';
+import { usePageTitle } from '../hooks/use-page-title.ts';
+import { useRequest } from '../hooks/use-request.ts';
+import { useSession } from '../session/session.tsx';
+
+const FIELDS = ['title', 'description', 'body', 'tagList'] as const;
+const EMPTY_DRAFT: ArticleDraft = { title: '', description: '', body: '', tagList: [] };
+
+export function EditorPage({ slug }: { slug: string | null }) {
+  usePageTitle(slug ? 'Edit article' : 'New article');
+  if (slug === null) return <ArticleForm initial={EMPTY_DRAFT} slug={null} />;
+  return <EditExisting slug={slug} />;
+}
+
+function EditExisting({ slug }: { slug: string }) {
+  const { api, user } = useSession();
+  const { state, retry } = useRequest(`article:${slug}`, (signal) => api.getArticle(slug, signal));
+  if (state.status === 'loading') {
+    return (
+      <div className="container page">
+        <Loading what="the article" />
+      </div>
+    );
+  }
+  if (state.status === 'failed') {
+    return (
+      <div className="container page">
+        <h1 className="page__title">Edit article</h1>
+        <ErrorNotice error={state.error} onRetry={retry} />
+      </div>
+    );
+  }
+  const article: Article = state.data;
+  if (article.author.username !== user?.username) {
+    return (
+      <div className="container page">
+        <h1 className="page__title">Edit article</h1>
+        <div className="notice notice--error" role="alert">
+          <p>Only its author can edit this article.</p>
+          <Link to={`/article/${encodeURIComponent(slug)}`}>Back to the article</Link>
+        </div>
+      </div>
+    );
+  }
+  const { title, description, body, tagList } = article;
+  return <ArticleForm initial={{ title, description, body, tagList }} slug={slug} />;
+}
+
+function ArticleForm({ initial, slug }: { initial: ArticleDraft; slug: string | null }) {
+  const { api } = useSession();
+  const navigate = useNavigate();
+  const form = useRef<HTMLFormElement>(null);
+  const [draft, setDraft] = useState(initial);
+  const [pendingTag, setPendingTag] = useState('');
+  const [errors, setErrors] = useState<FieldErrors | null>(null);
+  const [publishing, setPublishing] = useState(false);
+  useFocusFirstProblem(form, errors);
+
+  const change =
+    (field: 'title' | 'description' | 'body') => (event: { target: { value: string } }) =>
+      setDraft((current) => ({ ...current, [field]: event.target.value }));
+
+  /** The tag list with whatever is typed in the tag input, split on commas. */
+  const withTyped = (tags: string[], typed: string) => {
+    const added = typed
+      .split(',')
+      .map((tag) => tag.trim())
+      .filter((tag) => tag !== '' && !tags.includes(tag));
+    return [...tags, ...new Set(added)];
+  };
+
+  async function submit(event: FormEvent) {
+    event.preventDefault();
+    const article = { ...draft, tagList: withTyped(draft.tagList, pendingTag) };
+    setDraft(article);
+    setPendingTag('');
+    setPublishing(true);
+    setErrors(null);
+    try {
+      const saved = slug
+        ? await api.updateArticle(slug, article)
+        : await api.createArticle(article);
+      navigate(`/article/${encodeURIComponent(saved.slug)}`);
+    } catch (error) {
+      if (!(error instanceof ApiError)) throw error;
+      setErrors(error.errors);
+      setPublishing(false);
+    }
+  }
+
+  return (
+    <div className="container page page--wide">
+      <h1 className="page__title">{slug ? 'Edit article' : 'New article'}</h1>
+      <form ref={form} className="form" onSubmit={submit} noValidate aria-label="Article">
+        <FormProblems errors={errors} fields={FIELDS} />
+        <TextField
+          name="title"
+          label="Title"
+          className="input--large"
+          errors={errors}
+          value={draft.title}
+          onChange={change('title')}
+          required
+        />
+        <TextField
+          name="description"
+          label="What's this article about?"
+          errors={errors}
+          value={draft.description}
+          onChange={change('description')}
+          required
+        />
+        <TextAreaField
+          name="body"
+          label="Article"
+          rows={12}
+          errors={errors}
+          value={draft.body}
+          onChange={change('body')}
+          hint="Markdown: # headings, **bold**, _italic_, [links](https://…), lists and code."
+          required
+        />
+        <TagInput
+          tags={draft.tagList}
+          typed={pendingTag}
+          onType={setPendingTag}
+          onChange={(tagList) => setDraft((current) => ({ ...current, tagList }))}
+          add={withTyped}
+          messages={errors?.tagList}
+        />
+        <button type="submit" className="button button--large" disabled={publishing}>
+          {slug ? 'Update article' : 'Publish article'}
+        </button>
+      </form>
+    </div>
+  );
+}
+
+/**
+ * Tags are typed into one input; Enter or a comma turns the text into a tag, shown below with
+ * a button to remove it. Whatever is still typed when the form is sent is added too.
+ */
+function TagInput({
+  tags,
+  typed,
+  onType,
+  onChange,
+  add,
+  messages,
+}: {
+  tags: string[];
+  typed: string;
+  onType: (typed: string) => void;
+  onChange: (tags: string[]) => void;
+  add: (tags: string[], typed: string) => string[];
+  messages: string[] | undefined;
+}) {
+  const id = useId();
+  function onKeyDown(event: KeyboardEvent<HTMLInputElement>) {
+    if (event.key !== 'Enter' && event.key !== ',') return;
+    // Enter would send the form, and a comma would end up inside the tag.
+    event.preventDefault();
+    onChange(add(tags, typed));
+    onType('');
+  }
+  return (
+    <div className="field">
+      <label htmlFor={id}>Tags</label>
+      <input
+        id={id}
+        name="tags"
+        value={typed}
+        onChange={(event) => onType(event.target.value)}
+        onKeyDown={onKeyDown}
+        aria-describedby={`${id}-hint${messages ? ` ${id}-error` : ''}`}
+        aria-invalid={messages ? true : undefined}
+      />
+      <p id={`${id}-hint`} className="field__hint">
+        Press Enter or type a comma after each tag.
+      </p>
+      {messages && (
+        <p id={`${id}-error`} className="field__error">
+          {capitalize(`tags ${messages.join(', ')}`)}
+        </p>
+      )}
+      {tags.length > 0 && (
+        <ul className="tags" aria-label="Tags of this article">
+          {tags.map((tag) => (
+            <li key={tag}>
+              <span className="tag tag--removable">
+                {tag}
+                <button
+                  type="button"
+                  className="tag__remove"
+                  aria-label={`Remove tag ${tag}`}
+                  onClick={() => onChange(tags.filter((other) => other !== tag))}
+                >
+                  <span aria-hidden="true">×</span>
+                </button>
+              </span>
+            </li>
+          ))}
+        </ul>
+      )}
+    </div>
+  );
+}
