@@ -1,0 +1,81 @@
+// Set-up for an autocannon run: reads real slugs and tags from the running API and logs in
+// seeded users, so the load hits rows that exist. The k6 scripts do the same in k6/conduit.ts.
+import {
+  type ArticlesPage,
+  type Catalog,
+  checkFixtures,
+  collectArticles,
+  DISCOVERY,
+  discoveryOffsets,
+  type Fixtures,
+  loginBody,
+  type ScenarioPlan,
+  type Session,
+} from '../scenarios.ts';
+
+/** Logins in flight at once: quick set-up without a burst the login limiter would notice. */
+const LOGIN_CONCURRENCY = 4;
+
+export async function loadFixtures(baseUrl: string, plan: ScenarioPlan): Promise<Fixtures> {
+  const { tags } = await getJson<{ tags: string[] }>(baseUrl, '/api/tags');
+  const first = await getJson<ArticlesPage>(baseUrl, '/api/articles?limit=1');
+  const pages = await Promise.all(
+    discoveryOffsets(first.articlesCount, Math.random).map((offset) =>
+      getJson<ArticlesPage>(baseUrl, `/api/articles?limit=${DISCOVERY.pageSize}&offset=${offset}`),
+    ),
+  );
+  const { slugs, usernames } = collectArticles(pages);
+  const catalog: Catalog = { slugs, tags };
+  const sessions = plan.sessions > 0 ? await logIn(baseUrl, usernames, plan.sessions) : [];
+  const fixtures = { catalog, sessions };
+  checkFixtures(plan, fixtures);
+  return fixtures;
+}
+
+/**
+ * Logs in up to `wanted` of the candidates, one attempt each: the API allows 10 logins a minute
+ * per address and email, so spreading over many users keeps repeated runs under the limit.
+ * Authors who are not seeded users (registered by tests, say) fail to log in and are skipped.
+ */
+async function logIn(baseUrl: string, candidates: string[], wanted: number): Promise<Session[]> {
+  const queue = shuffle(candidates);
+  const sessions: Session[] = [];
+  const worker = async () => {
+    while (sessions.length < wanted) {
+      const username = queue.pop();
+      if (username === undefined) return;
+      const response = await fetch(`${baseUrl}/api/users/login`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: loginBody(username),
+      });
+      if (response.status === 429) {
+        throw new Error(`login rate limit reached for ${username}; wait a minute and run again`);
+      }
+      if (!response.ok) continue;
+      const { user } = (await response.json()) as { user: { token: string } };
+      if (sessions.length < wanted) sessions.push({ username, token: user.token });
+    }
+  };
+  await Promise.all(Array.from({ length: LOGIN_CONCURRENCY }, worker));
+  return sessions;
+}
+
+async function getJson<T>(baseUrl: string, path: string): Promise<T> {
+  const response = await fetch(`${baseUrl}${path}`).catch((error: unknown) => {
+    throw new Error(`cannot reach ${baseUrl}: is the stack running? (${String(error)})`);
+  });
+  if (!response.ok) {
+    throw new Error(`GET ${baseUrl}${path} answered ${response.status}: is the stack running?`);
+  }
+  return (await response.json()) as T;
+}
+
+function shuffle<T>(items: readonly T[]): T[] {
+  const copy = [...items];
+  for (let i = copy.length - 1; i > 0; i--) {
+    const j = Math.floor(Math.random() * (i + 1));
+    [copy[i], copy[j]] = [copy[j]!, copy[i]!];
+  }
+  return copy;
+}
