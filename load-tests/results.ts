@@ -136,7 +136,7 @@ function toMarkdown(results: RunResults): string {
 - set-up found ${results.fixtures.slugs} slugs, ${results.fixtures.tags} tags, ${results.fixtures.sessions} logged-in users
 - machine: ${results.machine.cpus} x ${results.machine.cpuModel}, ${results.machine.memoryGiB} GiB, Node ${results.machine.node}, ${results.machine.platform}
 - statuses: ${statuses === '' ? 'none' : statuses}; connection errors ${results.connectionErrors} (timeouts ${results.timeouts})
-${smoke.join('\n')}
+${smoke.map((line) => `${line}\n`).join('')}
 ${formatSummary(results, { markdown: true })}
 
 Latencies are measured by the load generator on the same machine (autocannon, one request in
