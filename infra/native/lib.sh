@@ -103,3 +103,40 @@ ensure_node_modules() {
     (cd "$REPO_ROOT" && npm install --no-audit --no-fund)
   fi
 }
+
+# The Debian packages the web front (the edge and the web origin, both nginx; envsubst renders
+# their templates) needs and that are not installed yet. /usr/sbin is not on every user's PATH.
+missing_web_packages() {
+  local missing=()
+  if ! command -v nginx >/dev/null 2>&1 && [[ ! -x /usr/sbin/nginx ]]; then
+    missing+=(nginx)
+  fi
+  command -v envsubst >/dev/null 2>&1 || missing+=(gettext-base)
+  if (( ${#missing[@]} > 0 )); then
+    printf '%s\n' "${missing[@]}"
+  fi
+}
+
+# The browser the Playwright tests drive: Debian's Chromium (Playwright's own download is not
+# reachable from every machine, and a distribution package gets security updates).
+missing_browser_packages() {
+  if [[ ! -x ${CHROMIUM_PATH:-/usr/bin/chromium} ]]; then
+    printf '%s\n' chromium
+  fi
+}
+
+# Lets `user` reach `path`: adds the traverse bit (o+x, never read) to every directory above
+# it that the user cannot enter, and says so. A checkout under /root (mode 700) would
+# otherwise be closed to the services that run as their own user (postgres, nginx workers).
+ensure_user_can_reach() {
+  local user=$1 target=$2 path="" part parts
+  is_root || return 0
+  IFS=/ read -ra parts <<<"${target#/}"
+  for part in "${parts[@]}"; do
+    path="$path/$part"
+    if [[ -d $path ]] && ! runuser -u "$user" -- test -x "$path"; then
+      log "granting other users traverse access (o+x) to $path so $user can reach $target"
+      chmod o+x "$path"
+    fi
+  done
+}
