@@ -2,9 +2,10 @@
 # Private PostgreSQL and Redis instances for this checkout, on their own ports and data
 # directories under .local/, so they never touch the machine's own services.
 #
-#   services.sh up|down|status|env [--profile stack|test]
+#   services.sh up|down|status|env|reset [--profile stack|test|e2e]
 #
 # stack: the native dev stack (durable). test: what the test suite uses (fast, disposable).
+# e2e: the stack the browser tests run against (stack.sh --profile e2e; fast, disposable).
 set -euo pipefail
 
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -18,12 +19,13 @@ readonly READY_TIMEOUT=30
 
 usage() {
   cat >&2 <<'EOF'
-usage: services.sh up|down|status|env [--profile stack|test]
+usage: services.sh up|down|status|env|reset [--profile stack|test|e2e]
 
   up      start PostgreSQL and Redis for the profile (installs them first if missing)
   down    stop both
   status  print whether each is up
   env     print DATABASE_URL and REDIS_URL lines, for: set -a; eval "$(services.sh env)"; set +a
+  reset   empty both: a new database, no Redis keys (test and e2e only; they must be up)
 
 Ports can be overridden with HEADROOM_PG_PORT and HEADROOM_REDIS_PORT.
 EOF
@@ -44,7 +46,12 @@ configure_profile() {
       REDIS_PORT=${HEADROOM_REDIS_PORT:-56389}
       DURABLE=0
       ;;
-    *) die "unknown profile '$PROFILE' (expected stack or test)" ;;
+    e2e)
+      PG_PORT=${HEADROOM_PG_PORT:-55452}
+      REDIS_PORT=${HEADROOM_REDIS_PORT:-56399}
+      DURABLE=0
+      ;;
+    *) die "unknown profile '$PROFILE' (expected stack, test or e2e)" ;;
   esac
   STATE_DIR="$REPO_ROOT/.local/$PROFILE"
   PG_DATA="$STATE_DIR/postgres"
@@ -343,6 +350,19 @@ cmd_status() {
   printf '%-9s %-5s 127.0.0.1:%-6s %s\n' redis "$state" "$REDIS_PORT" "$(rel "$REDIS_DIR")"
 }
 
+# Every run of the browser tests starts from nothing: no users, articles or rate-limit keys
+# left by the previous one. Refused for the stack profile, whose data is someone's work.
+cmd_reset() {
+  ((!DURABLE)) || die "reset empties the database; it is only for the test and e2e profiles"
+  PG_BIN="$(find_pg_bindir)" || die "PostgreSQL server binaries not found"
+  lock_profile
+  pg_accepts_connections || die "postgres ($PROFILE) is not running; run: services.sh up --profile $PROFILE"
+  psql_headroom -d postgres -c "drop database if exists $DB_NAME with (force)"
+  ensure_database
+  redis-cli -h 127.0.0.1 -p "$REDIS_PORT" flushall >/dev/null
+  echo "postgres and redis ($PROFILE): emptied"
+}
+
 cmd_env() {
   echo "DATABASE_URL=postgresql://$DB_USER:$DB_PASSWORD@127.0.0.1:$PG_PORT/$DB_NAME"
   echo "REDIS_URL=redis://127.0.0.1:$REDIS_PORT"
@@ -365,6 +385,7 @@ main() {
     down) cmd_down ;;
     status) cmd_status ;;
     env) cmd_env ;;
+    reset) cmd_reset ;;
     *) usage ;;
   esac
 }
