@@ -103,8 +103,10 @@ function ArticleForm({ initial, slug }: { initial: ArticleDraft; slug: string | 
 
   return (
     <div className="container page page--wide">
-      <h1 className="page__title">{slug ? 'Edit article' : 'New article'}</h1>
-      <form ref={form} className="form" onSubmit={submit} noValidate aria-label="Article">
+      <h1 id="editor-title" className="page__title">
+        {slug ? 'Edit article' : 'New article'}
+      </h1>
+      <form ref={form} className="form" onSubmit={submit} noValidate aria-labelledby="editor-title">
         <FormProblems errors={errors} fields={FIELDS} />
         <TextField
           name="title"
@@ -117,7 +119,8 @@ function ArticleForm({ initial, slug }: { initial: ArticleDraft; slug: string | 
         />
         <TextField
           name="description"
-          label="What's this article about?"
+          label="Description"
+          hint="What is this article about, in a sentence?"
           errors={errors}
           value={draft.description}
           onChange={change('description')}
@@ -125,7 +128,7 @@ function ArticleForm({ initial, slug }: { initial: ArticleDraft; slug: string | 
         />
         <TextAreaField
           name="body"
-          label="Article"
+          label="Article text"
           rows={12}
           errors={errors}
           value={draft.body}

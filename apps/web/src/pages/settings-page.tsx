@@ -1,5 +1,5 @@
 // The signed-in user's settings: picture, username, bio, email, password; and signing out.
-import { type FormEvent, useRef, useState } from 'react';
+import { type FormEvent, startTransition, useRef, useState } from 'react';
 import { Link, useNavigate } from 'react-router';
 import { ApiError } from '../api/http.ts';
 import type { FieldErrors, User, UserChanges } from '../api/types.ts';
@@ -77,9 +77,13 @@ export function SettingsPage() {
     }
   }
 
+  // One transition for both: signing out first would let this page, still on screen for a
+  // moment, send the now signed-out visitor to /login.
   function signOutNow() {
-    signOut();
-    navigate('/');
+    startTransition(() => {
+      signOut();
+      navigate('/');
+    });
   }
 
   return (

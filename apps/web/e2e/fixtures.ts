@@ -1,0 +1,115 @@
+// What every browser test shares: a `test` that fails on any uncaught error or
+// Content-Security-Policy violation in the page, and quick ways to make users and articles
+// through the API (through the edge, like the site) when a test is not about making them.
+import { randomBytes } from 'node:crypto';
+import { type APIRequestContext, test as base, expect, type Page } from '@playwright/test';
+
+export { expect };
+
+export interface TestUser {
+  username: string;
+  email: string;
+  password: string;
+  token: string;
+  bio: string | null;
+  image: string | null;
+}
+
+export interface TestArticle {
+  slug: string;
+  title: string;
+}
+
+/** A name no other test (or earlier run) uses: tests share one database. */
+export function unique(prefix: string): string {
+  return `${prefix}-${randomBytes(4).toString('hex')}`;
+}
+
+export const PASSWORD = 'correct-horse-battery';
+
+export async function createUser(request: APIRequestContext, prefix = 'user'): Promise<TestUser> {
+  const username = unique(prefix);
+  const email = `${username}@example.com`;
+  const response = await request.post('/api/users', {
+    data: { user: { username, email, password: PASSWORD } },
+  });
+  expect(response.status(), await response.text()).toBe(201);
+  const { user } = await response.json();
+  return { ...user, password: PASSWORD };
+}
+
+export async function createArticle(
+  request: APIRequestContext,
+  author: TestUser,
+  article: { title?: string; description?: string; body?: string; tagList?: string[] } = {},
+): Promise<TestArticle> {
+  const response = await request.post('/api/articles', {
+    headers: { Authorization: `Token ${author.token}` },
+    data: {
+      article: {
+        title: article.title ?? unique('Article'),
+        description: article.description ?? 'What it is about',
+        body: article.body ?? 'Some **words**.',
+        tagList: article.tagList ?? [],
+      },
+    },
+  });
+  expect(response.status(), await response.text()).toBe(201);
+  const { article: created } = await response.json();
+  return { slug: created.slug, title: created.title };
+}
+
+export async function addComment(
+  request: APIRequestContext,
+  author: TestUser,
+  slug: string,
+  body: string,
+): Promise<void> {
+  const response = await request.post(`/api/articles/${slug}/comments`, {
+    headers: { Authorization: `Token ${author.token}` },
+    data: { comment: { body } },
+  });
+  // 200 in the RealWorld spec, 201 from this API: both mean created.
+  expect(response.ok(), await response.text()).toBe(true);
+}
+
+/** Signs `user` in the way the site does it: the user, with its token, in localStorage. */
+export async function signInAs(page: Page, user: TestUser): Promise<void> {
+  await page.goto('/');
+  await page.evaluate((stored) => localStorage.setItem('conduit.user', JSON.stringify(stored)), {
+    email: user.email,
+    token: user.token,
+    username: user.username,
+    bio: user.bio,
+    image: user.image,
+  });
+}
+
+/**
+ * Chromium logs every 4xx/5xx response as "Failed to load resource"; tests that provoke one on
+ * purpose (a refused sign-up) expect those. Anything else logged as an error is a failure.
+ */
+const EXPECTED_CONSOLE_ERROR = /^Failed to load resource: the server responded with a status of/;
+
+export const test = base.extend<{ pageErrors: string[]; allowedConsoleErrors: RegExp[] }>({
+  /** More console errors a test provokes on purpose (set with test.use). */
+  allowedConsoleErrors: [[], { option: true }],
+  pageErrors: [
+    async ({ page, allowedConsoleErrors }, use) => {
+      const errors: string[] = [];
+      const allowed = [EXPECTED_CONSOLE_ERROR, ...allowedConsoleErrors];
+      page.on('pageerror', (error) => errors.push(`uncaught: ${error.message}`));
+      page.on('console', (message) => {
+        if (
+          message.type() === 'error' &&
+          !allowed.some((pattern) => pattern.test(message.text()))
+        ) {
+          errors.push(`console: ${message.text()}`);
+        }
+      });
+      await use(errors);
+      expect(errors, 'errors in the page (uncaught exceptions, CSP violations)').toEqual([]);
+    },
+    { auto: true },
+  ],
+});
