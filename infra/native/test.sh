@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# What `npm test` runs: lint, typecheck and the vitest suite, on Node 24, from any state of
-# the checkout (fresh clone included). Extra arguments go to vitest:
+# What `npm test` runs: lint, typecheck, the vitest suite, then the browser tests, on Node 24,
+# from any state of the checkout (fresh clone included). Extra arguments go to vitest, and
+# then the browser tests are skipped (a subset was asked for):
 #   npm test -- apps/api/test/users.int.test.ts
-# Postgres and Redis for the tests are started by vitest's globalSetup
-# (services.sh up --profile test), so this script does not start them.
+# Postgres and Redis for vitest are started by its globalSetup (services.sh up --profile
+# test); the browser tests start the e2e stack themselves (apps/web/playwright.config.ts).
 #
-# Lint and typecheck failures do not stop the tests: one run reports every kind of failure.
+# A failure does not stop the later steps: one run reports every kind of failure.
 set -euo pipefail
 
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -30,18 +31,62 @@ check() {
 
 check lint npm run --silent lint
 check typecheck npm run --silent typecheck
-# --no: use the vitest in node_modules, never download one. The JSON report feeds the
-# one-line summary below, in the "N passed, N failed" form CI systems read.
+# --no: use the vitest in node_modules, never download one. The JSON reports of vitest and
+# Playwright feed the one-line summary below, in the "N passed, N failed" form CI reads.
 results="$REPO_ROOT/.local/vitest-results.json"
-rm -f "$results"
+e2e_results="$REPO_ROOT/.local/e2e/results.json"
+rm -f "$results" "$e2e_results"
 check tests npx --no -- vitest run --reporter=default --reporter=json --outputFile.json="$results" "$@"
-if [[ -f $results ]]; then
-  node -e 'const r = JSON.parse(require("node:fs").readFileSync(process.argv[1], "utf8"));
-    console.log(`${r.numPassedTests} passed, ${r.numFailedTests} failed, ${r.numPendingTests + r.numTodoTests} skipped`);' "$results"
+
+# Debian's Chromium, installed when missing (as root; otherwise the step fails and says how).
+browser_ready() {
+  local missing
+  missing="$(missing_browser_packages)"
+  [[ -z $missing ]] && return 0
+  if is_root; then
+    # shellcheck disable=SC2086 # one package name per word
+    apt_install $missing
+  else
+    log "the browser tests need Chromium: sudo apt-get install -y $missing"
+    return 1
+  fi
+}
+
+if (($# == 0)); then
+  if browser_ready; then
+    check "browser tests" npx --no -- playwright test -c apps/web/playwright.config.ts
+    log "browser test report: .local/e2e/report/index.html (failures: screenshots and traces in .local/e2e/test-results/)"
+  else
+    failed+=("browser tests")
+  fi
+else
+  log "==> browser tests: skipped (arguments went to vitest); run them with npm run test:e2e"
 fi
+
+# Browser tests count like any other; an error outside a test (the e2e stack did not start)
+# counts as one failure, so the line never reads "0 failed" when something broke.
+node -e 'const fs = require("node:fs");
+  const read = (path) => { try { return JSON.parse(fs.readFileSync(path, "utf8")); } catch { return null; } };
+  const unit = read(process.argv[1]);
+  const e2e = read(process.argv[2]);
+  const total = { passed: 0, failed: 0, skipped: 0 };
+  if (unit) {
+    total.passed += unit.numPassedTests;
+    total.failed += unit.numFailedTests;
+    total.skipped += unit.numPendingTests + unit.numTodoTests;
+  }
+  if (e2e) {
+    const { expected, unexpected, flaky, skipped } = e2e.stats;
+    console.log(`browser tests: ${expected} passed, ${unexpected + flaky} failed, ${skipped} skipped`);
+    total.passed += expected;
+    total.failed += unexpected + flaky + (e2e.errors ?? []).length;
+    total.skipped += skipped;
+  }
+  if (unit || e2e) console.log(`${total.passed} passed, ${total.failed} failed, ${total.skipped} skipped`);' \
+  "$results" "$e2e_results"
 
 if ((${#failed[@]} > 0)); then
   log "FAILED: ${failed[*]}"
   exit 1
 fi
-log "lint, typecheck and tests passed"
+log "all checks passed"
