@@ -1,5 +1,6 @@
 // Real processes for tests whose point is a process: two API replicas sharing state only
-// through Postgres and Redis, SIGTERM with requests in flight, telemetry at start-up.
+// through Postgres and Redis, SIGTERM with requests in flight, telemetry at start-up, and
+// workers that are killed mid-job, drained, or run side by side.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer } from 'node:net';
@@ -75,6 +76,26 @@ export async function startApiProcess(env: Record<string, string>): Promise<ApiP
   const baseUrl = `http://127.0.0.1:${port}`;
   await waitUntilReady(`${baseUrl}/api/readyz`, running);
   return { ...running, baseUrl, metricsUrl: `http://127.0.0.1:${metricsPort}/metrics` };
+}
+
+export interface WorkerProcess extends RunningProcess {
+  metricsUrl: string;
+}
+
+/**
+ * Starts apps/worker as its own process and resolves once its /metrics answers 200, which it
+ * does only after the schedules are registered and the outbox relay is listening.
+ */
+export async function startWorkerProcess(env: Record<string, string>): Promise<WorkerProcess> {
+  const metricsPort = await freePort();
+  const running = startProcess('apps/worker/src/main.ts', {
+    HOST: '127.0.0.1',
+    METRICS_PORT: String(metricsPort),
+    ...env,
+  });
+  const metricsUrl = `http://127.0.0.1:${metricsPort}/metrics`;
+  await waitUntilReady(metricsUrl, running);
+  return { ...running, metricsUrl };
 }
 
 const STARTUP_DEADLINE_MS = 30_000;

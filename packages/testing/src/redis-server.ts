@@ -1,0 +1,82 @@
+// A Redis server of a test's own, for tests that take Redis down and bring it back (an outage
+// while the API takes writes) without disturbing the shared test Redis other files use.
+// In-memory only (no RDB, no AOF): a restart comes back empty, as a crashed cache would.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { connect } from 'node:net';
+import { freePort } from './processes.ts';
+
+const STARTUP_DEADLINE_MS = 10_000;
+
+export interface PrivateRedis {
+  url: string;
+  port: number;
+  /** Stops the server (SIGKILL by default: a crash) and resolves once it has exited. */
+  stop: (signal?: NodeJS.Signals) => Promise<void>;
+  /** Starts it again on the same port, empty, and resolves once it answers PING. */
+  start: () => Promise<void>;
+}
+
+export async function startPrivateRedis(): Promise<PrivateRedis> {
+  const port = await freePort();
+  let server: ChildProcess | null = null;
+  let output = '';
+
+  async function start() {
+    if (server) return;
+    output = '';
+    const child = spawn(
+      'redis-server',
+      ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    child.stdout?.on('data', (chunk) => {
+      output += chunk;
+    });
+    child.stderr?.on('data', (chunk) => {
+      output += chunk;
+    });
+    server = child;
+    child.once('exit', () => {
+      if (server === child) server = null;
+    });
+    const deadline = Date.now() + STARTUP_DEADLINE_MS;
+    while (!(await answersPing(port))) {
+      if (server !== child || Date.now() > deadline) {
+        child.kill('SIGKILL');
+        throw new Error(`redis-server did not start on port ${port}:\n${output}`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+
+  async function stop(signal: NodeJS.Signals = 'SIGKILL') {
+    const child = server;
+    if (!child) return;
+    server = null;
+    const exited = once(child, 'exit');
+    child.kill(signal);
+    await exited;
+  }
+
+  await start();
+  return { url: `redis://127.0.0.1:${port}`, port, stop, start };
+}
+
+function answersPing(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1');
+    let reply = '';
+    const done = (answered: boolean) => {
+      socket.destroy();
+      resolve(answered);
+    };
+    socket.setTimeout(1_000, () => done(false));
+    socket.on('error', () => done(false));
+    socket.on('connect', () => socket.write('PING\r\n'));
+    socket.on('data', (chunk) => {
+      reply += chunk;
+      if (reply.includes('\r\n')) done(reply.startsWith('+PONG'));
+    });
+  });
+}
