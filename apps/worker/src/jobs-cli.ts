@@ -11,8 +11,28 @@ import { createDeadLetterQueue } from './dead-letter.ts';
 
 const USAGE = 'usage: npm run jobs -- dlq list | dlq retry <id|--all> | dlq discard <id> | counts';
 
-const config = loadWorkerConfig({ EMAIL_FILE_DIR: 'unused-by-the-cli', ...process.env });
-const connection = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 1 });
+// The CLI sends no email: whatever the worker's SMTP_URL / EMAIL_FILE_DIR say (exactly one is
+// required of a worker), the CLI's config gets a placeholder, so it runs with any worker's env.
+const config = loadWorkerConfig({
+  ...process.env,
+  SMTP_URL: undefined,
+  EMAIL_FILE_DIR: 'unused-by-the-cli',
+});
+// An operator command fails at once when Redis is unreachable, instead of reconnecting forever.
+const connection = new Redis(config.REDIS_URL, {
+  maxRetriesPerRequest: 1,
+  lazyConnect: true,
+  retryStrategy: () => null,
+});
+connection.on('error', () => {});
+try {
+  await connection.connect();
+} catch (error) {
+  console.error(
+    `cannot reach Redis at ${new URL(config.REDIS_URL).host}: ${(error as Error).message}`,
+  );
+  process.exit(1);
+}
 const deadLetters = createDeadLetterQueue({ connection, prefix: config.QUEUE_PREFIX });
 const [command, action, argument] = process.argv.slice(2);
 
