@@ -189,9 +189,18 @@ process.once('SIGTERM', () => void shutdown('SIGTERM'));
 process.once('SIGINT', () => void shutdown('SIGINT'));
 
 try {
-  await registerSchedules(queues, {
+  const schedules = {
     trendingTagsEverySeconds: config.TRENDING_TAGS_EVERY_SECONDS,
     pruneCron: config.PRUNE_CRON,
+  };
+  await registerSchedules(queues, schedules);
+  // Schedules live in Redis. A Redis that comes back without its data (no persistence, a
+  // failover to an empty replica) would have none until a worker restarts, so every worker
+  // registers them again on each reconnect; the upsert leaves an existing schedule as it is.
+  producerConnection.on('ready', () => {
+    registerSchedules(queues, schedules).catch((error) =>
+      log.warn({ err: error }, 'could not register the schedules after reconnecting'),
+    );
   });
   await relay.start();
   metricsServer.listen(config.METRICS_PORT, config.HOST);
