@@ -1,0 +1,239 @@
+// `npx tsx load-tests/plot.ts <results.json...> --out docs/img/<name>.svg [options]`: draws one
+// SVG chart from load-test results files (written by run.ts; format in results.ts).
+// Entry file: arguments are read here; the drawing is in svg-charts.ts.
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { RESULTS_FORMAT, type RunResults } from './results.ts';
+import type { Summary } from './stats.ts';
+import { type BarChart, type LineChart, renderBarChart, renderLineChart } from './svg-charts.ts';
+
+const USAGE = `usage: npx tsx load-tests/plot.ts <results.json...> --out FILE.svg [options]
+
+  --kind bars|lines|timeline
+      bars      one bar per file (default), or per endpoint/phase of one file with --by
+      lines     one point per file at x = --x, one line per metric: latency vs. replicas
+      timeline  one file, second by second: latency lines over requests/s bars
+  --metric M[,M...]  requestsPerSecond (rps), p50, p95, p99, max, mean, errors
+                     (default: rps for bars, p50,p95,p99 for lines, p50,p99 for timeline)
+  --by endpoint|phase  bars: one file's endpoints or phases instead of one bar per file
+  --row NAME         use this endpoint's or phase's numbers instead of the whole run's
+  --x PATH           lines: the x value, a dotted path into each file (default params.replicas)
+  --x-label TEXT     lines: the x axis title (default: the last part of --x)
+  --label TEMPLATE   bars: each file's label, e.g. "{scenario} ({params.replicas} replicas)"
+                     (default "{scenario}")
+  --title TEXT       (default: from the files)
+  --subtitle TEXT    (default: tool, machine and date of the first file)`;
+
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
+  options: {
+    out: { type: 'string' },
+    kind: { type: 'string', default: 'bars' },
+    metric: { type: 'string' },
+    by: { type: 'string' },
+    row: { type: 'string' },
+    x: { type: 'string', default: 'params.replicas' },
+    'x-label': { type: 'string' },
+    label: { type: 'string', default: '{scenario}' },
+    title: { type: 'string' },
+    subtitle: { type: 'string' },
+    help: { type: 'boolean', short: 'h', default: false },
+  },
+});
+
+function fail(message: string): never {
+  console.error(`${message}\n\n${USAGE}`);
+  process.exit(2);
+}
+
+if (values.help) {
+  console.log(USAGE);
+  process.exit(0);
+}
+if (positionals.length === 0) fail('no results files given');
+if (values.out === undefined) fail('--out is required');
+
+type Metric = 'requestsPerSecond' | 'p50' | 'p95' | 'p99' | 'max' | 'mean' | 'errors';
+const METRICS: Record<string, Metric> = {
+  rps: 'requestsPerSecond',
+  requestsPerSecond: 'requestsPerSecond',
+  p50: 'p50',
+  p95: 'p95',
+  p99: 'p99',
+  max: 'max',
+  mean: 'mean',
+  errors: 'errors',
+};
+const UNITS: Record<Metric, string> = {
+  requestsPerSecond: 'requests/s',
+  p50: 'ms',
+  p95: 'ms',
+  p99: 'ms',
+  max: 'ms',
+  mean: 'ms',
+  errors: 'errors',
+};
+const METRIC_NAMES: Record<Metric, string> = {
+  requestsPerSecond: 'requests/s',
+  p50: 'p50',
+  p95: 'p95',
+  p99: 'p99',
+  max: 'max',
+  mean: 'mean',
+  errors: 'errors',
+};
+
+function parseMetrics(fallback: string): Metric[] {
+  return (values.metric ?? fallback).split(',').map((name) => {
+    const metric = METRICS[name.trim()];
+    if (metric === undefined) fail(`unknown metric "${name}"`);
+    return metric;
+  });
+}
+
+const files = await Promise.all(
+  positionals.map(async (file) => {
+    const results = JSON.parse(await readFile(file, 'utf8')) as RunResults;
+    if (results.format !== RESULTS_FORMAT) fail(`${file} is not a ${RESULTS_FORMAT} results file`);
+    return { file, results };
+  }),
+);
+const first = files[0]!.results;
+
+/** A value from a dotted path, e.g. `params.replicas` or `phases.1.rate`. */
+function valueAt(results: RunResults, dotted: string): unknown {
+  return dotted
+    .split('.')
+    .reduce<unknown>(
+      (value, key) =>
+        value !== null && typeof value === 'object'
+          ? (value as Record<string, unknown>)[key]
+          : undefined,
+      results,
+    );
+}
+
+function fillTemplate(template: string, results: RunResults): string {
+  return template.replace(/\{([^}]+)\}/g, (_, dotted: string) =>
+    String(valueAt(results, dotted) ?? '?'),
+  );
+}
+
+/** The numbers to plot from one file: the whole run, or the endpoint or phase named by --row. */
+function row(file: string, results: RunResults): Summary {
+  if (values.row === undefined) return results.overall;
+  const found = [...results.phaseSummaries, ...results.endpoints].find(
+    (r) => r.name === values.row,
+  );
+  if (found === undefined) fail(`${file} has no endpoint or phase named "${values.row}"`);
+  return found;
+}
+
+const subtitle =
+  values.subtitle ??
+  `${first.tool}, ${first.machine.cpus} CPUs (${first.machine.cpuModel}), ${first.startedAt.slice(0, 10)}`;
+const rowSuffix = values.row === undefined ? '' : `, ${values.row}`;
+
+function barsChart(): BarChart {
+  const metrics = parseMetrics('requestsPerSecond');
+  const unit = UNITS[metrics[0]!];
+  if (values.by !== undefined) {
+    if (values.by !== 'endpoint' && values.by !== 'phase') fail('--by takes endpoint or phase');
+    if (files.length !== 1) fail('--by plots one results file');
+    const rows = values.by === 'endpoint' ? first.endpoints : first.phaseSummaries;
+    return {
+      title:
+        values.title ??
+        `${first.scenario}: ${metrics.map((m) => METRIC_NAMES[m]).join(', ')} per ${values.by}`,
+      subtitle,
+      unit,
+      categories: rows.map((r) => r.name),
+      series: metrics.map((metric) => ({
+        name: METRIC_NAMES[metric],
+        values: rows.map((r) => r[metric]),
+      })),
+    };
+  }
+  return {
+    title: values.title ?? `${metrics.map((m) => METRIC_NAMES[m]).join(', ')} per run${rowSuffix}`,
+    subtitle,
+    unit,
+    categories: files.map(({ results }) => fillTemplate(values.label, results)),
+    series: metrics.map((metric) => ({
+      name: METRIC_NAMES[metric],
+      values: files.map(({ file, results }) => row(file, results)[metric]),
+    })),
+  };
+}
+
+function linesChart(): LineChart {
+  const metrics = parseMetrics('p50,p95,p99');
+  const points = files.map(({ file, results }) => {
+    const x = Number(valueAt(results, values.x));
+    if (!Number.isFinite(x)) fail(`${file}: ${values.x} is not a number (record it with --param)`);
+    return { x, summary: row(file, results) };
+  });
+  const xLabel = values['x-label'] ?? values.x.split('.').at(-1)!;
+  return {
+    title:
+      values.title ??
+      `${first.scenario}: ${metrics.map((m) => METRIC_NAMES[m]).join(', ')} by ${xLabel}${rowSuffix}`,
+    subtitle,
+    xLabel,
+    unit: UNITS[metrics[0]!],
+    xTicksAtData: true,
+    series: metrics.map((metric) => ({
+      name: METRIC_NAMES[metric],
+      points: points.map(({ x, summary }) => ({ x, y: summary[metric] })),
+    })),
+  };
+}
+
+function timelineChart(): LineChart {
+  if (files.length !== 1) fail('--kind timeline plots one results file');
+  const metrics = parseMetrics('p50,p99');
+  // The last second is cut short by the end of the run: leave it out rather than show a dip.
+  const seconds = first.phases.reduce((sum, phase) => sum + phase.seconds, 0);
+  const timeline = first.timeline.filter((point) => point.second < seconds);
+  const phases = first.phases
+    .map((phase) => `${phase.name} ${phase.rate === null ? 'max' : phase.rate}/s`)
+    .join(', ');
+  return {
+    title: values.title ?? `${first.scenario}: latency and throughput, second by second`,
+    subtitle: values.subtitle ?? `${subtitle}; ${phases}`,
+    xLabel: 'seconds since start',
+    unit: UNITS[metrics[0]!],
+    series: metrics.map((metric) => ({
+      name: METRIC_NAMES[metric],
+      points: timeline.map((point) => ({
+        x: point.second,
+        y: metric === 'requestsPerSecond' ? point.requests : point[metric],
+      })),
+    })),
+    background: {
+      name: 'requests/s',
+      unit: 'requests/s',
+      points: timeline.map((point) => ({ x: point.second, y: point.requests })),
+    },
+  };
+}
+
+let svg: string;
+switch (values.kind) {
+  case 'bars':
+    svg = renderBarChart(barsChart());
+    break;
+  case 'lines':
+    svg = renderLineChart(linesChart());
+    break;
+  case 'timeline':
+    svg = renderLineChart(timelineChart());
+    break;
+  default:
+    fail(`unknown --kind "${values.kind}"`);
+}
+
+await mkdir(path.dirname(values.out), { recursive: true });
+await writeFile(values.out, svg);
+console.log(`wrote ${values.out}`);
