@@ -15,7 +15,9 @@ const markdown = new Marked({ gfm: true, breaks: false });
 const SANITIZE_OPTIONS: sanitizeHtml.IOptions = {
   allowedTags: [...sanitizeHtml.defaults.allowedTags, 'img', 'h1', 'h2', 'del'],
   allowedAttributes: {
-    a: ['href', 'title'],
+    // `rel` is listed so the one transformTags sets survives: attributes are filtered after
+    // the transform, and the author's own rel is overwritten by it.
+    a: ['href', 'title', 'rel'],
     img: ['src', 'alt', 'title'],
     code: ['class'],
   },
