@@ -1,0 +1,37 @@
+// The worker's env rules that span variables: exactly one place for emails to go, and a
+// stalled-job check at least as frequent as a lock lasts.
+import { describe, expect, it } from 'vitest';
+import { loadWorkerConfig } from '../src/config.ts';
+
+const base = { DATABASE_URL: 'postgresql://x', REDIS_URL: 'redis://x' };
+
+describe('worker configuration', () => {
+  it('when emails have one destination, then the defaults fill in the rest', () => {
+    const config = loadWorkerConfig({ ...base, EMAIL_FILE_DIR: '/tmp/mail' });
+    expect(config).toMatchObject({
+      QUEUE_PREFIX: 'headroom',
+      JOB_ATTEMPTS: 5,
+      FAN_OUT_BATCH_SIZE: 1_000,
+      RENDER_ARTICLE_CONCURRENCY: 4,
+    });
+  });
+
+  it('when both or neither of SMTP_URL and EMAIL_FILE_DIR are set, then start-up refuses', () => {
+    const message = /SMTP_URL, EMAIL_FILE_DIR: set exactly one/;
+    expect(() => loadWorkerConfig(base)).toThrow(message);
+    expect(() =>
+      loadWorkerConfig({ ...base, SMTP_URL: 'smtp://mailpit:1025', EMAIL_FILE_DIR: '/tmp/mail' }),
+    ).toThrow(message);
+  });
+
+  it('when the stalled check is rarer than a lock lasts, then start-up refuses', () => {
+    expect(() =>
+      loadWorkerConfig({
+        ...base,
+        EMAIL_FILE_DIR: '/tmp/mail',
+        JOB_LOCK_DURATION_MS: '2000',
+        JOB_STALLED_INTERVAL_MS: '5000',
+      }),
+    ).toThrow(/JOB_STALLED_INTERVAL_MS, JOB_LOCK_DURATION_MS/);
+  });
+});

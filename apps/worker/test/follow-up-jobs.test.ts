@@ -1,0 +1,45 @@
+// The routing from each domain event to the jobs it needs, as the outbox relay applies it.
+import { type DomainEvent, followUpJobs, followUps } from '@headroom/jobs/contract';
+import { describe, expect, it } from 'vitest';
+
+describe('followUpJobs', () => {
+  it.each<[DomainEvent, ReturnType<typeof followUpJobs>]>([
+    [
+      { type: 'user.registered', payload: { userId: 7 } },
+      [{ name: 'send-email', payload: { template: 'welcome', userId: 7 } }],
+    ],
+    [
+      { type: 'article.published', payload: { articleId: 3, authorId: 7 } },
+      [
+        { name: 'render-article', payload: { articleId: 3 } },
+        {
+          name: 'fan-out-notifications',
+          payload: { articleId: 3, authorId: 7, afterFollowerId: 0 },
+        },
+      ],
+    ],
+    [
+      { type: 'article.updated', payload: { articleId: 3 } },
+      [{ name: 'render-article', payload: { articleId: 3 } }],
+    ],
+    [{ type: 'article.deleted', payload: { articleId: 3, slug: 'gone' } }, []],
+    [
+      { type: 'comment.created', payload: { commentId: 11, articleId: 3, authorId: 8 } },
+      [{ name: 'send-email', payload: { template: 'new-comment', commentId: 11 } }],
+    ],
+    [{ type: 'user.followed', payload: { followerId: 8, followingId: 7 } }, []],
+  ])('when %o is relayed, then it becomes %o', (event, jobs) => {
+    expect(followUpJobs(event)).toEqual(jobs);
+  });
+
+  it('when an event type exists, then the routing table decides its jobs (none left out)', () => {
+    expect(Object.keys(followUps).sort()).toEqual([
+      'article.deleted',
+      'article.published',
+      'article.updated',
+      'comment.created',
+      'user.followed',
+      'user.registered',
+    ]);
+  });
+});
