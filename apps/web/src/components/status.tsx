@@ -1,4 +1,5 @@
 // The states every request passes through, worded and styled the same everywhere.
+import type { ReactNode } from 'react';
 import type { ApiError } from '../api/http.ts';
 import { describeProblems } from './problems.ts';
 
@@ -11,7 +12,7 @@ export function Loading({ what }: { what: string }) {
   );
 }
 
-export function Empty({ children }: { children: React.ReactNode }) {
+export function Empty({ children }: { children: ReactNode }) {
   return <p className="status status--empty">{children}</p>;
 }
 
