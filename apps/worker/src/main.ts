@@ -155,9 +155,10 @@ const metricsServer = createServer(async (request, response) => {
     return;
   }
   try {
-    response
-      .writeHead(200, { 'content-type': metricsRegistry.contentType })
-      .end(await metricsRegistry.metrics());
+    // Collected before the status line is written: a failed collection must become a 503,
+    // not a second writeHead on a response already sent (which throws and kills the process).
+    const body = await metricsRegistry.metrics();
+    response.writeHead(200, { 'content-type': metricsRegistry.contentType }).end(body);
   } catch (error) {
     log.warn({ err: error }, 'metrics collection failed');
     response.writeHead(503).end();

@@ -10,6 +10,24 @@ import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 const JOB_DURATION_BUCKETS_SECONDS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 const DELIVERY_BUCKETS_SECONDS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 60];
 
+/**
+ * Reads a gauge's values from Redis, or, when Redis is unreachable, clears the gauge and
+ * returns undefined: its series go absent for that scrape while the outbox gauges (read from
+ * Postgres) still report. A Redis outage is exactly when outbox lag matters, so one failing
+ * collector must not fail the whole scrape.
+ */
+async function fromRedis<Value>(
+  gauge: Pick<Gauge, 'reset'>,
+  read: () => Promise<Value>,
+): Promise<Value | undefined> {
+  try {
+    return await read();
+  } catch {
+    gauge.reset();
+    return undefined;
+  }
+}
+
 export function createWorkerMetrics(deps: {
   registry: Registry;
   queues: Queues;
@@ -23,19 +41,21 @@ export function createWorkerMetrics(deps: {
     labelNames: ['queue', 'state'] as const,
     registers: [registry],
     async collect() {
-      const counts = await Promise.all(
-        jobNames.map(async (name) => ({
-          name,
-          counts: await queues[name].getJobCounts(
-            'waiting',
-            'active',
-            'delayed',
-            'failed',
-            'prioritized',
-          ),
-        })),
+      const counts = await fromRedis(this, () =>
+        Promise.all(
+          jobNames.map(async (name) => ({
+            name,
+            counts: await queues[name].getJobCounts(
+              'waiting',
+              'active',
+              'delayed',
+              'failed',
+              'prioritized',
+            ),
+          })),
+        ),
       );
-      for (const { name, counts: byState } of counts) {
+      for (const { name, counts: byState } of counts ?? []) {
         for (const [state, count] of Object.entries(byState))
           this.set({ queue: name, state }, count);
       }
@@ -48,15 +68,17 @@ export function createWorkerMetrics(deps: {
     labelNames: ['queue'] as const,
     registers: [registry],
     async collect() {
-      await Promise.all(
-        jobNames.map(async (name: JobName) => {
-          const [oldest] = await queues[name].getJobs(['wait'], 0, 0, true);
-          this.set(
-            { queue: name },
-            oldest ? Math.max(0, (Date.now() - oldest.timestamp) / 1000) : 0,
-          );
-        }),
+      const oldest = await fromRedis(this, () =>
+        Promise.all(
+          jobNames.map(async (name: JobName) => ({
+            name,
+            job: (await queues[name].getJobs(['wait'], 0, 0, true))[0],
+          })),
+        ),
       );
+      for (const { name, job } of oldest ?? []) {
+        this.set({ queue: name }, job ? Math.max(0, (Date.now() - job.timestamp) / 1000) : 0);
+      }
     },
   });
 

@@ -78,6 +78,14 @@ describe('Redis down while the API takes writes', () => {
     const failedBefore = failedRounds();
     await expect.poll(failedRounds, { timeout: 15_000 }).toBeGreaterThan(failedBefore);
     expect((await outbox()).every((event) => event.delivered_at === null)).toBe(true);
+    // Meanwhile the worker is still up and its metrics show the backlog (the queue gauges,
+    // read from Redis, are absent until Redis is back).
+    const scrape = await fetch(worker.metricsUrl);
+    expect(scrape.status).toBe(200);
+    const metrics = await scrape.text();
+    expect(metrics).toMatch(/^outbox_pending_events 5$/m);
+    expect(Number(/^outbox_lag_seconds (\S+)$/m.exec(metrics)?.[1])).toBeGreaterThan(0);
+    expect(metrics).not.toMatch(/^queue_jobs\{/m);
 
     await redis.start();
 
