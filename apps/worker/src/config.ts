@@ -25,6 +25,11 @@ export const WorkerEnvSchema = Type.Object({
   ),
 
   DATABASE_URL: Type.String({ pattern: '^postgres(ql)?://' }),
+  /**
+   * The primary itself, when DATABASE_URL goes through PgBouncer: LISTEN needs a session of
+   * its own, which transaction pooling does not give. Defaults to DATABASE_URL.
+   */
+  DATABASE_DIRECT_URL: Type.Optional(Type.String({ pattern: '^postgres(ql)?://' })),
   DATABASE_POOL_SIZE: Count(1, 10),
   REDIS_URL: Type.String({ pattern: '^rediss?://' }),
   /** Prefix of every BullMQ key; two deployments sharing a Redis need different ones. */

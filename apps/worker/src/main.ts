@@ -139,7 +139,7 @@ for (const worker of workers) {
 
 const relay = createOutboxRelay({
   db,
-  databaseUrl: config.DATABASE_URL,
+  listenDatabaseUrl: config.DATABASE_DIRECT_URL ?? config.DATABASE_URL,
   queues,
   batchSize: config.OUTBOX_BATCH_SIZE,
   pollIntervalMs: config.OUTBOX_POLL_INTERVAL_MS,

@@ -35,7 +35,8 @@ interface OutboxRow {
 
 export function createOutboxRelay(deps: {
   db: Pick<PrismaClient, '$transaction'>;
-  databaseUrl: string;
+  /** A direct connection to the primary (LISTEN does not survive PgBouncer's transaction pooling). */
+  listenDatabaseUrl: string;
   queues: Queues;
   batchSize: number;
   pollIntervalMs: number;
@@ -120,7 +121,7 @@ export function createOutboxRelay(deps: {
   async function listen() {
     if (stopped) return;
     const client = new pg.Client({
-      connectionString: deps.databaseUrl,
+      connectionString: deps.listenDatabaseUrl,
       application_name: 'headroom-outbox-relay',
     });
     const reconnect = () => {

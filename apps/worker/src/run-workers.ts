@@ -1,7 +1,9 @@
 // One BullMQ Worker per queue, each running that queue's handler with its own concurrency.
 // Around every handler: the payload is checked against the contract (an invalid one is not
 // retried), the duration and outcome are measured, and a job on its last attempt that fails
-// is filed in the dead-letter queue before BullMQ marks it failed.
+// is filed in the dead-letter queue before BullMQ marks it failed. A job BullMQ fails without
+// running the handler (one that stalled more often than allowed: it took its workers down)
+// is filed when BullMQ reports the failure.
 import { type JobName, jobs as jobSchemas } from '@headroom/jobs/contract';
 import {
   type ConnectionOptions,
@@ -34,6 +36,8 @@ export function runWorkers(deps: {
   log: Logger;
   telemetry?: Telemetry | undefined;
 }): Worker[] {
+  /** Failures the handler wrapper below saw, and so already counted and filed. */
+  const seenByWrapper = new WeakSet<Error>();
   return (Object.keys(deps.registry) as JobName[]).map((name) => {
     const handler = deps.registry[name];
     const settings = deps.settings[name];
@@ -55,6 +59,7 @@ export function runWorkers(deps: {
         stopTimer({ outcome: 'completed' });
       } catch (error) {
         const failure = error instanceof Error ? error : new Error(String(error));
+        seenByWrapper.add(failure);
         const final =
           failure instanceof UnrecoverableError || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
         stopTimer({ outcome: final ? 'dead-lettered' : 'retried' });
@@ -67,7 +72,7 @@ export function runWorkers(deps: {
         throw failure;
       }
     };
-    return new Worker(name, processJob, {
+    const worker = new Worker(name, processJob, {
       connection: deps.connection,
       prefix: deps.prefix,
       concurrency: settings.concurrency,
@@ -78,5 +83,17 @@ export function runWorkers(deps: {
       }),
       ...(deps.telemetry && { telemetry: deps.telemetry }),
     });
+    worker.on('failed', (job, error) => {
+      if (!job || seenByWrapper.has(error)) return;
+      deps.metrics.jobFailures.inc({ queue: name, final: 'true' });
+      deps.log.warn(
+        { err: error, queue: name, jobId: job.id },
+        'job failed without running; dead-lettered',
+      );
+      deps.deadLetters.add(job, error).catch((cause: unknown) => {
+        deps.log.error({ err: cause, queue: name, jobId: job.id }, 'could not dead-letter a job');
+      });
+    });
+    return worker;
   });
 }

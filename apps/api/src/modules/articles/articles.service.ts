@@ -40,6 +40,7 @@ const articleColumns = {
   ...summaryColumns,
   body: true,
   bodyHtml: true,
+  renderedAt: true,
 } as const satisfies Prisma.ArticleSelect;
 
 type SummaryRow = Prisma.ArticleGetPayload<{ select: typeof summaryColumns }>;
@@ -117,7 +118,9 @@ export function createArticlesService(deps: {
     return {
       ...toSummary(row, await pageContext(viewerId, [row])),
       body: row.body,
-      bodyHtml: row.bodyHtml,
+      // HTML rendered from an older body is not shown: until the worker renders the new one,
+      // clients render the markdown themselves.
+      bodyHtml: row.renderedAt !== null && row.renderedAt >= row.updatedAt ? row.bodyHtml : null,
     };
   }
 
