@@ -25,22 +25,32 @@ const USAGE = `usage: npx tsx load-tests/plot.ts <results.json...> --out FILE.sv
   --title TEXT       (default: from the files)
   --subtitle TEXT    (default: tool, machine and date of the first file)`;
 
-const { values, positionals } = parseArgs({
-  allowPositionals: true,
-  options: {
-    out: { type: 'string' },
-    kind: { type: 'string', default: 'bars' },
-    metric: { type: 'string' },
-    by: { type: 'string' },
-    row: { type: 'string' },
-    x: { type: 'string', default: 'params.replicas' },
-    'x-label': { type: 'string' },
-    label: { type: 'string', default: '{scenario}' },
-    title: { type: 'string' },
-    subtitle: { type: 'string' },
-    help: { type: 'boolean', short: 'h', default: false },
-  },
-});
+function parseCommandLine() {
+  try {
+    return parseArgs({
+      allowPositionals: true,
+      options: {
+        out: { type: 'string' },
+        kind: { type: 'string', default: 'bars' },
+        metric: { type: 'string' },
+        by: { type: 'string' },
+        row: { type: 'string' },
+        x: { type: 'string', default: 'params.replicas' },
+        'x-label': { type: 'string' },
+        label: { type: 'string', default: '{scenario}' },
+        title: { type: 'string' },
+        subtitle: { type: 'string' },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    });
+  } catch (error) {
+    // An unknown option, or a value such as "-3" read as an option.
+    console.error(`${(error as Error).message}\n\n${USAGE}`);
+    process.exit(2);
+  }
+}
+
+const { values, positionals } = parseCommandLine();
 
 function fail(message: string): never {
   console.error(`${message}\n\n${USAGE}`);

@@ -28,21 +28,31 @@ const USAGE = `usage: npm run loadtest -- <${SCENARIO_NAMES.join('|')}> [options
   --param NAME=VALUE   record a fact about the target in the results (e.g. replicas=2)
   --out-dir DIR        where results go (default load-tests/results)`;
 
-const { values, positionals } = parseArgs({
-  allowPositionals: true,
-  options: {
-    'base-url': { type: 'string' },
-    duration: { type: 'string' },
-    rate: { type: 'string' },
-    scale: { type: 'string' },
-    connections: { type: 'string' },
-    smoke: { type: 'boolean', default: false },
-    'max-error-rate': { type: 'string', default: '0' },
-    param: { type: 'string', multiple: true, default: [] },
-    'out-dir': { type: 'string' },
-    help: { type: 'boolean', short: 'h', default: false },
-  },
-});
+function parseCommandLine() {
+  try {
+    return parseArgs({
+      allowPositionals: true,
+      options: {
+        'base-url': { type: 'string' },
+        duration: { type: 'string' },
+        rate: { type: 'string' },
+        scale: { type: 'string' },
+        connections: { type: 'string' },
+        smoke: { type: 'boolean', default: false },
+        'max-error-rate': { type: 'string', default: '0' },
+        param: { type: 'string', multiple: true, default: [] },
+        'out-dir': { type: 'string' },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    });
+  } catch (error) {
+    // An unknown option, or a value such as "-3" read as an option.
+    console.error(`${(error as Error).message}\n\n${USAGE}`);
+    process.exit(2);
+  }
+}
+
+const { values, positionals } = parseCommandLine();
 
 const scenario = positionals[0];
 if (values.help || scenario === undefined || !isScenarioName(scenario) || positionals.length > 1) {
