@@ -24,15 +24,19 @@ export function createDeadLetterQueue(options: { connection: ConnectionOptions; 
   return {
     queue,
 
-    /** Files a job that will not be retried. Idempotent per original job id. */
-    async add(job: Job, error: Error): Promise<void> {
+    /**
+     * Files a job that will not be retried. Idempotent per original job id. `attemptsMade`
+     * is BullMQ's count once the failure is recorded: by default, a handler's failure that
+     * BullMQ has not counted yet.
+     */
+    async add(job: Job, error: Error, attemptsMade = job.attemptsMade + 1): Promise<void> {
       const letter: DeadLetter = {
         queue: job.queueName,
         jobId: String(job.id),
         jobName: job.name,
         data: job.data,
         error: `${error.name}: ${error.message}`,
-        attemptsMade: job.attemptsMade + 1,
+        attemptsMade,
         failedAt: new Date().toISOString(),
       };
       await queue.add(job.name, letter, { jobId: `${job.queueName}.${job.id}` });

@@ -90,7 +90,8 @@ export function runWorkers(deps: {
         { err: error, queue: name, jobId: job.id },
         'job failed without running; dead-lettered',
       );
-      deps.deadLetters.add(job, error).catch((cause: unknown) => {
+      // BullMQ has counted this failure already (unlike in the wrapper above).
+      deps.deadLetters.add(job, error, job.attemptsMade).catch((cause: unknown) => {
         deps.log.error({ err: cause, queue: name, jobId: job.id }, 'could not dead-letter a job');
       });
     });
