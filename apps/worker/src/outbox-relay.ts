@@ -13,13 +13,21 @@
 // It wakes on LISTEN outbox_events (a trigger NOTIFYs on every insert, delivered at commit)
 // and polls every OUTBOX_POLL_INTERVAL_MS in case a notification was missed.
 import type { PrismaClient } from '@headroom/db/client';
-import { type DomainEvent, followUpJobs } from '@headroom/jobs/contract';
+import { type DomainEvent, followUpJobs, followUps } from '@headroom/jobs/contract';
 import type { Queues } from '@headroom/jobs/queues';
 import { context, propagation, ROOT_CONTEXT } from '@opentelemetry/api';
 import pg from 'pg';
 import type { Logger } from 'pino';
 
 export const OUTBOX_CHANNEL = 'outbox_events';
+
+/**
+ * Only events this worker can route are taken. One it cannot (a type recorded by a newer API
+ * during a rolling deploy) would fail every batch it is in and hold up every event behind it;
+ * left pending, it waits for a worker that knows it, and outbox_lag_seconds shows it aging.
+ * A known type with a bad field is routed: its jobs fail validation and are dead-lettered.
+ */
+const ROUTABLE_TYPES = Object.keys(followUps);
 
 /** After a failed round (Redis or Postgres down), wait this long before the next one. */
 const RETRY_AFTER_FAILURE_MS = 1_000;
@@ -76,6 +84,7 @@ export function createOutboxRelay(deps: {
         const events = await tx.$queryRaw<(OutboxRow & { created_at: Date })[]>`
           SELECT id, type, payload, trace_context, created_at FROM outbox_events
            WHERE delivered_at IS NULL
+             AND type = ANY(${ROUTABLE_TYPES}::text[]) AND jsonb_typeof(payload) = 'object'
            ORDER BY created_at
            LIMIT ${deps.batchSize}
            FOR UPDATE SKIP LOCKED`;
