@@ -6,6 +6,7 @@ export default defineConfig({
       'apps/*/test/**/*.test.ts',
       'packages/*/test/**/*.test.ts',
       'infra/*/test/**/*.test.ts',
+      'load-tests/test/**/*.test.ts',
     ],
     globalSetup: ['packages/testing/src/global-setup.ts'],
     // Integration tests wait on real databases and real processes, not on timers.

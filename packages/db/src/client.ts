@@ -49,8 +49,15 @@ export function createPrismaClient({
     connectionTimeoutMillis,
     application_name: applicationName,
   });
-  if (!onQuery) return new PrismaClient({ adapter });
-  const client = new PrismaClient({ adapter, log: [{ emit: 'event', level: 'query' }] });
+  // One error format everywhere (Prisma picks one by NODE_ENV otherwise), so tests exercise
+  // the errors production sees; messages only ever reach logs.
+  const errorFormat = 'minimal';
+  if (!onQuery) return new PrismaClient({ adapter, errorFormat });
+  const client = new PrismaClient({
+    adapter,
+    errorFormat,
+    log: [{ emit: 'event', level: 'query' }],
+  });
   client.$on('query', onQuery);
   return client;
 }

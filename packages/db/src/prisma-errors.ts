@@ -22,8 +22,12 @@ function isKnownRequestError(error: unknown): error is KnownRequestError {
 export function isUniqueViolation(error: unknown, field?: string): boolean {
   if (!isKnownRequestError(error) || error.code !== 'P2002') return false;
   if (field === undefined) return true;
-  const columns = JSON.stringify(error.meta ?? {}) + error.message;
-  return new RegExp(`\\b${field}\\b`).test(columns);
+  // The column appears as a field name (`target: ["slug"]`) or inside a constraint name
+  // (`articles_slug_key`), so `_` counts as a separator. The message is not used: its wording
+  // depends on errorFormat, which Prisma sets to "minimal" in production.
+  return new RegExp(`(?:^|[^a-zA-Z0-9])${field}(?:[^a-zA-Z0-9]|$)`).test(
+    JSON.stringify(error.meta ?? {}),
+  );
 }
 
 /** P2025: an update or delete found no row to act on. */
