@@ -1,6 +1,8 @@
 // The whole path a user sees: an API process takes the write, a worker process picks up the
 // outbox event, and the effects come back through the API: the article's sanitized HTML and
 // one notification per follower, paged newest first and marked read.
+import { readdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
 import {
   type ApiProcess,
   startApiProcess,
@@ -126,5 +128,37 @@ describe('publishing an article', () => {
 
     // The other follower's notifications are theirs alone.
     expect((await notificationsOf(followers[1]!.token)).unreadCount).toBe(3);
+  });
+
+  it('when someone comments on an article, then its author gets one email about it, and none for their own comments', async () => {
+    const author = await conduit.register('author');
+    const reader = await conduit.register('reader');
+    const article = await conduit.publish(author, { title: `Commented ${author.username}` });
+    const comment = async (user: typeof author, body: string) => {
+      const response = await conduit.call('POST', `/api/articles/${article.slug}/comments`, {
+        token: user.token,
+        body: { comment: { body } },
+      });
+      expect(response.status).toBe(201);
+      return response.body.comment.id as number;
+    };
+    const fromReader = await comment(reader, 'Great read!');
+    const fromAuthor = await comment(author, 'Thanks!');
+
+    const file = path.join(stack.emailDir, `new-comment-${fromReader}.eml`);
+    await expect
+      .poll(() => readFile(file, 'utf8').catch(() => ''), { timeout: 15_000 })
+      .toContain('Great read!');
+    const email = await readFile(file, 'utf8');
+    expect(email).toContain(`To: ${author.username}@example.com`);
+    expect(email).toContain(`${reader.username} wrote:`);
+    expect(email).toContain(`/article/${article.slug}`);
+    // The author's own comment was handled (its job completed) and sent nothing.
+    await expect
+      .poll(() => worker.output().includes(`"commentId":${fromAuthor}},"msg":"nothing to send"`), {
+        timeout: 15_000,
+      })
+      .toBe(true);
+    expect(await readdir(stack.emailDir)).not.toContain(`new-comment-${fromAuthor}.eml`);
   });
 });
