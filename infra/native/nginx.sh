@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# One nginx of the kit (the edge, or the web origin) on this machine, without Docker. It
+# One nginx of the kit (the edge, the web origin or the load balancer) on this machine, without Docker. It
 # renders the role's template from infra/nginx/ into a directory of its own and runs nginx
 # there, with its own pid file, logs, temp files and cache: never the machine's nginx.
 #
-#   nginx.sh up|down|status|render edge|web-origin DIR
+#   nginx.sh up|down|status|render edge|web-origin|lb DIR
 #
 #   up      render, check the configuration, start (or reload a running one), wait for the port
 #   down    stop gracefully (in-flight requests finish), then harder if it lingers
@@ -25,7 +25,7 @@ readonly START_TIMEOUT=10
 readonly STOP_TIMEOUT=10
 
 usage() {
-  echo "usage: nginx.sh up|down|status|render edge|web-origin DIR" >&2
+  echo "usage: nginx.sh up|down|status|render edge|web-origin|lb DIR" >&2
   exit 2
 }
 
@@ -34,6 +34,7 @@ template_variables() {
   case $ROLE in
     edge) echo EDGE_LISTEN EDGE_ORIGIN_UPSTREAM EDGE_API_UPSTREAM EDGE_CACHE_DIR ;;
     web-origin) echo WEB_LISTEN WEB_ROOT ;;
+    lb) echo LB_LISTEN LB_API_SERVERS ;;
   esac
 }
 
@@ -41,6 +42,7 @@ listen_address() {
   case $ROLE in
     edge) echo "$EDGE_LISTEN" ;;
     web-origin) echo "$WEB_LISTEN" ;;
+    lb) echo "$LB_LISTEN" ;;
   esac
 }
 
@@ -170,8 +172,8 @@ main() {
   local command=$1
   ROLE=$2
   case $ROLE in
-    edge | web-origin) ;;
-    *) die "unknown role '$ROLE' (expected edge or web-origin)" ;;
+    edge | web-origin | lb) ;;
+    *) die "unknown role '$ROLE' (expected edge, web-origin or lb)" ;;
   esac
   if [[ ! -d $3 && ($command == down || $command == status) ]]; then
     DIR=$3

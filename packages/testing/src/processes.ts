@@ -64,14 +64,18 @@ export interface ApiProcess extends RunningProcess {
   metricsUrl: string;
 }
 
-/** Starts apps/api as its own process and resolves once /api/readyz answers 200. */
+/**
+ * Starts apps/api as its own process and resolves once /api/readyz answers 200. PORT and
+ * METRICS_PORT may be given (a restarted replica keeps its port); otherwise free ones are used.
+ */
 export async function startApiProcess(env: Record<string, string>): Promise<ApiProcess> {
-  const [port, metricsPort] = [await freePort(), await freePort()];
+  const port = env.PORT ?? String(await freePort());
+  const metricsPort = env.METRICS_PORT ?? String(await freePort());
   const running = startProcess('apps/api/src/main.ts', {
     HOST: '127.0.0.1',
-    PORT: String(port),
-    METRICS_PORT: String(metricsPort),
     ...env,
+    PORT: port,
+    METRICS_PORT: metricsPort,
   });
   const baseUrl = `http://127.0.0.1:${port}`;
   await waitUntilReady(`${baseUrl}/api/readyz`, running);
