@@ -1,19 +1,25 @@
 #!/usr/bin/env bash
-# The native stack: the API, the web origin and the edge on this machine against private
-# Postgres and Redis, with no Docker. Works from a fresh clone: it provisions Node 24, installs
-# dependencies, builds the site, migrates and seeds before starting anything.
+# The native stack: the whole Headroom topology on one machine, with no Docker, from the same
+# nginx, PgBouncer and Prometheus configuration files docker-compose.yml uses. Works from a
+# fresh clone: it provisions Node 24, installs dependencies, builds the site, migrates and
+# seeds before starting anything.
 #
-#   stack.sh start   [--profile P]   the API in the foreground (Ctrl-C stops it; the rest stays up)
+#   stack.sh start   [--profile P]   everything, then follow the app logs (Ctrl-C stops the apps)
 #   stack.sh up      [--profile P]   everything in the background; returns once all is healthy
-#   stack.sh down    [--profile P]   stop the API, the edge, the web origin and the services
+#   stack.sh down    [--profile P]   stop everything, services included
 #   stack.sh status  [--profile P]   each part and its health
+#   stack.sh rolling-restart [--profile P]   replace the API processes one at a time, no downtime
 #
 # Profiles: `stack` (the default) is the dev stack behind http://127.0.0.1:8080. `e2e` is what
 # the browser tests run against (apps/web/e2e): other ports, its own Postgres and Redis, and a
 # fresh empty database at every `up`.
 #
-#   browser -> edge (nginx, proxy_cache) -> /api/  -> API (Fastify)
-#                                        -> else   -> web origin (nginx, apps/web/dist)
+#   browser -> edge :8080 (nginx, proxy_cache) -> /api/ -> lb :8081 (nginx) -> api-1 :3001
+#                                              |                             -> api-2 :3002 ...
+#                                              -> else  -> web origin :8082 (nginx, apps/web/dist)
+#   api-N, worker-N -> PgBouncer :56432 (transaction pooling) -> Postgres :55432
+#   api-N, worker-N -> Redis :56379;  worker-N LISTENs on Postgres directly
+#   Prometheus :9090 scrapes every api-N and worker-N
 set -euo pipefail
 
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -24,52 +30,83 @@ readonly NGINX="$REPO_ROOT/infra/native/nginx.sh"
 readonly WEB_DIST="$REPO_ROOT/apps/web/dist"
 # A cold start (tsx compiling TypeScript, Prisma connecting) takes a few seconds here.
 readonly READY_TIMEOUT=60
-# The API drains in-flight requests for up to SHUTDOWN_TIMEOUT_MS (10 s by default) after
-# SIGTERM, so it gets a little more than that before SIGKILL.
-readonly STOP_TIMEOUT=15
+# The API drains in-flight requests for up to SHUTDOWN_TIMEOUT_MS (10 s) after SIGTERM and the
+# worker waits for running jobs up to its SHUTDOWN_TIMEOUT_MS (25 s): each gets a little more.
+readonly API_STOP_TIMEOUT=15
+readonly WORKER_STOP_TIMEOUT=30
+# How long the load balancer skips a replica after a failed request (nginx fail_timeout). A
+# rolling restart waits this long after a replica is back before stopping the next one, so
+# the load balancer never finds every replica marked down (infra/native/test/rolling-restart).
+readonly LB_FAIL_TIMEOUT_SECONDS=2
 
 usage() {
-  echo "usage: stack.sh start|up|down|status [--profile stack|e2e]" >&2
+  echo "usage: stack.sh start|up|down|status|rolling-restart [--profile stack|e2e]" >&2
   exit 2
 }
 
-# Ports, paths and the API's settings for the profile. HEADROOM_*_PORT move a port when it
-# clashes with something else on the machine.
+# Ports, paths, replica counts and the apps' settings for the profile. HEADROOM_*_PORT move a
+# port when it clashes with something else on the machine.
 configure_profile() {
   PROFILE=$1
   case $PROFILE in
     stack)
       EDGE_PORT=${HEADROOM_EDGE_PORT:-8080}
-      API_PORT=${HEADROOM_API_PORT:-3000}
+      LB_PORT=${HEADROOM_LB_PORT:-8081}
       WEB_PORT=${HEADROOM_WEB_PORT:-8082}
-      METRICS_PORT=${HEADROOM_METRICS_PORT:-9464}
+      # Replica N listens on base + N (3001, 3002, ...) and serves metrics on base + N.
+      API_BASE_PORT=${HEADROOM_API_BASE_PORT:-3000}
+      API_METRICS_BASE_PORT=${HEADROOM_API_METRICS_BASE_PORT:-9470}
+      WORKER_METRICS_BASE_PORT=${HEADROOM_WORKER_METRICS_BASE_PORT:-9480}
+      PGBOUNCER_PORT=${HEADROOM_PGBOUNCER_PORT:-56432}
+      PROMETHEUS_PORT=${HEADROOM_PROMETHEUS_PORT:-9090}
+      # Two API processes on a 2-core machine: one per core (docs/capacity.md).
+      API_REPLICAS=${HEADROOM_API_REPLICAS:-2}
+      WORKER_REPLICAS=${HEADROOM_WORKER_REPLICAS:-1}
+      WITH_PROMETHEUS=1
       ;;
     e2e)
       EDGE_PORT=${HEADROOM_EDGE_PORT:-58080}
-      API_PORT=${HEADROOM_API_PORT:-53000}
+      LB_PORT=${HEADROOM_LB_PORT:-58081}
       WEB_PORT=${HEADROOM_WEB_PORT:-58082}
-      METRICS_PORT=${HEADROOM_METRICS_PORT:-59464}
+      API_BASE_PORT=${HEADROOM_API_BASE_PORT:-53000}
+      API_METRICS_BASE_PORT=${HEADROOM_API_METRICS_BASE_PORT:-59470}
+      WORKER_METRICS_BASE_PORT=${HEADROOM_WORKER_METRICS_BASE_PORT:-59480}
+      PGBOUNCER_PORT=${HEADROOM_PGBOUNCER_PORT:-56452}
+      PROMETHEUS_PORT=""
+      API_REPLICAS=${HEADROOM_API_REPLICAS:-1}
+      WORKER_REPLICAS=${HEADROOM_WORKER_REPLICAS:-1}
+      WITH_PROMETHEUS=0
       ;;
     *) die "unknown profile '$PROFILE' (expected stack or e2e)" ;;
   esac
+  [[ $API_REPLICAS =~ ^[1-9][0-9]*$ ]] || die "HEADROOM_API_REPLICAS must be a positive number"
+  [[ $WORKER_REPLICAS =~ ^[0-9]+$ ]] || die "HEADROOM_WORKER_REPLICAS must be a number"
   STATE_DIR="$REPO_ROOT/.local/$PROFILE"
-  API_PID_FILE="$STATE_DIR/api.pid"
-  API_LOG="$STATE_DIR/api.log"
+  PROCS_DIR="$STATE_DIR/procs"
   JWT_SECRET_FILE="$STATE_DIR/jwt-secret"
   EDGE_DIR="$STATE_DIR/nginx/edge"
   WEB_DIR="$STATE_DIR/nginx/web-origin"
+  LB_DIR="$STATE_DIR/nginx/lb"
+  PGBOUNCER_DIR="$STATE_DIR/pgbouncer"
+  PROMETHEUS_DIR="$STATE_DIR/prometheus"
+  MAIL_DIR="$STATE_DIR/mail"
   SITE_URL="http://127.0.0.1:$EDGE_PORT"
-  API_URL="http://127.0.0.1:$API_PORT/api"
+  LB_URL="http://127.0.0.1:$LB_PORT"
 }
+
+api_port() { echo $((API_BASE_PORT + $1)); }
+api_metrics_port() { echo $((API_METRICS_BASE_PORT + $1)); }
+worker_metrics_port() { echo $((WORKER_METRICS_BASE_PORT + $1)); }
 
 rel() {
   printf '%s\n' "${1#"$REPO_ROOT"/}"
 }
 
 # A random secret made once per checkout and reused, so that tokens issued before a
-# restart stay valid. Only for this local stack; deployments bring their own.
+# restart stay valid. Only for this local stack; deployments bring their own. The e2e
+# profile makes a new one at every `up` (its database is new too).
 jwt_secret() {
-  if [[ ! -s $JWT_SECRET_FILE ]]; then
+  if [[ $PROFILE == e2e || ! -s $JWT_SECRET_FILE ]]; then
     mkdir -p "$STATE_DIR"
     (umask 077 && od -An -tx1 -N32 /dev/urandom | tr -d ' \n' >"$JWT_SECRET_FILE")
   fi
@@ -94,10 +131,31 @@ build_site() {
   npm run --silent build -w @headroom/web
 }
 
-# Everything the API needs before it can start, each step a no-op when already done.
+install_topology_packages() {
+  local missing=()
+  command -v pgbouncer >/dev/null 2>&1 || [[ -x /usr/sbin/pgbouncer ]] || missing+=(pgbouncer)
+  if ((WITH_PROMETHEUS)) && ! command -v prometheus >/dev/null 2>&1; then missing+=(prometheus); fi
+  if ((${#missing[@]} > 0)); then apt_install "${missing[@]}"; fi
+  return 0
+}
+
+# The services' URLs: DIRECT_DATABASE_URL (the primary), DATABASE_URL (through PgBouncer),
+# REDIS_URL, and POSTGRES_PORT for PgBouncer's configuration.
+load_service_urls() {
+  set -a
+  eval "$(bash "$SERVICES" env --profile "$PROFILE")"
+  set +a
+  DIRECT_DATABASE_URL=$DATABASE_URL
+  POSTGRES_PORT=${DIRECT_DATABASE_URL##*:}
+  POSTGRES_PORT=${POSTGRES_PORT%%/*}
+  DATABASE_URL="postgresql://headroom:headroom@127.0.0.1:$PGBOUNCER_PORT/headroom"
+}
+
+# Everything the apps need before they can start, each step a no-op when already done.
 prepare() {
   cd "$REPO_ROOT"
   ensure_node_modules
+  install_topology_packages
   log "==> prisma client"
   npm run --silent db:generate
   build_site
@@ -106,194 +164,400 @@ prepare() {
   if [[ $PROFILE == e2e ]]; then
     bash "$SERVICES" reset --profile "$PROFILE"
   fi
-  set -a
-  eval "$(bash "$SERVICES" env --profile "$PROFILE")"
-  set +a
+  load_service_urls
+  # Migrations run on the primary itself: they hold an advisory lock for the whole run, which
+  # needs one session (PgBouncer's transaction pooling does not keep one).
   log "==> migrations"
-  npm run --silent db:migrate
+  DATABASE_URL=$DIRECT_DATABASE_URL npm run --silent db:migrate
   if [[ $PROFILE == stack ]]; then
     log "==> seed (skipped when the database already has data)"
     # The workspace script directly: the root alias db:seed is itself `npm run seed -w ...`,
     # whose npm would take a trailing --if-empty as one of its own options.
-    npm run --silent seed -w @headroom/db -- --if-empty
+    DATABASE_URL=$DIRECT_DATABASE_URL npm run --silent seed -w @headroom/db -- --if-empty
   fi
+  JWT_SECRET="$(jwt_secret)"
+}
 
-  export PORT=$API_PORT HOST=127.0.0.1 METRICS_PORT
-  # Requests reach the API through the edge: one proxy hop whose X-Forwarded-For is trusted,
-  # so rate limits and logs see the browser's address, not the edge's.
-  export TRUSTED_PROXY_HOPS=1
+# The environment every app process gets, one NAME=value per line (for `env`).
+app_environment() {
+  printf '%s\n' "DATABASE_URL=$DATABASE_URL" "REDIS_URL=$REDIS_URL" "HOST=127.0.0.1"
   if [[ $PROFILE == e2e ]]; then
-    # As vitest's testEnv: cheap password hashing, limits no browser test reaches, a secret
-    # for this run only.
-    export NODE_ENV=test LOG_LEVEL=warn PASSWORD_HASH_MEMORY_KIB=1024 PASSWORD_HASH_ITERATIONS=1 \
-      LOGIN_RATE_LIMIT_MAX=100000 REGISTER_RATE_LIMIT_MAX=100000
-    JWT_SECRET="$(od -An -tx1 -N32 /dev/urandom | tr -d ' \n')"
+    # As vitest's testEnv: cheap password hashing, limits no browser test reaches.
+    printf '%s\n' NODE_ENV=test LOG_LEVEL=warn PASSWORD_HASH_MEMORY_KIB=1024 \
+      PASSWORD_HASH_ITERATIONS=1 LOGIN_RATE_LIMIT_MAX=100000 REGISTER_RATE_LIMIT_MAX=100000
   else
-    export NODE_ENV=development
-    JWT_SECRET="$(jwt_secret)"
+    printf '%s\n' NODE_ENV=development
   fi
-  export JWT_SECRET
 }
 
-# The web origin and the edge, from the same templates docker-compose.yml uses.
-front_up() {
-  log "==> web origin and edge (nginx)"
-  WEB_LISTEN="127.0.0.1:$WEB_PORT" WEB_ROOT="$WEB_DIST" \
-    bash "$NGINX" up web-origin "$WEB_DIR"
-  EDGE_LISTEN="127.0.0.1:$EDGE_PORT" EDGE_ORIGIN_UPSTREAM="127.0.0.1:$WEB_PORT" \
-    EDGE_API_UPSTREAM="127.0.0.1:$API_PORT" EDGE_CACHE_DIR="$EDGE_DIR/cache" \
-    bash "$NGINX" up edge "$EDGE_DIR"
-}
+# --- app processes (api-N, worker-N) ---------------------------------------------------------
+# Each runs in its own process group (setsid) so stopping it reaches every process in it; the
+# pid file holds the group id.
 
-front_down() {
-  bash "$NGINX" down edge "$EDGE_DIR"
-  bash "$NGINX" down web-origin "$WEB_DIR"
-}
-
-print_locations() {
-  cat <<EOF
-site     $SITE_URL/                 (the edge: the one front door)
-api      $SITE_URL/api              (through the edge; the API itself: $API_URL)
-docs     $SITE_URL/api/docs
-origin   http://127.0.0.1:$WEB_PORT/                 (the web origin behind the edge)
-metrics  http://127.0.0.1:$METRICS_PORT/metrics
-logs     $(if [[ -f $API_PID_FILE ]]; then rel "$API_LOG"; else echo "api: this terminal"; fi), $(rel "$STATE_DIR")/nginx/*/logs/
-$(bash "$SERVICES" env --profile "$PROFILE")
-EOF
-}
-
-# The API runs in its own process group (setsid), led by npm; the pid file holds the
-# group id. A group outlives its leader, so "running" means any member is alive.
-api_pgid() {
-  local pgid
-  [[ -f $API_PID_FILE ]] || return 1
-  pgid="$(cat "$API_PID_FILE")"
+proc_pgid() {
+  local pid_file="$PROCS_DIR/$1.pid" pgid
+  [[ -f $pid_file ]] || return 1
+  pgid="$(cat "$pid_file")"
   [[ $pgid =~ ^[0-9]+$ ]] || return 1
   kill -0 -- "-$pgid" 2>/dev/null || return 1
   printf '%s\n' "$pgid"
 }
 
-port_in_use() {
-  (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
+# start_process NAME COMMAND...: in the background, in its own group, log in PROCS_DIR.
+start_process() {
+  local name=$1
+  shift
+  mkdir -p "$PROCS_DIR"
+  # nohup and </dev/null keep it alive after this terminal closes; 9>&- keeps the services
+  # lock file descriptor out of it.
+  setsid nohup "$@" >"$PROCS_DIR/$name.log" 2>&1 </dev/null 9>&- &
+  echo $! >"$PROCS_DIR/$name.pid"
+  disown
+}
+
+# start_app NAME ENTRY [NAME=value ...]: node ENTRY with the TypeScript and telemetry loaders.
+start_app() {
+  local name=$1 entry=$2 environment=()
+  shift 2
+  mapfile -t environment < <(app_environment)
+  start_process "$name" env "${environment[@]}" "$@" \
+    node --import tsx --import @headroom/telemetry/register "$entry"
+}
+
+stop_process() {
+  local name=$1 timeout=$2 pgid deadline
+  if ! pgid="$(proc_pgid "$name")"; then
+    rm -f "$PROCS_DIR/$name.pid"
+    return 0
+  fi
+  kill -TERM -- "-$pgid" 2>/dev/null || true
+  deadline=$((SECONDS + timeout))
+  while kill -0 -- "-$pgid" 2>/dev/null; do
+    if ((SECONDS >= deadline)); then
+      log "$name: still running ${timeout}s after SIGTERM, sending SIGKILL"
+      kill -KILL -- "-$pgid" 2>/dev/null || true
+      break
+    fi
+    sleep 0.2
+  done
+  rm -f "$PROCS_DIR/$name.pid"
+  echo "$name: stopped"
 }
 
 http_code() {
   curl -s -o /dev/null -w '%{http_code}' --max-time 2 "$1" || true
 }
 
-# Healthy means: the API answers readyz itself and through the edge, and the edge serves the
-# site (index.html from the origin).
+port_in_use() {
+  (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
+}
+
+# wait_for NAME CHECK...: until the command CHECK succeeds; gives up with the log tail if the
+# process exits or time is up.
+wait_for() {
+  local name=$1 deadline=$((SECONDS + READY_TIMEOUT))
+  shift
+  until "$@"; do
+    if ! proc_pgid "$name" >/dev/null; then
+      tail -n 30 "$PROCS_DIR/$name.log" >&2 || true
+      die "$name exited during start-up (last lines of $(rel "$PROCS_DIR/$name.log") above)"
+    fi
+    if ((SECONDS >= deadline)); then
+      tail -n 30 "$PROCS_DIR/$name.log" >&2 || true
+      die "$name was not ready after ${READY_TIMEOUT}s"
+    fi
+    sleep 0.3
+  done
+}
+
+start_api() {
+  local index=$1 name="api-$1" port
+  port="$(api_port "$index")"
+  if proc_pgid "$name" >/dev/null; then return 0; fi
+  port_in_use "$port" && die "$name: port $port is taken by another process"
+  # TRUSTED_PROXY_HOPS=2: the edge and the load balancer, whose X-Forwarded-For is believed,
+  # so rate limits and logs see the browser's address.
+  start_app "$name" apps/api/src/main.ts "PORT=$port" \
+    "METRICS_PORT=$(api_metrics_port "$index")" "JWT_SECRET=$JWT_SECRET" \
+    TRUSTED_PROXY_HOPS=2 OTEL_SERVICE_NAME=headroom-api
+}
+
+start_worker() {
+  local index=$1 name="worker-$1"
+  if proc_pgid "$name" >/dev/null; then return 0; fi
+  mkdir -p "$MAIL_DIR"
+  start_app "$name" apps/worker/src/main.ts \
+    "METRICS_PORT=$(worker_metrics_port "$index")" "DATABASE_DIRECT_URL=$DIRECT_DATABASE_URL" \
+    "EMAIL_FILE_DIR=$MAIL_DIR" "PUBLIC_URL=$SITE_URL" OTEL_SERVICE_NAME=headroom-worker
+}
+
+api_ready() { [[ "$(http_code "http://127.0.0.1:$(api_port "$1")/api/readyz")" == 200 ]]; }
+worker_ready() { [[ "$(http_code "http://127.0.0.1:$(worker_metrics_port "$1")/metrics")" == 200 ]]; }
+
+apps_up() {
+  local index
+  log "==> workers ($WORKER_REPLICAS) and API processes ($API_REPLICAS), logs in $(rel "$PROCS_DIR")/"
+  for ((index = 1; index <= WORKER_REPLICAS; index++)); do start_worker "$index"; done
+  for ((index = 1; index <= API_REPLICAS; index++)); do start_api "$index"; done
+  for ((index = 1; index <= WORKER_REPLICAS; index++)); do wait_for "worker-$index" worker_ready "$index"; done
+  for ((index = 1; index <= API_REPLICAS; index++)); do wait_for "api-$index" api_ready "$index"; done
+}
+
+# Every process this profile has started, whatever the replica settings are now.
+started_processes() {
+  local file
+  for file in "$PROCS_DIR"/*.pid; do
+    [[ -e $file ]] && basename "$file" .pid
+  done
+  return 0
+}
+
+apps_down() {
+  local name
+  # APIs first (they stop taking requests), then workers (they finish their jobs).
+  for name in $(started_processes | grep '^api-' || true); do stop_process "$name" "$API_STOP_TIMEOUT"; done
+  for name in $(started_processes | grep '^worker-' || true); do stop_process "$name" "$WORKER_STOP_TIMEOUT"; done
+}
+
+# --- PgBouncer -------------------------------------------------------------------------------
+
+pgbouncer_pid() {
+  local pid
+  [[ -f $PGBOUNCER_DIR/pgbouncer.pid ]] || return 1
+  pid="$(cat "$PGBOUNCER_DIR/pgbouncer.pid")"
+  [[ $pid =~ ^[0-9]+$ && "$(cat "/proc/$pid/comm" 2>/dev/null)" == pgbouncer ]] || return 1
+  printf '%s\n' "$pid"
+}
+
+pgbouncer_up() {
+  # The template's variables, listed so envsubst leaves everything else alone.
+  local variables='${PGBOUNCER_LISTEN_ADDR} ${PGBOUNCER_LISTEN_PORT} ${POSTGRES_HOST} ${POSTGRES_PORT} ${PGBOUNCER_AUTH_FILE} ${PGBOUNCER_DATA_DIR}'
+  local binary deadline
+  if pgbouncer_pid >/dev/null; then return 0; fi
+  log "==> pgbouncer on 127.0.0.1:$PGBOUNCER_PORT (transaction pooling in front of Postgres)"
+  port_in_use "$PGBOUNCER_PORT" && die "pgbouncer: port $PGBOUNCER_PORT is taken by another process"
+  mkdir -p "$PGBOUNCER_DIR"
+  cp "$REPO_ROOT/infra/pgbouncer/userlist.txt" "$PGBOUNCER_DIR/userlist.txt"
+  PGBOUNCER_LISTEN_ADDR=127.0.0.1 PGBOUNCER_LISTEN_PORT=$PGBOUNCER_PORT POSTGRES_HOST=127.0.0.1 \
+    POSTGRES_PORT=$POSTGRES_PORT PGBOUNCER_AUTH_FILE="$PGBOUNCER_DIR/userlist.txt" \
+    PGBOUNCER_DATA_DIR="$PGBOUNCER_DIR" \
+    envsubst "$variables" <"$REPO_ROOT/infra/pgbouncer/pgbouncer.ini.template" >"$PGBOUNCER_DIR/pgbouncer.ini"
+  binary="$(command -v pgbouncer || echo /usr/sbin/pgbouncer)"
+  if is_root; then
+    # PgBouncer refuses to run as root, as Postgres does: it runs as the postgres user.
+    chown -R postgres "$PGBOUNCER_DIR"
+    ensure_user_can_reach postgres "$PGBOUNCER_DIR"
+    runuser -u postgres -- "$binary" -d "$PGBOUNCER_DIR/pgbouncer.ini" 9>&-
+  else
+    "$binary" -d "$PGBOUNCER_DIR/pgbouncer.ini" 9>&-
+  fi
+  deadline=$((SECONDS + 10))
+  until port_in_use "$PGBOUNCER_PORT"; do
+    ((SECONDS < deadline)) || die "pgbouncer is not listening (see $(rel "$PGBOUNCER_DIR")/pgbouncer.log)"
+    sleep 0.1
+  done
+}
+
+pgbouncer_down() {
+  local pid deadline
+  pid="$(pgbouncer_pid)" || return 0
+  # SIGINT: "safe shutdown", waits for clients' transactions to finish.
+  kill -INT "$pid" 2>/dev/null || true
+  deadline=$((SECONDS + 10))
+  while [[ -e /proc/$pid ]]; do
+    if ((SECONDS >= deadline)); then
+      kill -KILL "$pid" 2>/dev/null || true
+      break
+    fi
+    sleep 0.1
+  done
+  echo "pgbouncer: stopped"
+}
+
+# --- Prometheus ------------------------------------------------------------------------------
+
+# The scrape targets: every app process's metrics port, written where prometheus.yml's
+# file_sd_configs look (relative to the configuration file).
+write_prometheus_targets() {
+  local index api=() worker=()
+  for ((index = 1; index <= API_REPLICAS; index++)); do api+=("\"127.0.0.1:$(api_metrics_port "$index")\""); done
+  for ((index = 1; index <= WORKER_REPLICAS; index++)); do worker+=("\"127.0.0.1:$(worker_metrics_port "$index")\""); done
+  mkdir -p "$PROMETHEUS_DIR/targets"
+  (IFS=, && printf '[{"targets": [%s]}]\n' "${api[*]}") >"$PROMETHEUS_DIR/targets/api.json"
+  (IFS=, && printf '[{"targets": [%s]}]\n' "${worker[*]:-}") >"$PROMETHEUS_DIR/targets/worker.json"
+}
+
+prometheus_ready() { [[ "$(http_code "http://127.0.0.1:$PROMETHEUS_PORT/-/ready")" == 200 ]]; }
+
+prometheus_up() {
+  ((WITH_PROMETHEUS)) || return 0
+  mkdir -p "$PROMETHEUS_DIR/data"
+  cp "$REPO_ROOT/infra/prometheus/prometheus.yml" "$REPO_ROOT/infra/prometheus/alerts.yml" "$PROMETHEUS_DIR/"
+  write_prometheus_targets
+  if proc_pgid prometheus >/dev/null; then return 0; fi
+  log "==> prometheus on 127.0.0.1:$PROMETHEUS_PORT"
+  port_in_use "$PROMETHEUS_PORT" && die "prometheus: port $PROMETHEUS_PORT is taken by another process"
+  start_process prometheus prometheus --config.file="$PROMETHEUS_DIR/prometheus.yml" \
+    --web.listen-address="127.0.0.1:$PROMETHEUS_PORT" \
+    --storage.tsdb.path="$PROMETHEUS_DIR/data" --storage.tsdb.retention.time=7d
+  wait_for prometheus prometheus_ready
+}
+
+# --- nginx: the load balancer, the web origin and the edge ------------------------------------
+
+lb_servers() {
+  local index
+  for ((index = 1; index <= API_REPLICAS; index++)); do
+    printf 'server 127.0.0.1:%s max_fails=1 fail_timeout=%ss;\n' "$(api_port "$index")" "$LB_FAIL_TIMEOUT_SECONDS"
+  done
+}
+
+front_up() {
+  log "==> load balancer, web origin and edge (nginx)"
+  LB_LISTEN="127.0.0.1:$LB_PORT" LB_API_SERVERS="$(lb_servers)" bash "$NGINX" up lb "$LB_DIR"
+  WEB_LISTEN="127.0.0.1:$WEB_PORT" WEB_ROOT="$WEB_DIST" bash "$NGINX" up web-origin "$WEB_DIR"
+  EDGE_LISTEN="127.0.0.1:$EDGE_PORT" EDGE_ORIGIN_UPSTREAM="127.0.0.1:$WEB_PORT" \
+    EDGE_API_UPSTREAM="127.0.0.1:$LB_PORT" EDGE_CACHE_DIR="$EDGE_DIR/cache" \
+    bash "$NGINX" up edge "$EDGE_DIR"
+}
+
+front_down() {
+  bash "$NGINX" down edge "$EDGE_DIR"
+  bash "$NGINX" down web-origin "$WEB_DIR"
+  bash "$NGINX" down lb "$LB_DIR"
+}
+
+# --- the whole stack -------------------------------------------------------------------------
+
+# Healthy means: the edge serves the site and answers readyz through the load balancer.
 stack_ready() {
-  [[ "$(http_code "$API_URL/readyz")" == 200 ]] &&
-    [[ "$(http_code "$SITE_URL/api/readyz")" == 200 ]] &&
-    [[ "$(http_code "$SITE_URL/")" == 200 ]]
+  [[ "$(http_code "$SITE_URL/api/readyz")" == 200 ]] && [[ "$(http_code "$SITE_URL/")" == 200 ]]
+}
+
+print_locations() {
+  local index
+  printf '%-12s %s\n' site "$SITE_URL/   (the edge: the one front door)"
+  printf '%-12s %s\n' api "$SITE_URL/api   (edge -> load balancer $LB_URL -> $API_REPLICAS API processes)"
+  printf '%-12s %s\n' docs "$SITE_URL/api/docs"
+  for ((index = 1; index <= API_REPLICAS; index++)); do
+    printf '%-12s %s\n' "api-$index" "http://127.0.0.1:$(api_port "$index")/api   metrics http://127.0.0.1:$(api_metrics_port "$index")/metrics"
+  done
+  for ((index = 1; index <= WORKER_REPLICAS; index++)); do
+    printf '%-12s %s\n' "worker-$index" "metrics http://127.0.0.1:$(worker_metrics_port "$index")/metrics   emails in $(rel "$MAIL_DIR")/"
+  done
+  if ((WITH_PROMETHEUS)); then printf '%-12s %s\n' prometheus "http://127.0.0.1:$PROMETHEUS_PORT/"; fi
+  printf '%-12s %s\n' pgbouncer "127.0.0.1:$PGBOUNCER_PORT (DATABASE_URL of the apps)"
+  printf '%-12s %s\n' logs "$(rel "$PROCS_DIR")/*.log, $(rel "$STATE_DIR")/nginx/*/logs/"
+  bash "$SERVICES" env --profile "$PROFILE"
 }
 
 require_curl() {
   command -v curl >/dev/null 2>&1 || die "curl is needed to check the stack's health (apt-get install -y curl)"
 }
 
-# SIGTERM to the whole group reaches the node process once (npm forwards it only to the
-# shell running the script, which does not pass it on), then SIGKILL if it overstays.
-stop_api() {
-  local pgid deadline
-  if ! pgid="$(api_pgid)"; then
-    rm -f "$API_PID_FILE"
-    echo "api: not running"
-    return 0
-  fi
-  kill -TERM -- "-$pgid" 2>/dev/null || true
-  deadline=$((SECONDS + STOP_TIMEOUT))
-  while kill -0 -- "-$pgid" 2>/dev/null; do
-    if ((SECONDS >= deadline)); then
-      log "api: still running ${STOP_TIMEOUT}s after SIGTERM, sending SIGKILL"
-      kill -KILL -- "-$pgid" 2>/dev/null || true
-      break
-    fi
-    sleep 0.2
-  done
-  rm -f "$API_PID_FILE"
-  echo "api: stopped"
-}
-
-cmd_start() {
-  local pgid
-  if pgid="$(api_pgid)"; then
-    die "the API is already running in the background (process group $pgid); run: npm run stack:down"
-  fi
-  port_in_use "$API_PORT" && die "port $API_PORT is taken by another process (stack.sh start in another terminal?)"
+bring_up() {
+  local deadline
+  require_curl
   prepare
+  pgbouncer_up
+  apps_up
   front_up
-  echo
-  print_locations
-  echo "The edge and the web origin keep running after Ctrl-C; npm run stack:down stops them."
-  echo
-  exec npm start -w @headroom/api
+  prometheus_up
+  deadline=$((SECONDS + READY_TIMEOUT))
+  until stack_ready; do
+    if ((SECONDS >= deadline)); then
+      die "the edge does not serve the site and the API (site $(http_code "$SITE_URL/"), api $(http_code "$SITE_URL/api/readyz"))"
+    fi
+    sleep 0.3
+  done
 }
 
 cmd_up() {
-  local pgid deadline
-  require_curl
-  if pgid="$(api_pgid)"; then
-    echo "stack ($PROFILE): already up (api process group $pgid, readyz $(http_code "$API_URL/readyz"))"
-    print_locations
-    return 0
-  fi
-  port_in_use "$API_PORT" && die "port $API_PORT is taken by another process (stack.sh start in another terminal?)"
-  prepare
-  front_up
-
-  log "==> api (background, log in $(rel "$API_LOG"))"
-  mkdir -p "$STATE_DIR"
-  # setsid gives the API its own process group, so down can signal all of it; nohup and
-  # </dev/null keep it alive after this terminal closes.
-  setsid nohup npm start -w @headroom/api >"$API_LOG" 2>&1 </dev/null &
-  echo $! >"$API_PID_FILE"
-  # Not this shell's job any more: no "Killed" notice if down has to SIGKILL it.
-  disown
-
-  deadline=$((SECONDS + READY_TIMEOUT))
-  until stack_ready; do
-    if ! api_pgid >/dev/null; then
-      tail -n 40 "$API_LOG" >&2
-      rm -f "$API_PID_FILE"
-      die "the API exited during start-up (last lines of $(rel "$API_LOG") above)"
-    fi
-    if ((SECONDS >= deadline)); then
-      tail -n 40 "$API_LOG" >&2
-      log "api readyz $(http_code "$API_URL/readyz"); through the edge $(http_code "$SITE_URL/api/readyz"); site $(http_code "$SITE_URL/")"
-      # Stopped rather than left half-started, so the next up starts clean.
-      stop_api >&2
-      die "the stack was not ready after ${READY_TIMEOUT}s (last lines of $(rel "$API_LOG") above)"
-    fi
-    sleep 0.5
-  done
+  bring_up
   echo "stack ($PROFILE): up"
   print_locations
 }
 
-cmd_down() {
-  stop_api
+# Everything but Postgres and Redis, which keep their data.
+stop_all_but_services() {
   front_down
+  apps_down
+  if proc_pgid prometheus >/dev/null; then stop_process prometheus 10; fi
+  pgbouncer_down
+}
+
+cmd_start() {
+  bring_up
+  echo
+  print_locations
+  echo
+  echo "Following the API and worker logs. Ctrl-C stops the apps, nginx, PgBouncer and"
+  echo "Prometheus; Postgres and Redis keep running (npm run stack:down stops them too)."
+  trap 'echo; stop_all_but_services; exit 0' INT TERM
+  tail -n 0 -F "$PROCS_DIR"/api-*.log "$PROCS_DIR"/worker-*.log &
+  wait
+}
+
+cmd_down() {
+  stop_all_but_services
   bash "$SERVICES" down --profile "$PROFILE"
 }
 
+# Replaces each API process in turn while the others serve: SIGTERM (it drains), start a new
+# one on the same port, wait until it is ready and back in the load balancer's rotation.
+cmd_rolling_restart() {
+  local index
+  require_curl
+  cd "$REPO_ROOT"
+  load_service_urls
+  JWT_SECRET="$(jwt_secret)"
+  for ((index = 1; index <= API_REPLICAS; index++)); do
+    stop_process "api-$index" "$API_STOP_TIMEOUT"
+    start_api "$index"
+    wait_for "api-$index" api_ready "$index"
+    echo "api-$index: restarted"
+    sleep "$LB_FAIL_TIMEOUT_SECONDS.5"
+  done
+}
+
+status_line() {
+  printf '%-12s %-5s %-22s %s\n' "$@"
+}
+
 cmd_status() {
-  local pgid code state=down detail
-  code="$(http_code "$API_URL/readyz")"
-  detail="readyz $code, through the edge $(http_code "$SITE_URL/api/readyz")"
-  if pgid="$(api_pgid)"; then
-    state=up
-    detail="$detail, process group $pgid"
-  elif [[ $code != 000 ]]; then
-    # Something answers on the port: most likely `stack.sh start` in another terminal.
-    state=up
-    detail="$detail, not started by stack.sh up"
-  fi
-  printf '%-10s %-5s %-22s %s\n' api "$state" "127.0.0.1:$API_PORT" "$detail"
-  bash "$NGINX" status edge "$EDGE_DIR"
+  local index state name port
+  status_line part state address health
+  bash "$SERVICES" status --profile "$PROFILE" | while read -r name state address rest; do
+    status_line "$name" "$state" "$address" "$rest"
+  done
+  state=down
+  if pgbouncer_pid >/dev/null; then state=up; fi
+  status_line pgbouncer "$state" "127.0.0.1:$PGBOUNCER_PORT" ""
+  for ((index = 1; index <= API_REPLICAS; index++)); do
+    name="api-$index"
+    port="$(api_port "$index")"
+    state=down
+    if proc_pgid "$name" >/dev/null; then state=up; fi
+    status_line "$name" "$state" "127.0.0.1:$port" "readyz $(http_code "http://127.0.0.1:$port/api/readyz")"
+  done
+  for ((index = 1; index <= WORKER_REPLICAS; index++)); do
+    name="worker-$index"
+    port="$(worker_metrics_port "$index")"
+    state=down
+    if proc_pgid "$name" >/dev/null; then state=up; fi
+    status_line "$name" "$state" "127.0.0.1:$port" "metrics $(http_code "http://127.0.0.1:$port/metrics")"
+  done
+  bash "$NGINX" status lb "$LB_DIR"
   bash "$NGINX" status web-origin "$WEB_DIR"
-  bash "$SERVICES" status --profile "$PROFILE"
+  bash "$NGINX" status edge "$EDGE_DIR"
+  if ((WITH_PROMETHEUS)); then
+    state=down
+    if proc_pgid prometheus >/dev/null; then state=up; fi
+    status_line prometheus "$state" "127.0.0.1:$PROMETHEUS_PORT" "ready $(http_code "http://127.0.0.1:$PROMETHEUS_PORT/-/ready")"
+  fi
+  state=down
+  if stack_ready; then state=up; fi
+  status_line front-door "$state" "127.0.0.1:$EDGE_PORT" "site $(http_code "$SITE_URL/"), api $(http_code "$SITE_URL/api/readyz")"
 }
 
 main() {
@@ -302,8 +566,15 @@ main() {
   shift
   while (($# > 0)); do
     case $1 in
-      --profile) (($# >= 2)) || usage; profile=$2; shift 2 ;;
-      --profile=*) profile=${1#--profile=}; shift ;;
+      --profile)
+        (($# >= 2)) || usage
+        profile=$2
+        shift 2
+        ;;
+      --profile=*)
+        profile=${1#--profile=}
+        shift
+        ;;
       *) usage ;;
     esac
   done
@@ -313,6 +584,7 @@ main() {
     up) cmd_up ;;
     down) cmd_down ;;
     status) cmd_status ;;
+    rolling-restart) cmd_rolling_restart ;;
     *) usage ;;
   esac
 }
