@@ -117,6 +117,19 @@ missing_web_packages() {
   fi
 }
 
+# The rest of the native topology (infra/native/stack.sh): PgBouncer in front of Postgres, and
+# Prometheus scraping the apps.
+missing_topology_packages() {
+  local missing=()
+  if ! command -v pgbouncer >/dev/null 2>&1 && [[ ! -x /usr/sbin/pgbouncer ]]; then
+    missing+=(pgbouncer)
+  fi
+  command -v prometheus >/dev/null 2>&1 || missing+=(prometheus)
+  if (( ${#missing[@]} > 0 )); then
+    printf '%s\n' "${missing[@]}"
+  fi
+}
+
 # The browser the Playwright tests drive: Debian's Chromium (Playwright's own download is not
 # reachable from every machine, and a distribution package gets security updates).
 missing_browser_packages() {

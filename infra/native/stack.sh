@@ -133,8 +133,7 @@ build_site() {
 
 install_topology_packages() {
   local missing=()
-  command -v pgbouncer >/dev/null 2>&1 || [[ -x /usr/sbin/pgbouncer ]] || missing+=(pgbouncer)
-  if ((WITH_PROMETHEUS)) && ! command -v prometheus >/dev/null 2>&1; then missing+=(prometheus); fi
+  mapfile -t missing < <(missing_service_packages; missing_web_packages; missing_topology_packages)
   if ((${#missing[@]} > 0)); then apt_install "${missing[@]}"; fi
   return 0
 }
