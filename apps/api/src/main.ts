@@ -42,7 +42,15 @@ const metricsServer = createServer(async (request, response) => {
     response.writeHead(404).end();
     return;
   }
-  response.writeHead(200, { 'content-type': metrics.contentType }).end(await metrics.metrics());
+  // Collected before the status line is written, so a failing collector becomes a 503 rather
+  // than an exception on an answered response.
+  try {
+    const body = await metrics.metrics();
+    response.writeHead(200, { 'content-type': metrics.contentType }).end(body);
+  } catch (error) {
+    app.log.warn({ err: error }, 'metrics collection failed');
+    response.writeHead(503).end();
+  }
 });
 
 let shuttingDown = false;

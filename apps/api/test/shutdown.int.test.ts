@@ -23,7 +23,7 @@ describe('graceful shutdown', () => {
     socket.write(
       `POST /api/users/login HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body.slice(0, 10)}`,
     );
-    await expect.poll(() => api.output()).toContain('incoming request');
+    await expect.poll(() => api.output()).toContain('"url":"/api/users/login"');
     api.child.kill('SIGTERM');
 
     // New connections are refused while the old request finishes.
@@ -52,7 +52,7 @@ describe('graceful shutdown', () => {
       'POST /api/users/login HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{',
     );
 
-    await expect.poll(() => api.output()).toContain('incoming request');
+    await expect.poll(() => api.output()).toContain('"url":"/api/users/login"');
     const signalledAt = Date.now();
     api.child.kill('SIGTERM');
     expect(await api.exited).toBe(1);
