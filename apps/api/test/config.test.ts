@@ -1,12 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { WorkerEnvSchema } from '../../worker/src/config.ts';
 import { ApiEnvSchema, loadApiConfig } from '../src/config.ts';
 
 describe('API configuration', () => {
-  it('.env.example documents every variable the API reads', () => {
+  it('.env.example documents every variable the API and the worker read', () => {
     const example = readFileSync(new URL('../../../.env.example', import.meta.url), 'utf8');
-    const documented = new Set([...example.matchAll(/^([A-Z_]+)=/gm)].map((match) => match[1]));
-    expect(Object.keys(ApiEnvSchema.properties).filter((key) => !documented.has(key))).toEqual([]);
+    const documented = new Set([...example.matchAll(/^#? ?([A-Z_]+)=/gm)].map((match) => match[1]));
+    const keys = [...Object.keys(ApiEnvSchema.properties), ...Object.keys(WorkerEnvSchema.properties)];
+    expect(keys.filter((key) => !documented.has(key))).toEqual([]);
   });
 
   it('when secrets and URLs are missing, then start-up names each of them', () => {
