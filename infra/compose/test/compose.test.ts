@@ -1,0 +1,465 @@
+// docker-compose.yml and the Dockerfile, checked without a Docker engine (none runs here):
+// the compose file against the Compose Specification's JSON schema, then what the schema
+// cannot see: files it mounts or builds from exist, every dependency waits on a condition the
+// other service can meet, every process is health-checked (or says why not) and limited,
+// the api and worker get an environment their own config schemas accept, and no image runs
+// as root. What only a running engine can prove is listed in docs/deployment.md.
+import { spawnSync } from 'node:child_process';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Ajv } from 'ajv';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { ApiEnvSchema, loadApiConfig } from '../../../apps/api/src/config.ts';
+import { loadWorkerConfig, WorkerEnvSchema } from '../../../apps/worker/src/config.ts';
+import { dropDevOptional } from '../drop-dev-optional.ts';
+
+const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
+const fromRepo = (path: string) => join(repoRoot, path);
+
+// --- the compose file ----------------------------------------------------------------------
+
+interface Service {
+  image?: string;
+  build?: string | { context?: string; dockerfile?: string; target?: string };
+  depends_on?: string[] | Record<string, { condition?: string }>;
+  volumes?: (string | { type: string; source?: string; target: string })[];
+  environment?: string[] | Record<string, string | number | boolean | null>;
+  restart?: string;
+  healthcheck?: { test?: string | string[]; disable?: boolean };
+  deploy?: {
+    replicas?: number;
+    resources?: { limits?: { cpus?: string | number; memory?: string | number } };
+  };
+  profiles?: string[];
+  /** Why a long-running service has no health check (read by this test). */
+  'x-healthcheck-exempt'?: string;
+}
+
+interface ComposeFile {
+  services: Record<string, Service>;
+  volumes?: Record<string, unknown>;
+}
+
+const composeText = readFileSync(fromRepo('docker-compose.yml'), 'utf8');
+// Compose resolves `<<` merge keys (YAML 1.1), which docker-compose.yml uses for shared blocks.
+const compose = parse(composeText, { merge: true }) as ComposeFile;
+const services = Object.entries(compose.services);
+
+/** One-shots run to completion and stay down: compose must not restart them. */
+const isOneShot = (service: Service) => service.restart === 'no';
+
+const dependencies = (service: Service): [string, string | undefined][] =>
+  Array.isArray(service.depends_on)
+    ? service.depends_on.map((name) => [name, undefined])
+    : Object.entries(service.depends_on ?? {}).map(([name, spec]) => [name, spec.condition]);
+
+const buildOf = (service: Service) =>
+  typeof service.build === 'string' ? { context: service.build } : service.build;
+
+/**
+ * Compose's variable interpolation with nothing set in the shell: what `docker compose up`
+ * gives a fresh checkout without a .env file. ${NAME:-default} and ${NAME-default} become the
+ * default, ${NAME} and $NAME nothing, $$ a dollar sign.
+ */
+function interpolate(value: string): string {
+  return value.replace(/\$\$|\$\{\w+(?::?-([^}]*))?\}|\$\w+/g, (match, fallback?: string) =>
+    match === '$$' ? '$' : (fallback ?? ''),
+  );
+}
+
+function environmentOf(service: Service): Record<string, string> {
+  const entries = Array.isArray(service.environment)
+    ? service.environment.map((line) => {
+        const at = line.indexOf('=');
+        return [line.slice(0, at), line.slice(at + 1)] as const;
+      })
+    : Object.entries(service.environment ?? {}).map(
+        ([name, value]) => [name, value === null ? '' : String(value)] as const,
+      );
+  return Object.fromEntries(entries.map(([name, value]) => [name, interpolate(value)]));
+}
+
+// --- the Dockerfile ------------------------------------------------------------------------
+
+interface Instruction {
+  keyword: string;
+  args: string;
+}
+
+interface Stage {
+  name: string;
+  base: string;
+  instructions: Instruction[];
+}
+
+/** Instructions in order, continuation lines joined, comments and parser directives dropped. */
+function parseDockerfile(text: string): Stage[] {
+  const logicalLines = text
+    .split('\n')
+    .filter((line) => !/^\s*#/.test(line))
+    .join('\n')
+    .replace(/\\\n/g, ' ')
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line !== '');
+  const stages: Stage[] = [];
+  for (const line of logicalLines) {
+    const [keyword = '', ...rest] = line.split(/\s+/);
+    const args = rest.join(' ');
+    if (keyword.toUpperCase() === 'FROM') {
+      const from = /^(?:--platform=\S+\s+)?(\S+)(?:\s+AS\s+(\S+))?$/i.exec(args);
+      if (!from?.[1]) throw new Error(`Dockerfile: cannot read "${line}"`);
+      stages.push({ name: from[2] ?? `#${stages.length}`, base: from[1], instructions: [] });
+    } else {
+      stages.at(-1)?.instructions.push({ keyword: keyword.toUpperCase(), args });
+    }
+  }
+  return stages;
+}
+
+const stages = parseDockerfile(readFileSync(fromRepo('Dockerfile'), 'utf8'));
+const stageNamed = (name: string) => stages.find((stage) => stage.name === name);
+
+/** A target's stage and the stages it is built FROM, nearest first. */
+function lineage(target: string): Stage[] {
+  const chain: Stage[] = [];
+  for (let stage = stageNamed(target); stage; stage = stageNamed(stage.base)) chain.push(stage);
+  return chain;
+}
+
+/** The user a target runs as: the last USER along its lineage; base images start as root. */
+function effectiveUser(target: string): string {
+  for (const stage of lineage(target)) {
+    const user = stage.instructions.findLast((instruction) => instruction.keyword === 'USER');
+    if (user) return user.args;
+  }
+  return 'root';
+}
+
+/** ENV instructions along a target's lineage, later ones winning (NAME=value pairs only). */
+function imageEnvironment(target: string): Record<string, string> {
+  const environment: Record<string, string> = {};
+  for (const stage of lineage(target).reverse()) {
+    for (const { keyword, args } of stage.instructions) {
+      if (keyword !== 'ENV') continue;
+      for (const pair of args.matchAll(/(\w+)=("[^"]*"|\S*)/g)) {
+        environment[pair[1] ?? ''] = (pair[2] ?? '').replace(/^"(.*)"$/, '$1');
+      }
+    }
+  }
+  return environment;
+}
+
+/** The exec-form CMD a target inherits or sets. */
+function command(target: string): string[] | undefined {
+  for (const stage of lineage(target)) {
+    const cmd = stage.instructions.findLast((instruction) => instruction.keyword === 'CMD');
+    if (cmd) return JSON.parse(cmd.args) as string[];
+  }
+  return undefined;
+}
+
+// --- the checks ----------------------------------------------------------------------------
+
+describe('docker-compose.yml', () => {
+  it('is valid against the Compose Specification schema', () => {
+    // The schema dclint ships (a copy of compose-spec's compose-spec.json); dclint's package
+    // exports do not expose it, so it is read by path.
+    const schema = JSON.parse(
+      readFileSync(fromRepo('node_modules/dclint/schemas/compose.schema.json'), 'utf8'),
+    ) as Record<string, unknown>;
+    // validateSchema off: the schema names draft-07 by an https address Ajv does not know it
+    // by ("no schema with key or ref"); Ajv implements draft-07 itself, so nothing is lost.
+    // Union types (`type: [string, number]`) are the spec's own; strictTypes would also log
+    // its keywords that leave their type implicit.
+    const ajv = new Ajv({
+      allErrors: true,
+      validateSchema: false,
+      allowUnionTypes: true,
+      strictTypes: false,
+    });
+    const validate = ajv.compile(schema);
+    validate(compose);
+    expect(ajv.errorsText(validate.errors, { separator: '\n' })).toBe('No errors');
+  });
+
+  it('passes dclint with the repository settings (.dclintrc), warnings included', () => {
+    const lint = spawnSync(fromRepo('node_modules/.bin/dclint'), ['docker-compose.yml'], {
+      cwd: repoRoot,
+      encoding: 'utf8',
+    });
+    expect({ status: lint.status, output: `${lint.stdout}${lint.stderr}`.trim() }).toEqual({
+      status: 0,
+      output: '',
+    });
+  });
+
+  it('mounts only files and directories that exist, and named volumes it declares', () => {
+    const problems = services.flatMap(([name, service]) =>
+      (service.volumes ?? []).flatMap((volume) => {
+        const source = typeof volume === 'string' ? volume.split(':')[0] : volume.source;
+        if (source === undefined) return [];
+        if (/^[./~]/.test(source)) {
+          return existsSync(fromRepo(source)) ? [] : [`${name}: ${source} does not exist`];
+        }
+        return compose.volumes && source in compose.volumes
+          ? []
+          : [`${name}: volume ${source} is not declared`];
+      }),
+    );
+    expect(problems).toEqual([]);
+  });
+
+  it('builds from contexts, Dockerfiles and targets that exist', () => {
+    const problems = services.flatMap(([name, service]) => {
+      const build = buildOf(service);
+      if (!build) return [];
+      const context = fromRepo(build.context ?? '.');
+      const dockerfile = join(context, build.dockerfile ?? 'Dockerfile');
+      return [
+        existsSync(context) ? [] : [`${name}: context ${build.context} does not exist`],
+        existsSync(dockerfile) ? [] : [`${name}: ${dockerfile} does not exist`],
+        build.target === undefined || stageNamed(build.target)
+          ? []
+          : [`${name}: the Dockerfile has no stage ${build.target}`],
+      ].flat();
+    });
+    expect(problems).toEqual([]);
+  });
+
+  it('pins every image to a version', () => {
+    const problems = services.flatMap(([name, { image }]) => {
+      if (image === undefined) return [];
+      const tag = /:([^/:@]+)$/.exec(image)?.[1];
+      return tag === undefined || tag === 'latest' ? [`${name}: ${image}`] : [];
+    });
+    expect(problems).toEqual([]);
+  });
+
+  it('makes every dependency wait on a condition the other service can meet', () => {
+    const problems = services.flatMap(([name, service]) =>
+      dependencies(service).flatMap(([target, condition]) => {
+        const other = compose.services[target];
+        if (!other) return [`${name} depends on ${target}, which is not a service`];
+        if (condition === undefined) return [`${name} -> ${target}: no condition`];
+        if (condition === 'service_healthy' && !other.healthcheck?.test) {
+          return [`${name} -> ${target}: waits for health, but ${target} has no healthcheck`];
+        }
+        if (condition === 'service_completed_successfully' && !isOneShot(other)) {
+          return [`${name} -> ${target}: waits for completion, but ${target} is not a one-shot`];
+        }
+        return [];
+      }),
+    );
+    expect(problems).toEqual([]);
+  });
+
+  it('health-checks every long-running service, or says why not', () => {
+    const problems = services.flatMap(([name, service]) => {
+      if (isOneShot(service)) return [];
+      const checked = service.healthcheck?.test !== undefined && !service.healthcheck.disable;
+      const exemption = service['x-healthcheck-exempt']?.trim() ?? '';
+      if (checked && exemption !== '') return [`${name}: both a healthcheck and an exemption`];
+      return checked || exemption !== '' ? [] : [`${name}: no healthcheck`];
+    });
+    expect(problems).toEqual([]);
+  });
+
+  it('gives every service a restart policy, and only migrate, seed and k6 are one-shots', () => {
+    const problems = services.flatMap(([name, service]) =>
+      service.restart === undefined ? [`${name}: no restart policy`] : [],
+    );
+    expect(problems).toEqual([]);
+    const oneShots = services.filter(([, service]) => isOneShot(service)).map(([name]) => name);
+    expect(oneShots.sort()).toEqual(['k6', 'migrate', 'seed']);
+  });
+
+  it('limits the CPU and memory of every service', () => {
+    const problems = services.flatMap(([name, service]) => {
+      const limits = service.deploy?.resources?.limits;
+      return limits?.cpus !== undefined && limits.memory !== undefined ? [] : [name];
+    });
+    expect(problems).toEqual([]);
+  });
+
+  it('runs three api replicas and two workers', () => {
+    expect(compose.services.api?.deploy?.replicas).toBe(3);
+    expect(compose.services.worker?.deploy?.replicas).toBe(2);
+  });
+
+  it('keeps k6 in the loadtest profile, out of a plain `docker compose up`', () => {
+    const profiled = services.filter(([, service]) => service.profiles !== undefined);
+    expect(profiled.map(([name, service]) => [name, service.profiles])).toEqual([
+      ['k6', ['loadtest']],
+    ]);
+  });
+
+  it.each([
+    ['api', ApiEnvSchema, loadApiConfig],
+    ['worker', WorkerEnvSchema, loadWorkerConfig],
+  ] as const)(
+    'gives %s every variable its config schema requires, and values it accepts',
+    (name, schema, load) => {
+      const service = compose.services[name];
+      const target = service && buildOf(service)?.target;
+      if (!service || !target) throw new Error(`${name} is not built from a Dockerfile target`);
+      const environment = { ...imageEnvironment(target), ...environmentOf(service) };
+
+      const properties = schema.properties as Record<string, { default?: unknown }>;
+      const required = (schema.required ?? []).filter(
+        (key) => properties[key]?.default === undefined,
+      );
+      expect(required.length).toBeGreaterThan(0);
+      expect(required.filter((key) => !environment[key])).toEqual([]);
+      // The app's own loader: patterns, ranges and cross-field rules (one email transport...).
+      expect(() => load(environment)).not.toThrow();
+    },
+  );
+
+  it('lets Prometheus find every api and worker replica on its metrics port', () => {
+    const prometheus = parse(readFileSync(fromRepo('infra/prometheus/prometheus.yml'), 'utf8')) as {
+      scrape_configs: { job_name: string; dns_sd_configs?: { names: string[]; port: number }[] }[];
+    };
+    const discovered = prometheus.scrape_configs.flatMap((job) =>
+      (job.dns_sd_configs ?? []).flatMap(({ names, port }) =>
+        names.map((host) => ({ host, port })),
+      ),
+    );
+    expect(discovered.map(({ host }) => host).sort()).toEqual(['api', 'worker']);
+    for (const { host, port } of discovered) {
+      const service = compose.services[host];
+      const target = service && buildOf(service)?.target;
+      if (!service || !target) throw new Error(`${host} is not built from a Dockerfile target`);
+      const environment = { ...imageEnvironment(target), ...environmentOf(service) };
+      expect(environment.METRICS_PORT, host).toBe(String(port));
+    }
+  });
+});
+
+describe('Dockerfile', () => {
+  const targets = [
+    ...new Set(services.flatMap(([, service]) => buildOf(service)?.target ?? [])),
+  ].sort();
+
+  it('builds every target compose names: api, worker, migrate, web, edge, lb, pgbouncer', () => {
+    expect(targets).toEqual(['api', 'edge', 'lb', 'migrate', 'pgbouncer', 'web', 'worker']);
+  });
+
+  it('runs every target as a user other than root', () => {
+    const asRoot = targets.filter((target) => /^(root|0)(:|$)/.test(effectiveUser(target)));
+    expect(asRoot).toEqual([]);
+  });
+
+  it('copies every workspace manifest before npm ci, or npm ci fails in the image', () => {
+    const rootManifest = JSON.parse(readFileSync(fromRepo('package.json'), 'utf8')) as {
+      workspaces: string[];
+    };
+    const workspaceManifests = rootManifest.workspaces
+      .flatMap((pattern) => {
+        if (!pattern.endsWith('/*')) {
+          throw new Error(`only dir/* workspace patterns are read, not ${pattern}`);
+        }
+        const parent = pattern.slice(0, -2);
+        return readdirSync(fromRepo(parent))
+          .filter((entry) => existsSync(fromRepo(`${parent}/${entry}/package.json`)))
+          .map((entry) => `${parent}/${entry}/package.json`);
+      })
+      .sort();
+    const copied = (stageNamed('manifests')?.instructions ?? [])
+      .filter(({ keyword }) => keyword === 'COPY')
+      .map(({ args }) => args.split(/\s+/)[0])
+      .filter((source) => source?.endsWith('/package.json'))
+      .sort();
+    expect(copied).toEqual(workspaceManifests);
+  });
+
+  it('copies from the build context only files that exist', () => {
+    const missing = stages.flatMap((stage) =>
+      stage.instructions
+        .filter(({ keyword, args }) => keyword === 'COPY' && !args.includes('--from='))
+        .flatMap(({ args }) => {
+          const paths = args.split(/\s+/).filter((word) => !word.startsWith('--'));
+          return paths.slice(0, -1).filter((source) => !existsSync(fromRepo(source)));
+        })
+        .map((source) => `${stage.name}: ${source}`),
+    );
+    expect(missing).toEqual([]);
+  });
+
+  it.each(['api', 'worker'])(
+    'starts %s the way its package.json start script does, from the repository root',
+    (app) => {
+      const manifest = JSON.parse(readFileSync(fromRepo(`apps/${app}/package.json`), 'utf8')) as {
+        scripts: { start: string };
+      };
+      const fromRoot = manifest.scripts.start
+        .split(/\s+/)
+        .map((word) => (word.startsWith('src/') ? `apps/${app}/${word}` : word));
+      expect(command(app)).toEqual(fromRoot);
+    },
+  );
+});
+
+describe('infra/compose scripts', () => {
+  it('renders PgBouncer with exactly the variables the template header lists', () => {
+    const template = readFileSync(fromRepo('infra/pgbouncer/pgbouncer.ini.template'), 'utf8');
+    const header = template
+      .split('\n')
+      .filter((line) => line.startsWith(';'))
+      .join('\n');
+    const listed = [...header.matchAll(/\$\{(\w+)\}/g)].map((match) => match[1]).sort();
+    const used = [...new Set([...template.matchAll(/\$\{(\w+)\}/g)].map((match) => match[1]))];
+
+    const entrypoint = readFileSync(fromRepo('infra/compose/pgbouncer/entrypoint.sh'), 'utf8');
+    const declaration = /^VARIABLES=\(([^)]*)\)/m.exec(entrypoint)?.[1] ?? '';
+    const substituted = declaration.split(/\s+/).filter(Boolean).sort();
+
+    expect(substituted).toEqual(listed);
+    expect(used.sort()).toEqual(listed);
+  });
+
+  it('drops the packages a lockfile marks devOptional, and the commands they leave behind', () => {
+    const root = mkdtempSync(join(tmpdir(), 'drop-dev-optional-'));
+    try {
+      const packages = {
+        '': { name: 'fixture' },
+        'node_modules/tsx': {},
+        'node_modules/@esbuild/linux-x64': { optional: true },
+        'node_modules/prisma': { devOptional: true },
+        'node_modules/@prisma/dev': { devOptional: true },
+      };
+      writeFileSync(join(root, 'package-lock.json'), JSON.stringify({ packages }));
+      for (const path of Object.keys(packages).filter(Boolean)) {
+        mkdirSync(join(root, path), { recursive: true });
+      }
+      mkdirSync(join(root, 'node_modules/.bin'));
+      writeFileSync(join(root, 'node_modules/tsx/cli.mjs'), '');
+      symlinkSync('../tsx/cli.mjs', join(root, 'node_modules/.bin/tsx'));
+      writeFileSync(join(root, 'node_modules/prisma/index.js'), '');
+      symlinkSync('../prisma/index.js', join(root, 'node_modules/.bin/prisma'));
+
+      expect(dropDevOptional(root)).toEqual({
+        packages: ['node_modules/prisma', 'node_modules/@prisma/dev'],
+        commands: ['prisma'],
+      });
+      expect(existsSync(join(root, 'node_modules/prisma'))).toBe(false);
+      expect(existsSync(join(root, 'node_modules/@prisma/dev'))).toBe(false);
+      expect(existsSync(join(root, 'node_modules/@esbuild/linux-x64'))).toBe(true);
+      expect(existsSync(join(root, 'node_modules/.bin/tsx'))).toBe(true);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+});
