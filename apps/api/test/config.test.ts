@@ -7,7 +7,10 @@ describe('API configuration', () => {
   it('.env.example documents every variable the API and the worker read', () => {
     const example = readFileSync(new URL('../../../.env.example', import.meta.url), 'utf8');
     const documented = new Set([...example.matchAll(/^#? ?([A-Z_]+)=/gm)].map((match) => match[1]));
-    const keys = [...Object.keys(ApiEnvSchema.properties), ...Object.keys(WorkerEnvSchema.properties)];
+    const keys = [
+      ...Object.keys(ApiEnvSchema.properties),
+      ...Object.keys(WorkerEnvSchema.properties),
+    ];
     expect(keys.filter((key) => !documented.has(key))).toEqual([]);
   });
 

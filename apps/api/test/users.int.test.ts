@@ -42,7 +42,11 @@ describe('registration', () => {
     });
     expect(response.status).toBe(422);
     expect(response.body).toEqual({
-      errors: { username: ["can't be blank"], email: ["can't be blank"], password: ["can't be blank"] },
+      errors: {
+        username: ["can't be blank"],
+        email: ["can't be blank"],
+        password: ["can't be blank"],
+      },
     });
   });
 
