@@ -11,10 +11,10 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { applyMigrations } from '@headroom/db/migrate';
 import { seedDatabase } from '@headroom/db/seed';
+import { apiTestEnv } from '@headroom/testing/api-env';
 import { type ApiProcess, startApiProcess } from '@headroom/testing/processes';
 import { createScratchDatabase, type ScratchDatabase } from '@headroom/testing/scratch-database';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { testEnv } from '../../apps/api/test/support/test-app.ts';
 import type { RunResults } from '../results.ts';
 import { SCENARIO_NAMES } from '../scenarios.ts';
 
@@ -40,7 +40,7 @@ describe('npm run loadtest', () => {
     database = await createScratchDatabase(inject('adminDatabaseUrl'), 'loadtest');
     await applyMigrations({ databaseUrl: database.url });
     await seedDatabase({ databaseUrl: database.url, options: SMALL_SEED });
-    api = await startApiProcess(testEnv({ DATABASE_URL: database.url }));
+    api = await startApiProcess(apiTestEnv({ DATABASE_URL: database.url }));
     outDir = await mkdtemp(path.join(os.tmpdir(), 'headroom-loadtest-'));
   });
 

@@ -1,13 +1,14 @@
 // What every route shares: health, readiness, request ids, security headers, CORS, limits,
 // error hiding, the OpenAPI document and metrics.
 import { createPrismaClient } from '@headroom/db/client';
+import { apiTestEnv } from '@headroom/testing/api-env';
 import { Redis } from 'ioredis';
 import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../src/app.ts';
 import { loadApiConfig } from '../src/config.ts';
 import { call, registerUser } from './support/conduit-client.ts';
-import { buildTestApp, type TestApp, testEnv } from './support/test-app.ts';
+import { buildTestApp, type TestApp } from './support/test-app.ts';
 
 let testApp: TestApp;
 beforeAll(async () => {
@@ -25,7 +26,7 @@ describe('health', () => {
 
   it('when Redis and Postgres are unreachable, then readyz is 503 naming both and healthz stays 200', async () => {
     const config = loadApiConfig(
-      testEnv({
+      apiTestEnv({
         DATABASE_URL: 'postgresql://nobody:nothing@127.0.0.1:1/none',
         REDIS_URL: 'redis://127.0.0.1:1',
       }),

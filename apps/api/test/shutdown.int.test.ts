@@ -1,13 +1,15 @@
 // SIGTERM while a request is still arriving: the process stops accepting, finishes the
 // request, closes its pools and exits 0 within SHUTDOWN_TIMEOUT_MS.
 import { connect } from 'node:net';
+import { apiTestEnv } from '@headroom/testing/api-env';
 import { startApiProcess } from '@headroom/testing/processes';
 import { describe, expect, it } from 'vitest';
-import { testEnv } from './support/test-app.ts';
 
 describe('graceful shutdown', () => {
   it('when SIGTERM arrives mid-request, then that request is answered and the process exits 0', async () => {
-    const api = await startApiProcess(testEnv({ SHUTDOWN_TIMEOUT_MS: '5000', LOG_LEVEL: 'info' }));
+    const api = await startApiProcess(
+      apiTestEnv({ SHUTDOWN_TIMEOUT_MS: '5000', LOG_LEVEL: 'info' }),
+    );
     const { port } = new URL(api.baseUrl);
     const body = JSON.stringify({ user: { email: 'nobody@example.com', password: 'password123' } });
 
@@ -44,7 +46,9 @@ describe('graceful shutdown', () => {
   });
 
   it('when a request outlives SHUTDOWN_TIMEOUT_MS, then the process exits non-zero on time', async () => {
-    const api = await startApiProcess(testEnv({ SHUTDOWN_TIMEOUT_MS: '500', LOG_LEVEL: 'info' }));
+    const api = await startApiProcess(
+      apiTestEnv({ SHUTDOWN_TIMEOUT_MS: '500', LOG_LEVEL: 'info' }),
+    );
     const { port } = new URL(api.baseUrl);
     const socket = connect(Number(port), '127.0.0.1');
     await new Promise((resolve) => socket.once('connect', resolve));

@@ -1,16 +1,16 @@
 // Two API processes share nothing but Postgres and Redis. Whatever one does, the other sees:
 // the proof that the API can be scaled out behind a load balancer.
 import { randomBytes } from 'node:crypto';
+import { apiTestEnv } from '@headroom/testing/api-env';
 import { type ApiProcess, startApiProcess } from '@headroom/testing/processes';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { uniqueName } from './support/conduit-client.ts';
-import { testEnv } from './support/test-app.ts';
 
 const LOGIN_LIMIT = 4;
 let replicas: ApiProcess[];
 
 beforeAll(async () => {
-  const sharedEnv = testEnv({
+  const sharedEnv = apiTestEnv({
     JWT_SECRET: randomBytes(32).toString('hex'),
     LOGIN_RATE_LIMIT_MAX: String(LOGIN_LIMIT),
     LOGIN_RATE_LIMIT_WINDOW_SECONDS: '60',

@@ -2,9 +2,12 @@
 // outbox row, the relay adds the jobs inside that context, BullMQ carries it in the job, and
 // the worker's processing spans join the trace. Both processes export OTLP/JSON to a stand-in
 // collector, as a real deployment exports to its collector.
-import { once } from 'node:events';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import {
+  type ExportedSpan,
+  type OtlpCollector,
+  otlpEnv,
+  startOtlpCollector,
+} from '@headroom/testing/otlp-collector';
 import {
   type ApiProcess,
   startApiProcess,
@@ -15,76 +18,23 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { conduitClient } from './support/conduit-http.ts';
 import { apiEnv, createTestStack, type TestStack, workerEnv } from './support/test-stack.ts';
 
-interface ExportedSpan {
-  service: string;
-  traceId: string;
-  spanId: string;
-  parentSpanId: string;
-  name: string;
-  scope: string;
-}
-
-const received: ExportedSpan[] = [];
-const collector = createServer((request, response) => {
-  let body = '';
-  request.on('data', (chunk) => {
-    body += chunk;
-  });
-  request.on('end', () => {
-    if (request.url === '/v1/traces') {
-      for (const resourceSpans of JSON.parse(body).resourceSpans ?? []) {
-        const service =
-          resourceSpans.resource?.attributes?.find(
-            (attribute: { key: string }) => attribute.key === 'service.name',
-          )?.value?.stringValue ?? '';
-        for (const scopeSpans of resourceSpans.scopeSpans ?? []) {
-          for (const span of scopeSpans.spans ?? []) {
-            received.push({
-              service,
-              traceId: span.traceId,
-              spanId: span.spanId,
-              parentSpanId: span.parentSpanId ?? '',
-              name: span.name,
-              scope: scopeSpans.scope?.name ?? '',
-            });
-          }
-        }
-      }
-    }
-    response.writeHead(200, { 'content-type': 'application/json' }).end('{}');
-  });
-});
-
+let collector: OtlpCollector;
 let stack: TestStack;
 let api: ApiProcess;
 let worker: WorkerProcess;
 
-function otelEnv(service: string): Record<string, string> {
-  const { port } = collector.address() as AddressInfo;
-  return {
-    OTEL_SERVICE_NAME: service,
-    OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${port}`,
-    OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
-    OTEL_TRACES_EXPORTER: 'otlp',
-    OTEL_METRICS_EXPORTER: 'none',
-    OTEL_LOGS_EXPORTER: 'none',
-    OTEL_BSP_SCHEDULE_DELAY: '100',
-  };
-}
-
 beforeAll(async () => {
-  collector.listen(0, '127.0.0.1');
-  await once(collector, 'listening');
+  collector = await startOtlpCollector();
   stack = await createTestStack('trace');
   [api, worker] = await Promise.all([
-    startApiProcess(apiEnv(stack, otelEnv('headroom-api-test'))),
-    startWorkerProcess(workerEnv(stack, otelEnv('headroom-worker-test'))),
+    startApiProcess(apiEnv(stack, otlpEnv(collector, 'headroom-api-test'))),
+    startWorkerProcess(workerEnv(stack, otlpEnv(collector, 'headroom-worker-test'))),
   ]);
 });
 afterAll(async () => {
   await Promise.all([api?.stop(), worker?.stop()]);
   await stack?.close();
-  collector.close();
+  await collector?.close();
 });
 
 describe('trace continuity', () => {
@@ -100,7 +50,7 @@ describe('trace continuity', () => {
       .toMatchObject({ article: { bodyHtml: expect.any(String) } });
 
     const requestSpan = () =>
-      received.find(
+      collector.spans.find(
         (span) =>
           span.service === 'headroom-api-test' &&
           span.scope === '@opentelemetry/instrumentation-http' &&
@@ -112,7 +62,7 @@ describe('trace continuity', () => {
     // In the worker, the same trace: the relay adding the job as a child of the API span that
     // recorded the event, the worker processing it as a child of the add (the context travels
     // in the job), and the SQL the handler ran beneath that.
-    const spansOfTrace = () => received.filter((span) => span.traceId === traceId);
+    const spansOfTrace = () => collector.spans.filter((span) => span.traceId === traceId);
     const find = (service: string, name: string) =>
       spansOfTrace().find((span) => span.service === service && span.name === name);
     await expect

@@ -7,10 +7,10 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { apiTestEnv } from '@headroom/testing/api-env';
 import { type ApiProcess, freePort, startApiProcess } from '@headroom/testing/processes';
 import autocannon from 'autocannon';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { testEnv } from '../../../apps/api/test/support/test-app.ts';
 
 const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
 const LOAD_SECONDS = 20;
@@ -52,7 +52,7 @@ function startReplica(port: number) {
 
 beforeAll(async () => {
   work = await mkdtemp(join(tmpdir(), 'headroom-lb-'));
-  env = testEnv();
+  env = apiTestEnv();
   [lbPort, ...apiPorts] = [await freePort(), await freePort(), await freePort()];
   replicas = await Promise.all(apiPorts.map(startReplica));
   nginx('up');

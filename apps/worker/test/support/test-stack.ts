@@ -2,11 +2,13 @@
 // relay takes every pending event in its database, so two files sharing one would steal each
 // other's events), a queue prefix of its own on the shared test Redis, a directory for the
 // emails, and the environment variables for worker, API and jobs CLI processes.
+
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { applyMigrations } from '@headroom/db/migrate';
+import { apiTestEnv } from '@headroom/testing/api-env';
 import { createScratchDatabase } from '@headroom/testing/scratch-database';
 import pg from 'pg';
 import { inject } from 'vitest';
@@ -73,19 +75,12 @@ export function apiEnv(
   stack: TestStack,
   overrides: Record<string, string> = {},
 ): Record<string, string> {
-  return {
-    NODE_ENV: 'test',
+  return apiTestEnv({
     LOG_LEVEL: 'warn',
     DATABASE_URL: stack.databaseUrl,
-    DATABASE_POOL_SIZE: '4',
     REDIS_URL: stack.redisUrl,
-    JWT_SECRET: randomBytes(32).toString('hex'),
-    PASSWORD_HASH_MEMORY_KIB: '1024',
-    PASSWORD_HASH_ITERATIONS: '1',
-    LOGIN_RATE_LIMIT_MAX: '100000',
-    REGISTER_RATE_LIMIT_MAX: '100000',
     ...overrides,
-  };
+  });
 }
 
 function withoutUndefined(env: Record<string, string | undefined>): Record<string, string> {

@@ -1,0 +1,20 @@
+// The environment an API process or app gets in tests: the test run's Postgres and Redis
+// (or the ones given), cheap password hashing, and rate limits only the rate-limit tests reach.
+import { randomBytes } from 'node:crypto';
+import { inject } from 'vitest';
+
+export function apiTestEnv(overrides: Record<string, string> = {}): Record<string, string> {
+  return {
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'silent',
+    DATABASE_URL: inject('databaseUrl'),
+    REDIS_URL: inject('redisUrl'),
+    DATABASE_POOL_SIZE: '4',
+    JWT_SECRET: randomBytes(32).toString('hex'),
+    PASSWORD_HASH_MEMORY_KIB: '1024',
+    PASSWORD_HASH_ITERATIONS: '1',
+    LOGIN_RATE_LIMIT_MAX: '100000',
+    REGISTER_RATE_LIMIT_MAX: '100000',
+    ...overrides,
+  };
+}
