@@ -3,6 +3,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import type { CpuUsage } from './capacity/process-cpu.ts';
 import type { Phase } from './scenarios.ts';
 import type { Summary, TimelinePoint } from './stats.ts';
 
@@ -32,6 +33,10 @@ export interface RunResults {
   timeouts: number;
   /** Errors / (responses + connection errors). */
   errorRate: number;
+  /** Core-seconds each part of the stack used while the load ran (Linux; capacity/process-cpu.ts). */
+  cpu?: CpuUsage;
+  /** With --wait-quiet: what other processes used just before the run, and how long it waited. */
+  conditions?: { otherCores: number; loadAverage: number; waitedSeconds: number; quiet: boolean };
   /** Smoke runs only: the largest error rate that passes. */
   maxErrorRate?: number;
   passed?: boolean;
@@ -136,13 +141,22 @@ function toMarkdown(results: RunResults): string {
 - set-up found ${results.fixtures.slugs} slugs, ${results.fixtures.tags} tags, ${results.fixtures.sessions} logged-in users
 - machine: ${results.machine.cpus} x ${results.machine.cpuModel}, ${results.machine.memoryGiB} GiB, Node ${results.machine.node}, ${results.machine.platform}
 - statuses: ${statuses === '' ? 'none' : statuses}; connection errors ${results.connectionErrors} (timeouts ${results.timeouts})
-${smoke.map((line) => `${line}\n`).join('')}
+${results.cpu ? `- CPU while loaded: ${formatCpu(results.cpu)}\n` : ''}${smoke.map((line) => `${line}\n`).join('')}
 ${formatSummary(results, { markdown: true })}
 
 Latencies are measured by the load generator on the same machine (autocannon, one request in
 flight per connection), from writing a request to reading the whole response, over every
 response including errors. Errors are connection errors, timeouts and unexpected statuses.
 `;
+}
+
+/** Average cores per part while loaded, e.g. `api 0.98, postgres 0.31, ...; machine 1.91`. */
+export function formatCpu(cpu: CpuUsage): string {
+  const parts = Object.entries(cpu.parts)
+    .filter(([, seconds]) => seconds > 0)
+    .map(([part, seconds]) => `${part} ${(seconds / cpu.seconds).toFixed(2)}`)
+    .join(', ');
+  return `${parts}; machine ${cpu.machineCores.toFixed(2)} cores`;
 }
 
 export function formatRate(rate: number): string {

@@ -3,18 +3,10 @@
 // Entry file: arguments and the environment are read here and nowhere else.
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { loadFixtures } from './autocannon/fixtures.ts';
-import { runPlan } from './autocannon/run-plan.ts';
-import {
-  describeMachine,
-  formatRate,
-  formatSummary,
-  RESULTS_FORMAT,
-  type RunResults,
-  writeResults,
-} from './results.ts';
-import { isScenarioName, planScenario, SCENARIO_NAMES } from './scenarios.ts';
-import { createRecorder } from './stats.ts';
+import { waitForQuiet } from './capacity/process-cpu.ts';
+import { formatCpu, formatRate, formatSummary, writeResults } from './results.ts';
+import { runScenario } from './run-scenario.ts';
+import { isScenarioName, SCENARIO_NAMES } from './scenarios.ts';
 
 const USAGE = `usage: npm run loadtest -- <${SCENARIO_NAMES.join('|')}> [options]
 
@@ -26,6 +18,8 @@ const USAGE = `usage: npm run loadtest -- <${SCENARIO_NAMES.join('|')}> [options
   --smoke              a few seconds at a low rate; exit 1 if the error rate is too high
   --max-error-rate F   with --smoke, the largest error rate that passes (default 0)
   --param NAME=VALUE   record a fact about the target in the results (e.g. replicas=2)
+  --wait-quiet         first wait (up to 10 minutes) until other processes use under half
+                       a core, and record what the machine was doing in the results
   --out-dir DIR        where results go (default load-tests/results)`;
 
 function parseCommandLine() {
@@ -41,6 +35,7 @@ function parseCommandLine() {
         smoke: { type: 'boolean', default: false },
         'max-error-rate': { type: 'string', default: '0' },
         param: { type: 'string', multiple: true, default: [] },
+        'wait-quiet': { type: 'boolean', default: false },
         'out-dir': { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
@@ -91,71 +86,39 @@ const params = Object.fromEntries(
 );
 const outDir = values['out-dir'] ?? fileURLToPath(new URL('./results/', import.meta.url));
 
-const plan = planScenario(scenario, {
+const plan = {
   durationSeconds: positiveNumber('duration', values.duration),
   rate: positiveNumber('rate', values.rate),
   scale: positiveNumber('scale', values.scale),
   connections: positiveNumber('connections', values.connections),
   smoke: values.smoke,
-});
+};
 
 const log = (line: string) => console.log(line);
-log(`${scenario} against ${baseUrl}${values.smoke ? ' (smoke)' : ''}`);
-const fixtures = await loadFixtures(baseUrl, plan);
-log(
-  `set-up: ${fixtures.catalog.slugs.length} slugs, ${fixtures.catalog.tags.length} tags, ${fixtures.sessions.length} users logged in`,
-);
-
-const recorder = createRecorder();
-const startedAt = new Date();
-await runPlan({ plan, fixtures, baseUrl, recorder, log });
-const finishedAt = new Date();
-
-const measured = recorder.summarize(
-  new Map(plan.phases.map((phase) => [phase.name, phase.seconds])),
-);
-const passed = values.smoke
-  ? measured.overall.requests > 0 && measured.errorRate <= maxErrorRate
-  : undefined;
-const results: RunResults = {
-  format: RESULTS_FORMAT,
+const conditions = values['wait-quiet'] ? await waitForQuiet({ log }) : undefined;
+const results = await runScenario({
   scenario,
-  tool: 'autocannon',
   baseUrl,
-  startedAt: startedAt.toISOString(),
-  finishedAt: finishedAt.toISOString(),
-  smoke: values.smoke,
+  plan,
   params,
-  machine: describeMachine(),
-  phases: plan.phases,
-  fixtures: {
-    slugs: fixtures.catalog.slugs.length,
-    tags: fixtures.catalog.tags.length,
-    sessions: fixtures.sessions.length,
-  },
-  overall: measured.overall,
-  endpoints: measured.endpoints,
-  phaseSummaries: measured.phases,
-  timeline: measured.timeline,
-  statusCodes: measured.statusCodes,
-  connectionErrors: measured.connectionErrors,
-  timeouts: measured.timeouts,
-  errorRate: measured.errorRate,
-  ...(passed === undefined ? {} : { maxErrorRate, passed }),
-};
+  maxErrorRate,
+  ...(conditions ? { conditions } : {}),
+  log,
+});
 
 log(`\n${formatSummary(results)}\n`);
 log(
   `statuses ${JSON.stringify(results.statusCodes)}, connection errors ${results.connectionErrors} (timeouts ${results.timeouts}), error rate ${formatRate(results.errorRate)}`,
 );
+if (results.cpu) log(`cores while loaded: ${formatCpu(results.cpu)}`);
 const files = await writeResults(outDir, results);
 log(`results: ${files.json}\n         ${files.markdown}`);
 
-if (passed === false) {
+if (results.passed === false) {
   console.error(
-    measured.overall.requests === 0
+    results.overall.requests === 0
       ? 'smoke failed: no responses at all'
-      : `smoke failed: error rate ${formatRate(measured.errorRate)} is above ${formatRate(maxErrorRate)}`,
+      : `smoke failed: error rate ${formatRate(results.errorRate)} is above ${formatRate(maxErrorRate)}`,
   );
   process.exit(1);
 }
