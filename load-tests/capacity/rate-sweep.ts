@@ -1,0 +1,162 @@
+// A rate sweep: the browse mix at increasing fixed rates, one run per rate, until a rate misses
+// the objective; the highest rate that met it is the target's sustainable rate. Each run is an
+// ordinary results file (what `npm run loadtest -- browse --rate R` writes); the sweep adds one
+// summary file, sweep-<label>-<UTC time>.json, which the capacity report reads (report.ts).
+// Used by sweep.ts (one target) and replicas.ts (1, 2, 4 replicas).
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { type RunResults, writeResults } from '../results.ts';
+import { runScenario } from '../run-scenario.ts';
+import type { Summary } from '../stats.ts';
+import { type CpuUsage, waitForQuiet } from './process-cpu.ts';
+
+export const SWEEP_FORMAT = 'headroom-sweep/1';
+
+/** What "sustainable" means: every rate below it met all three. */
+export interface Objective {
+  /** p99 of every response in the run, milliseconds, strictly below. */
+  p99Ms: number;
+  /** Errors allowed (connection errors, timeouts, unexpected statuses). */
+  maxErrors: number;
+  /** Responses per second at least this fraction of the offered rate (autocannon's rate mode
+   *  slows down instead of queueing when the server falls behind: see load-tests/README). */
+  minDelivered: number;
+}
+
+export const DEFAULT_OBJECTIVE: Objective = { p99Ms: 250, maxErrors: 0, minDelivered: 0.95 };
+
+export interface SweepStep {
+  rate: number;
+  file: string;
+  overall: Summary;
+  endpoints: Summary[];
+  /** Responses per second over the offered rate. */
+  delivered: number;
+  meets: boolean;
+  cpu?: CpuUsage;
+  conditions?: RunResults['conditions'];
+}
+
+export interface SweepResults {
+  format: typeof SWEEP_FORMAT;
+  label: string;
+  baseUrl: string;
+  params: Record<string, string>;
+  objective: Objective;
+  secondsPerRate: number;
+  startedAt: string;
+  finishedAt: string;
+  steps: SweepStep[];
+  /** The highest rate that met the objective (0 if none did). */
+  maxSustainedRate: number;
+}
+
+export function meetsObjective(results: RunResults, rate: number, objective: Objective): boolean {
+  return (
+    results.overall.p99 < objective.p99Ms &&
+    results.overall.errors + results.connectionErrors <= objective.maxErrors &&
+    results.overall.requestsPerSecond >= rate * objective.minDelivered
+  );
+}
+
+export async function sweepRates({
+  label,
+  baseUrl,
+  rates,
+  secondsPerRate,
+  warmupSeconds,
+  objective = DEFAULT_OBJECTIVE,
+  stopAfterMisses = 1,
+  params = {},
+  outDir,
+  waitQuiet = true,
+  log = (line: string) => console.log(line),
+}: {
+  label: string;
+  baseUrl: string;
+  rates: number[];
+  secondsPerRate: number;
+  warmupSeconds: number;
+  objective?: Objective;
+  stopAfterMisses?: number;
+  params?: Record<string, string>;
+  outDir: string;
+  waitQuiet?: boolean;
+  log?: (line: string) => void;
+}): Promise<{ summary: SweepResults; file: string }> {
+  const startedAt = new Date();
+  const quiet = (line: string) => {
+    if (line.startsWith('  ')) log(line);
+  };
+  if (warmupSeconds > 0) {
+    // Unrecorded: JIT, connection pools and Postgres' caches warm up here, not in the first step.
+    log(`${label}: warm-up ${warmupSeconds} s at ${rates[0]} requests/s`);
+    await runScenario({
+      scenario: 'browse',
+      baseUrl,
+      plan: { rate: rates[0], durationSeconds: warmupSeconds },
+      params,
+      log: quiet,
+    });
+  }
+  const steps: SweepStep[] = [];
+  let misses = 0;
+  for (const rate of rates) {
+    const conditions = waitQuiet ? await waitForQuiet({ log }) : undefined;
+    const results = await runScenario({
+      scenario: 'browse',
+      baseUrl,
+      plan: { rate, durationSeconds: secondsPerRate },
+      params: { ...params, sweep: label, rate: String(rate) },
+      ...(conditions ? { conditions } : {}),
+      log: quiet,
+    });
+    const files = await writeResults(outDir, results);
+    const meets = meetsObjective(results, rate, objective);
+    const step: SweepStep = {
+      rate,
+      file: path.basename(files.json),
+      overall: results.overall,
+      endpoints: results.endpoints,
+      delivered: Math.round((results.overall.requestsPerSecond / rate) * 1000) / 1000,
+      meets,
+      ...(results.cpu ? { cpu: results.cpu } : {}),
+      ...(conditions ? { conditions } : {}),
+    };
+    steps.push(step);
+    const o = results.overall;
+    const other = results.cpu ? (results.cpu.parts.other / results.cpu.seconds).toFixed(2) : '?';
+    log(
+      `${label}: ${rate} req/s offered -> ${o.requestsPerSecond} delivered, p50 ${o.p50} p95 ${o.p95} p99 ${o.p99} ms, ${o.errors} errors, other processes ${other} cores: ${meets ? 'meets' : 'MISSES'} the objective`,
+    );
+    misses = meets ? 0 : misses + 1;
+    if (misses >= stopAfterMisses) break;
+  }
+  const summary: SweepResults = {
+    format: SWEEP_FORMAT,
+    label,
+    baseUrl,
+    params,
+    objective,
+    secondsPerRate,
+    startedAt: startedAt.toISOString(),
+    finishedAt: new Date().toISOString(),
+    steps,
+    maxSustainedRate: Math.max(0, ...steps.filter((step) => step.meets).map((step) => step.rate)),
+  };
+  const stamp = summary.startedAt.replace(/\.\d+Z$/, 'Z').replaceAll(':', '');
+  const file = path.join(outDir, `sweep-${label}-${stamp}.json`);
+  await writeFile(file, `${JSON.stringify(summary, null, 2)}\n`);
+  log(`${label}: sustainable rate ${summary.maxSustainedRate} req/s; summary ${file}`);
+  return { summary, file };
+}
+
+export function parseParams(pairs: string[]): Record<string, string> {
+  return Object.fromEntries(
+    pairs.map((pair) => {
+      const [name, value] = pair.split(/=(.*)/s);
+      if (!name || value === undefined) throw new Error(`--param takes NAME=VALUE, got "${pair}"`);
+      return [name, value];
+    }),
+  );
+}

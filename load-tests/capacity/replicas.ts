@@ -1,0 +1,126 @@
+// `npx tsx load-tests/capacity/replicas.ts [options]`: the sustainable browse rate of 1, 2 and
+// 4 API replicas behind the load balancer, each replica held to the same CPU share
+// (cpu-share.sh), so per-replica capacity shows on a 2-core machine. For each replica count
+// it restarts the native stack with that many API processes, holds them to the share, and runs
+// a rate sweep (rate-sweep.ts) through the load balancer; at the end it releases the CPU
+// limits and restarts the stack in its default configuration.
+// Entry file: arguments are read here and nowhere else. Needs root (cgroups) and the native
+// stack's prerequisites (npm run stack:up works).
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { DEFAULT_OBJECTIVE, sweepRates } from './rate-sweep.ts';
+
+const USAGE = `usage: npx tsx load-tests/capacity/replicas.ts [options]
+
+  --replicas LIST           replica counts (default 1,2,4)
+  --cpu-share CPUS          CPU each replica may use (default 0.1)
+  --rates-per-replica LIST  offered rates per replica; a sweep offers LIST x replicas
+                            (default 40,50,60,70,80,90)
+  --repeats N               sweeps per replica count (default 2)
+  --duration S              seconds per rate (default 20)
+  --p99-ms MS               the objective's p99 bound (default 250)
+  --base-url URL            the load balancer (default http://127.0.0.1:8081)
+  --out-dir DIR             where results go (default load-tests/results)
+  --no-restore              leave the last configuration running, CPU limits included`;
+
+const { values } = (() => {
+  try {
+    return parseArgs({
+      options: {
+        replicas: { type: 'string', default: '1,2,4' },
+        'cpu-share': { type: 'string', default: '0.1' },
+        'rates-per-replica': { type: 'string', default: '40,50,60,70,80,90' },
+        repeats: { type: 'string', default: '2' },
+        duration: { type: 'string', default: '20' },
+        'p99-ms': { type: 'string', default: String(DEFAULT_OBJECTIVE.p99Ms) },
+        'base-url': { type: 'string', default: 'http://127.0.0.1:8081' },
+        'out-dir': { type: 'string' },
+        'no-restore': { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    });
+  } catch (error) {
+    console.error(`${(error as Error).message}\n\n${USAGE}`);
+    process.exit(2);
+  }
+})();
+if (values.help) {
+  console.log(USAGE);
+  process.exit(0);
+}
+
+const numbers = (text: string) => text.split(',').filter(Boolean).map(Number);
+const replicaCounts = numbers(values.replicas);
+const perReplica = numbers(values['rates-per-replica']);
+const cpuShare = values['cpu-share'];
+const repeats = Number(values.repeats);
+const duration = Number(values.duration);
+const p99Ms = Number(values['p99-ms']);
+if (
+  [...replicaCounts, ...perReplica, Number(cpuShare), repeats, duration, p99Ms].some(
+    (n) => !(Number.isFinite(n) && n > 0),
+  )
+) {
+  console.error(USAGE);
+  process.exit(2);
+}
+const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
+const outDir = values['out-dir'] ?? fileURLToPath(new URL('../results/', import.meta.url));
+const baseUrl = values['base-url'].replace(/\/+$/, '');
+const log = (line: string) => console.log(line);
+
+function sh(command: string, args: string[], env: Record<string, string> = {}): string {
+  return execFileSync(command, args, {
+    cwd: repoRoot,
+    env: { ...process.env, ...env },
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+}
+
+/** The native stack with `replicas` API processes (stack.sh reads HEADROOM_API_REPLICAS). */
+function restack(replicas: number | undefined): void {
+  log(`\n==> stack: down, then up with ${replicas ?? 'the default number of'} API replicas`);
+  sh('bash', ['load-tests/capacity/cpu-share.sh', 'release']);
+  sh('bash', ['infra/native/stack.sh', 'down']);
+  sh(
+    'bash',
+    ['infra/native/stack.sh', 'up'],
+    replicas === undefined ? {} : { HEADROOM_API_REPLICAS: String(replicas) },
+  );
+}
+
+const summaries: string[] = [];
+try {
+  for (const replicas of replicaCounts) {
+    restack(replicas);
+    log(sh('bash', ['load-tests/capacity/cpu-share.sh', 'hold', cpuShare]).trim());
+    for (let repeat = 1; repeat <= repeats; repeat++) {
+      const { summary, file } = await sweepRates({
+        label: `replicas-${replicas}-cpu${cpuShare}-run${repeat}`,
+        baseUrl,
+        rates: perReplica.map((rate) => rate * replicas),
+        secondsPerRate: duration,
+        // The first sweep after a restart warms the processes and Postgres' cache.
+        warmupSeconds: repeat === 1 ? 15 : 0,
+        objective: { ...DEFAULT_OBJECTIVE, p99Ms },
+        stopAfterMisses: 2,
+        params: { replicas: String(replicas), cpuShare, repeat: String(repeat) },
+        outDir,
+        log,
+      });
+      summaries.push(
+        `${replicas} replicas, run ${repeat}: ${summary.maxSustainedRate} req/s (${file})`,
+      );
+    }
+    log(sh('bash', ['load-tests/capacity/cpu-share.sh', 'status']).trim());
+  }
+} finally {
+  if (values['no-restore']) {
+    log('\nleaving the last configuration running (--no-restore)');
+  } else {
+    restack(undefined);
+  }
+}
+log(`\nsustainable browse rates (p99 < ${p99Ms} ms, 0 errors):\n${summaries.join('\n')}`);

@@ -1,0 +1,68 @@
+// `npx tsx load-tests/capacity/sweep.ts --rates 100,200,300 [options]`: finds one target's
+// sustainable rate for the browse mix (rate-sweep.ts), e.g. the whole stack through the edge.
+// Entry file: arguments are read here and nowhere else.
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { DEFAULT_OBJECTIVE, parseParams, sweepRates } from './rate-sweep.ts';
+
+const USAGE = `usage: npx tsx load-tests/capacity/sweep.ts --rates R1,R2,... [options]
+
+  --base-url URL      the target (default http://127.0.0.1:8080, the edge)
+  --rates LIST        offered rates in requests/s, in increasing order
+  --duration S        seconds per rate (default 20)
+  --warmup S          unrecorded seconds at the first rate before the sweep (default 10)
+  --p99-ms MS         the objective's p99 bound (default 250); also 0 errors and at least 95%
+                      of the offered rate delivered
+  --stop-after N      stop after N rates in a row miss the objective (default 1)
+  --label NAME        names the summary file (default sweep)
+  --param NAME=VALUE  a fact about the target, kept in every results file (replicas=2)
+  --no-wait-quiet     do not wait for other processes to go quiet before each rate
+  --out-dir DIR       where results go (default load-tests/results)`;
+
+const { values } = (() => {
+  try {
+    return parseArgs({
+      options: {
+        'base-url': { type: 'string', default: 'http://127.0.0.1:8080' },
+        rates: { type: 'string' },
+        duration: { type: 'string', default: '20' },
+        warmup: { type: 'string', default: '10' },
+        'p99-ms': { type: 'string', default: String(DEFAULT_OBJECTIVE.p99Ms) },
+        'stop-after': { type: 'string', default: '1' },
+        label: { type: 'string', default: 'sweep' },
+        param: { type: 'string', multiple: true, default: [] },
+        'no-wait-quiet': { type: 'boolean', default: false },
+        'out-dir': { type: 'string' },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    });
+  } catch (error) {
+    console.error(`${(error as Error).message}\n\n${USAGE}`);
+    process.exit(2);
+  }
+})();
+if (values.help) {
+  console.log(USAGE);
+  process.exit(0);
+}
+const rates = (values.rates ?? '').split(',').filter(Boolean).map(Number);
+const numbers = [values.duration, values.warmup, values['p99-ms'], values['stop-after']].map(
+  Number,
+);
+if (rates.length === 0 || [...rates, ...numbers].some((n) => !Number.isFinite(n) || n < 0)) {
+  console.error(USAGE);
+  process.exit(2);
+}
+const [duration, warmup, p99Ms, stopAfter] = numbers as [number, number, number, number];
+await sweepRates({
+  label: values.label,
+  baseUrl: values['base-url'].replace(/\/+$/, ''),
+  rates,
+  secondsPerRate: duration,
+  warmupSeconds: warmup,
+  objective: { ...DEFAULT_OBJECTIVE, p99Ms },
+  stopAfterMisses: stopAfter,
+  params: parseParams(values.param),
+  outDir: values['out-dir'] ?? fileURLToPath(new URL('../results/', import.meta.url)),
+  waitQuiet: !values['no-wait-quiet'],
+});
