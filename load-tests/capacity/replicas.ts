@@ -14,11 +14,13 @@ import { DEFAULT_OBJECTIVE, sweepRates } from './rate-sweep.ts';
 const USAGE = `usage: npx tsx load-tests/capacity/replicas.ts [options]
 
   --replicas LIST           replica counts (default 1,2,4)
-  --cpu-share CPUS          CPU each replica may use (default 0.1)
+  --cpu-share CPUS          CPU each replica may use (default 0.15)
   --rates-per-replica LIST  offered rates per replica; a sweep offers LIST x replicas
-                            (default 40,50,60,70,80,90)
+                            (default 50,65,80,95,110,125)
   --repeats N               sweeps per replica count (default 2)
+  --first-repeat N          number the sweeps from N (default 1), to add sweeps to a series
   --duration S              seconds per rate (default 20)
+  --warmup S                unrecorded seconds at the first rate after each restart (default 30)
   --p99-ms MS               the objective's p99 bound (default 250)
   --base-url URL            the load balancer (default http://127.0.0.1:8081)
   --out-dir DIR             where results go (default load-tests/results)
@@ -29,10 +31,12 @@ const { values } = (() => {
     return parseArgs({
       options: {
         replicas: { type: 'string', default: '1,2,4' },
-        'cpu-share': { type: 'string', default: '0.1' },
-        'rates-per-replica': { type: 'string', default: '40,50,60,70,80,90' },
+        'cpu-share': { type: 'string', default: '0.15' },
+        'rates-per-replica': { type: 'string', default: '50,65,80,95,110,125' },
         repeats: { type: 'string', default: '2' },
+        'first-repeat': { type: 'string', default: '1' },
         duration: { type: 'string', default: '20' },
+        warmup: { type: 'string', default: '30' },
         'p99-ms': { type: 'string', default: String(DEFAULT_OBJECTIVE.p99Ms) },
         'base-url': { type: 'string', default: 'http://127.0.0.1:8081' },
         'out-dir': { type: 'string' },
@@ -55,12 +59,15 @@ const replicaCounts = numbers(values.replicas);
 const perReplica = numbers(values['rates-per-replica']);
 const cpuShare = values['cpu-share'];
 const repeats = Number(values.repeats);
+const firstRepeat = Number(values['first-repeat']);
 const duration = Number(values.duration);
+const warmup = Number(values.warmup);
 const p99Ms = Number(values['p99-ms']);
 if (
-  [...replicaCounts, ...perReplica, Number(cpuShare), repeats, duration, p99Ms].some(
+  [...replicaCounts, ...perReplica, Number(cpuShare), repeats, firstRepeat, duration, p99Ms].some(
     (n) => !(Number.isFinite(n) && n > 0),
-  )
+  ) ||
+  !(warmup >= 0)
 ) {
   console.error(USAGE);
   process.exit(2);
@@ -96,14 +103,15 @@ try {
   for (const replicas of replicaCounts) {
     restack(replicas);
     log(sh('bash', ['load-tests/capacity/cpu-share.sh', 'hold', cpuShare]).trim());
-    for (let repeat = 1; repeat <= repeats; repeat++) {
+    for (let repeat = firstRepeat; repeat < firstRepeat + repeats; repeat++) {
       const { summary, file } = await sweepRates({
         label: `replicas-${replicas}-cpu${cpuShare}-run${repeat}`,
         baseUrl,
         rates: perReplica.map((rate) => rate * replicas),
         secondsPerRate: duration,
-        // The first sweep after a restart warms the processes and Postgres' cache.
-        warmupSeconds: repeat === 1 ? 15 : 0,
+        // The first sweep after a restart warms the processes and Postgres' cache: a process
+        // held to a small CPU share takes a while to JIT-compile its hot paths.
+        warmupSeconds: repeat === firstRepeat ? warmup : 0,
         objective: { ...DEFAULT_OBJECTIVE, p99Ms },
         stopAfterMisses: 2,
         params: { replicas: String(replicas), cpuShare, repeat: String(repeat) },
