@@ -1,0 +1,51 @@
+import { describe, expect, it } from 'vitest';
+import { cpuSnapshot, cpuUsage } from '../capacity/process-cpu.ts';
+import { DEFAULT_OBJECTIVE, meetsObjective } from '../capacity/rate-sweep.ts';
+import type { RunResults } from '../results.ts';
+
+function run(overall: { p99: number; errors: number; requestsPerSecond: number }): RunResults {
+  return {
+    overall: { name: 'all', requests: 1, p50: 1, p95: 1, max: 1, mean: 1, non2xx: 0, ...overall },
+    connectionErrors: 0,
+  } as RunResults;
+}
+
+describe('the sweep objective', () => {
+  it('when p99 is under the bound, nothing failed and the rate was delivered, then the rate is met', () => {
+    expect(
+      meetsObjective(run({ p99: 249, errors: 0, requestsPerSecond: 96 }), 100, DEFAULT_OBJECTIVE),
+    ).toBe(true);
+  });
+
+  it('when p99 reaches the bound, then the rate is missed', () => {
+    expect(
+      meetsObjective(run({ p99: 250, errors: 0, requestsPerSecond: 100 }), 100, DEFAULT_OBJECTIVE),
+    ).toBe(false);
+  });
+
+  it('when one request failed, then the rate is missed whatever the latency', () => {
+    expect(
+      meetsObjective(run({ p99: 10, errors: 1, requestsPerSecond: 100 }), 100, DEFAULT_OBJECTIVE),
+    ).toBe(false);
+  });
+
+  it('when the load generator fell behind the offered rate, then the rate is missed', () => {
+    // autocannon waits for slow answers instead of queueing: fast responses at a lower rate.
+    expect(
+      meetsObjective(run({ p99: 10, errors: 0, requestsPerSecond: 94 }), 100, DEFAULT_OBJECTIVE),
+    ).toBe(false);
+  });
+});
+
+describe('CPU per part of the stack', () => {
+  it('when this process burns CPU between two snapshots, then it counts as the load generator', () => {
+    const before = cpuSnapshot();
+    // 150 ms of this process's own CPU time, however busy the machine is.
+    const start = process.cpuUsage();
+    while (process.cpuUsage(start).user < 150_000) Math.sqrt(Math.random());
+    const usage = cpuUsage(before, cpuSnapshot());
+    expect(usage.parts.loadgen).toBeGreaterThan(0.05);
+    expect(usage.parts.loadgen).toBeLessThanOrEqual(usage.seconds + 0.05);
+    expect(usage.machineCores).toBeGreaterThan(0);
+  });
+});
