@@ -2,8 +2,8 @@
 // sizes, to choose DATABASE_POOL_SIZE's default (docs/configuration.md quotes the result).
 // Needs the native stack's Postgres and Redis: `npm run stack:up` first.
 //   npx tsx load-tests/benchmarks/pool-size.ts [sizes=2,5,10,20] [seconds=10] [connections=32]
-import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { nativeServiceUrls } from '@headroom/testing/native-services';
 import { startApiProcess } from '@headroom/testing/processes';
 import autocannon from 'autocannon';
 
@@ -12,14 +12,7 @@ const durationSeconds = Number(process.argv[3] ?? 10);
 const connections = Number(process.argv[4] ?? 32);
 const PATH = '/api/articles?limit=20';
 
-const stackEnv = Object.fromEntries(
-  execFileSync('bash', ['infra/native/services.sh', 'env', '--profile', 'stack'], {
-    encoding: 'utf8',
-  })
-    .trim()
-    .split('\n')
-    .map((line) => line.split(/=(.*)/s).slice(0, 2)),
-);
+const stackEnv = nativeServiceUrls('stack');
 
 console.log(`GET ${PATH}, ${connections} connections, ${durationSeconds} s per pool size\n`);
 console.log('| pool size | requests/s | p50 ms | p99 ms | errors |');

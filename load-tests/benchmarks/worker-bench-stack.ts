@@ -2,12 +2,16 @@
 // on the native stack's PostgreSQL (durable, fsync on, like production; started here if it is
 // not running, and stopped again afterwards), a private in-memory Redis, and the typed queues.
 // Worker processes are started by the benchmarks themselves, with the settings they compare.
-import { execFileSync } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
 import path from 'node:path';
 import { applyMigrations } from '@headroom/db/migrate';
 import { closeQueues, createQueues, type Queues } from '@headroom/jobs/queues';
+import {
+  nativeServices,
+  nativeServicesRunning,
+  nativeServiceUrls,
+} from '@headroom/testing/native-services';
 import { startWorkerProcess, type WorkerProcess } from '@headroom/testing/processes';
 import { startPrivateRedis } from '@headroom/testing/redis-server';
 import { createScratchDatabase } from '@headroom/testing/scratch-database';
@@ -15,13 +19,6 @@ import { Redis } from 'ioredis';
 import pg from 'pg';
 
 const PREFIX = 'bench';
-
-function services(...args: string[]): string {
-  return execFileSync('bash', ['infra/native/services.sh', ...args, '--profile', 'stack'], {
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-}
 
 export interface BenchStack {
   databaseUrl: string;
@@ -33,10 +30,9 @@ export interface BenchStack {
 }
 
 export async function openBenchStack(purpose: string): Promise<BenchStack> {
-  const wasRunning = /^postgres\s+up/m.test(services('status'));
-  if (!wasRunning) services('up');
-  const serverUrl = /^DATABASE_URL=(.*)$/m.exec(services('env'))?.[1];
-  if (!serverUrl) throw new Error('infra/native/services.sh env printed no DATABASE_URL');
+  const wasRunning = nativeServicesRunning('stack');
+  if (!wasRunning) nativeServices('up', 'stack');
+  const serverUrl = nativeServiceUrls('stack').DATABASE_URL;
   const adminUrl = new URL(serverUrl);
   adminUrl.pathname = '/postgres';
 
@@ -80,7 +76,7 @@ export async function openBenchStack(purpose: string): Promise<BenchStack> {
       await database.drop();
       await redis.stop('SIGTERM');
       await rm(emailDir, { recursive: true, force: true });
-      if (!wasRunning) services('down');
+      if (!wasRunning) nativeServices('down', 'stack');
     },
   };
 }

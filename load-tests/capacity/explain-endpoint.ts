@@ -5,25 +5,15 @@
 // the server's planning and execution time. Printed per statement, averaged over the samples,
 // next to Prisma's own measure of each statement (client side: round trip included).
 // Read-only. Needs the native stack (npm run stack:up). docs/capacity.md quotes the result.
-import { execFileSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { createPrismaClient, type Prisma } from '@headroom/db/client';
+import { nativeServiceUrls } from '@headroom/testing/native-services';
 import pg from 'pg';
 import { createArticlesService } from '../../apps/api/src/modules/articles/articles.service.ts';
 import { createProfilesService } from '../../apps/api/src/modules/profiles/profiles.service.ts';
 import { pick, pickPopular } from '../scenarios.ts';
 
 const samples = Number(process.argv[2] ?? 40);
-const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
-const { DATABASE_URL: databaseUrl } = Object.fromEntries(
-  execFileSync('bash', ['infra/native/services.sh', 'env', '--profile', 'stack'], {
-    cwd: repoRoot,
-    encoding: 'utf8',
-  })
-    .trim()
-    .split('\n')
-    .map((line) => line.split(/=(.*)/s).slice(0, 2)),
-) as { DATABASE_URL: string };
+const { DATABASE_URL: databaseUrl } = nativeServiceUrls('stack');
 
 const captured: Prisma.QueryEvent[] = [];
 const db = createPrismaClient({

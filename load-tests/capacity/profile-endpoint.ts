@@ -8,12 +8,13 @@
 // and warm-up excluded), then stops the process with SIGTERM. Writes the .cpuprofile and a
 // JSON summary to load-tests/results/; summarise the profile with cpuprofile-summary.ts.
 // Entry file: arguments are read here and nowhere else.
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { openSync, readFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { nativeServiceUrls } from '@headroom/testing/native-services';
 import autocannon from 'autocannon';
 import { loadFixtures } from '../autocannon/fixtures.ts';
 import { describeMachine } from '../results.ts';
@@ -39,15 +40,7 @@ const WARMUP_SECONDS = 5;
 const baseUrl = `http://127.0.0.1:${PORT}`;
 
 // The stack's services, as stack.sh gives them to its API processes.
-const services = Object.fromEntries(
-  execFileSync('bash', ['infra/native/services.sh', 'env', '--profile', 'stack'], {
-    cwd: repoRoot,
-    encoding: 'utf8',
-  })
-    .trim()
-    .split('\n')
-    .map((line) => line.split(/=(.*)/s).slice(0, 2)),
-);
+const services = nativeServiceUrls('stack');
 const env = {
   PATH: process.env.PATH ?? '',
   HOME: process.env.HOME ?? '',
@@ -56,7 +49,7 @@ const env = {
   PORT: String(PORT),
   METRICS_PORT: String(PORT + 1),
   DATABASE_URL: 'postgresql://headroom:headroom@127.0.0.1:56432/headroom',
-  REDIS_URL: services.REDIS_URL!,
+  REDIS_URL: services.REDIS_URL,
   JWT_SECRET: readFileSync(path.join(repoRoot, '.local/stack/jwt-secret'), 'utf8').trim(),
   OTEL_SERVICE_NAME: 'headroom-api',
 };
