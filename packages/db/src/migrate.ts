@@ -62,8 +62,15 @@ export async function applyMigrations({
   });
   await lockConnection.connect();
   try {
-    logger.info('waiting for the migration lock');
-    await lockConnection.query('SELECT pg_advisory_lock($1)', [MIGRATION_ADVISORY_LOCK_KEY]);
+    // Say so only when another replica holds the lock: that is the case worth a log line.
+    const { rows } = await lockConnection.query<{ locked: boolean }>(
+      'SELECT pg_try_advisory_lock($1) AS locked',
+      [MIGRATION_ADVISORY_LOCK_KEY],
+    );
+    if (!rows[0]?.locked) {
+      logger.info('another process is migrating; waiting for the migration lock');
+      await lockConnection.query('SELECT pg_advisory_lock($1)', [MIGRATION_ADVISORY_LOCK_KEY]);
+    }
     const migrationsList = await readMigrationList(migrationsDir);
     const { appliedMigrationNames } = await withSchemaEngine(databaseUrl, logger, (engine) =>
       engine.applyMigrations({ migrationsList, filters: NO_FILTERS }),
