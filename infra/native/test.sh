@@ -70,6 +70,20 @@ node -e 'const fs = require("node:fs");
   const unit = read(process.argv[1]);
   const e2e = read(process.argv[2]);
   const total = { passed: 0, failed: 0, skipped: 0 };
+  // The failed tests by name, just above the summary: the end of a long log says what broke.
+  const root = process.cwd() + "/";
+  for (const file of unit?.testResults ?? []) {
+    for (const test of file.assertionResults) {
+      if (test.status === "failed") console.log(`failed: ${file.name.replace(root, "")} > ${test.fullName}`);
+    }
+  }
+  const e2eDir = (e2e?.config?.rootDir ?? root).replace(root, "");
+  const failedSpecs = (suite) => [
+    ...(suite.specs ?? []).filter((spec) => !spec.ok).map((spec) => `${e2eDir}/${spec.file}:${spec.line} > ${spec.title}`),
+    ...(suite.suites ?? []).flatMap(failedSpecs),
+  ];
+  for (const spec of (e2e?.suites ?? []).flatMap(failedSpecs)) console.log(`failed: ${spec}`);
+  for (const error of e2e?.errors ?? []) console.log(`failed: browser tests: ${String(error.message).split("\n")[0]}`);
   if (unit) {
     total.passed += unit.numPassedTests;
     total.failed += unit.numFailedTests;

@@ -1,5 +1,6 @@
 // Sends a scenario plan's requests with autocannon, phase after phase, and records every
 // response (label, status, time) and every connection error.
+import { RECONNECT_EVERY_REQUESTS } from '@headroom/testing/load-client';
 import autocannon from 'autocannon';
 import {
   type ApiRequest,
@@ -75,6 +76,8 @@ export async function runPlan({
         duration: slice.seconds,
         ...(slice.rate === null ? {} : { overallRate: slice.rate }),
         timeout: REQUEST_TIMEOUT_SECONDS,
+        // The stack is behind nginx, which closes a connection after 1,000 requests.
+        reconnectRate: RECONNECT_EVERY_REQUESTS,
         requests: [
           {
             // autocannon builds each request just before writing it, with a fresh context; the

@@ -5,6 +5,7 @@
 // (edge on :8080, web origin on :8082).
 //   npx tsx load-tests/benchmarks/edge-vs-origin.ts [seconds=10] [connections=50]
 import { readFile } from 'node:fs/promises';
+import { RECONNECT_EVERY_REQUESTS } from '@headroom/testing/load-client';
 import autocannon from 'autocannon';
 
 const durationSeconds = Number(process.argv[2] ?? 10);
@@ -44,13 +45,20 @@ for (const [name, base] of [
   ['web origin (disk)', ORIGIN],
 ] as const) {
   // A short warm-up, so connection set-up and the first reads from disk are not measured.
-  await autocannon({ url: `${base}${asset}`, headers, connections, duration: 2 });
+  await autocannon({
+    url: `${base}${asset}`,
+    headers,
+    connections,
+    duration: 2,
+    reconnectRate: RECONNECT_EVERY_REQUESTS,
+  });
   const originBefore = await originRequests();
   const result = await autocannon({
     url: `${base}${asset}`,
     headers,
     connections,
     duration: durationSeconds,
+    reconnectRate: RECONNECT_EVERY_REQUESTS,
   });
   console.log(
     `| ${name} | ${Math.round(result.requests.average)} | ${result.latency.p50} | ${result.latency.p99} | ${(result.throughput.average / 1e6).toFixed(0)} | ${result.errors + result.non2xx} | ${(await originRequests()) - originBefore} |`,

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { apiTestEnv } from '@headroom/testing/api-env';
+import { RECONNECT_EVERY_REQUESTS } from '@headroom/testing/load-client';
 import { type ApiProcess, freePort, startApiProcess } from '@headroom/testing/processes';
 import autocannon from 'autocannon';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -87,14 +88,23 @@ describe('the load balancer in front of two API replicas', () => {
   });
 
   it('when every replica is restarted in turn during a 20 s load run, then no client sees an error', async () => {
-    const load = autocannon({
-      url: `http://127.0.0.1:${lbPort}`,
-      connections: LOAD_CONNECTIONS,
-      duration: LOAD_SECONDS,
-      requests: [
-        { method: 'GET', path: '/api/articles?limit=5' },
-        { method: 'GET', path: '/api/tags' },
-      ],
+    // What went wrong on the client side, by message: an assertion on this list names it.
+    const clientErrors: string[] = [];
+    const load = new Promise<autocannon.Result>((resolve, reject) => {
+      const instance = autocannon(
+        {
+          url: `http://127.0.0.1:${lbPort}`,
+          connections: LOAD_CONNECTIONS,
+          duration: LOAD_SECONDS,
+          reconnectRate: RECONNECT_EVERY_REQUESTS,
+          requests: [
+            { method: 'GET', path: '/api/articles?limit=5' },
+            { method: 'GET', path: '/api/tags' },
+          ],
+        },
+        (error, result) => (error ? reject(error) : resolve(result)),
+      );
+      instance.on('reqError', (error: Error) => clientErrors.push(error.message));
     });
     const restarts: string[] = [];
     const rollingRestart = (async () => {
@@ -113,6 +123,7 @@ describe('the load balancer in front of two API replicas', () => {
 
     expect(restarts).toHaveLength(2);
     expect(result.requests.total).toBeGreaterThan(100);
+    expect(clientErrors).toEqual([]);
     expect(result.errors).toBe(0);
     expect(result.timeouts).toBe(0);
     expect(result.non2xx).toBe(0);
