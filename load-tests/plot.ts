@@ -3,7 +3,7 @@
 // Entry file: arguments are read here; the drawing is in svg-charts.ts.
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
+import { parseCommandLine, usageError } from './cli.ts';
 import { RESULTS_FORMAT, type RunResults } from './results.ts';
 import type { Summary } from './stats.ts';
 import { type BarChart, type LineChart, renderBarChart, renderLineChart } from './svg-charts.ts';
@@ -25,42 +25,26 @@ const USAGE = `usage: npx tsx load-tests/plot.ts <results.json...> --out FILE.sv
   --title TEXT       (default: from the files)
   --subtitle TEXT    (default: tool, machine and date of the first file)`;
 
-function parseCommandLine() {
-  try {
-    return parseArgs({
-      allowPositionals: true,
-      options: {
-        out: { type: 'string' },
-        kind: { type: 'string', default: 'bars' },
-        metric: { type: 'string' },
-        by: { type: 'string' },
-        row: { type: 'string' },
-        x: { type: 'string', default: 'params.replicas' },
-        'x-label': { type: 'string' },
-        label: { type: 'string', default: '{scenario}' },
-        title: { type: 'string' },
-        subtitle: { type: 'string' },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    });
-  } catch (error) {
-    // An unknown option, or a value such as "-3" read as an option.
-    console.error(`${(error as Error).message}\n\n${USAGE}`);
-    process.exit(2);
-  }
+const { values, positionals } = parseCommandLine(USAGE, {
+  allowPositionals: true,
+  options: {
+    out: { type: 'string' },
+    kind: { type: 'string', default: 'bars' },
+    metric: { type: 'string' },
+    by: { type: 'string' },
+    row: { type: 'string' },
+    x: { type: 'string', default: 'params.replicas' },
+    'x-label': { type: 'string' },
+    label: { type: 'string', default: '{scenario}' },
+    title: { type: 'string' },
+    subtitle: { type: 'string' },
+  },
+});
+
+function fail(problem: string): never {
+  usageError(USAGE, problem);
 }
 
-const { values, positionals } = parseCommandLine();
-
-function fail(message: string): never {
-  console.error(`${message}\n\n${USAGE}`);
-  process.exit(2);
-}
-
-if (values.help) {
-  console.log(USAGE);
-  process.exit(0);
-}
 if (positionals.length === 0) fail('no results files given');
 if (values.out === undefined) fail('--out is required');
 

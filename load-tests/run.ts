@@ -2,8 +2,8 @@
 // against a running stack, prints a table and writes results/<UTC time>-<scenario>.{json,md}.
 // Entry file: arguments and the environment are read here and nowhere else.
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import { waitForQuiet } from './capacity/process-cpu.ts';
+import { parseCommandLine, parseParams, usageError } from './cli.ts';
 import { formatCpu, formatRate, formatSummary, writeResults } from './results.ts';
 import { runScenario } from './run-scenario.ts';
 import { isScenarioName, SCENARIO_NAMES } from './scenarios.ts';
@@ -22,45 +22,32 @@ const USAGE = `usage: npm run loadtest -- <${SCENARIO_NAMES.join('|')}> [options
                        a core, and record what the machine was doing in the results
   --out-dir DIR        where results go (default load-tests/results)`;
 
-function parseCommandLine() {
-  try {
-    return parseArgs({
-      allowPositionals: true,
-      options: {
-        'base-url': { type: 'string' },
-        duration: { type: 'string' },
-        rate: { type: 'string' },
-        scale: { type: 'string' },
-        connections: { type: 'string' },
-        smoke: { type: 'boolean', default: false },
-        'max-error-rate': { type: 'string', default: '0' },
-        param: { type: 'string', multiple: true, default: [] },
-        'wait-quiet': { type: 'boolean', default: false },
-        'out-dir': { type: 'string' },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    });
-  } catch (error) {
-    // An unknown option, or a value such as "-3" read as an option.
-    console.error(`${(error as Error).message}\n\n${USAGE}`);
-    process.exit(2);
-  }
-}
-
-const { values, positionals } = parseCommandLine();
+const { values, positionals } = parseCommandLine(USAGE, {
+  allowPositionals: true,
+  options: {
+    'base-url': { type: 'string' },
+    duration: { type: 'string' },
+    rate: { type: 'string' },
+    scale: { type: 'string' },
+    connections: { type: 'string' },
+    smoke: { type: 'boolean', default: false },
+    'max-error-rate': { type: 'string', default: '0' },
+    param: { type: 'string', multiple: true, default: [] },
+    'wait-quiet': { type: 'boolean', default: false },
+    'out-dir': { type: 'string' },
+  },
+});
 
 const scenario = positionals[0];
-if (values.help || scenario === undefined || !isScenarioName(scenario) || positionals.length > 1) {
-  console.error(USAGE);
-  process.exit(values.help ? 0 : 2);
+if (scenario === undefined || !isScenarioName(scenario) || positionals.length > 1) {
+  usageError(USAGE);
 }
 
 function positiveNumber(name: string, text: string | undefined): number | undefined {
   if (text === undefined) return undefined;
   const value = Number(text);
   if (!Number.isFinite(value) || value <= 0) {
-    console.error(`--${name} must be a positive number, got "${text}"\n\n${USAGE}`);
-    process.exit(2);
+    usageError(USAGE, `--${name} must be a positive number, got "${text}"`);
   }
   return value;
 }
@@ -71,19 +58,12 @@ const baseUrl = (values['base-url'] ?? process.env.BASE_URL ?? 'http://127.0.0.1
 );
 const maxErrorRate = Number(values['max-error-rate']);
 if (!(maxErrorRate >= 0 && maxErrorRate < 1)) {
-  console.error(`--max-error-rate must be a fraction in [0, 1), got "${values['max-error-rate']}"`);
-  process.exit(2);
+  usageError(
+    USAGE,
+    `--max-error-rate must be a fraction in [0, 1), got "${values['max-error-rate']}"`,
+  );
 }
-const params = Object.fromEntries(
-  values.param.map((pair) => {
-    const [name, value] = pair.split(/=(.*)/s);
-    if (!name || value === undefined) {
-      console.error(`--param takes NAME=VALUE, got "${pair}"`);
-      process.exit(2);
-    }
-    return [name, value];
-  }),
-);
+const params = parseParams(USAGE, values.param);
 const outDir = values['out-dir'] ?? fileURLToPath(new URL('./results/', import.meta.url));
 
 const plan = {

@@ -6,7 +6,7 @@
 // quotes the output for the slowest endpoint.
 // Entry file: arguments are read here; the arithmetic is summarizeProfile().
 import { readFile, writeFile } from 'node:fs/promises';
-import { parseArgs } from 'node:util';
+import { parseCommandLine, usageError } from '../cli.ts';
 
 interface CallFrame {
   functionName: string;
@@ -237,20 +237,12 @@ function table(title: string, header: string[], lines: string[][]): string {
 const USAGE =
   'usage: npx tsx load-tests/capacity/cpuprofile-summary.ts <file.cpuprofile> [--top N] [--json FILE]';
 
-const { values, positionals } = (() => {
-  try {
-    return parseArgs({
-      allowPositionals: true,
-      options: { top: { type: 'string', default: '15' }, json: { type: 'string' } },
-    });
-  } catch (error) {
-    console.error(`${(error as Error).message}\n\n${USAGE}`);
-    process.exit(2);
-  }
-})();
+const { values, positionals } = parseCommandLine(USAGE, {
+  allowPositionals: true,
+  options: { top: { type: 'string', default: '15' }, json: { type: 'string' } },
+});
 if (positionals.length !== 1) {
-  console.error(USAGE);
-  process.exit(2);
+  usageError(USAGE);
 }
 const profile = JSON.parse(await readFile(positionals[0]!, 'utf8')) as CpuProfile;
 const summary = summarizeProfile(profile, Number(values.top));

@@ -150,13 +150,3 @@ export async function sweepRates({
   log(`${label}: sustainable rate ${summary.maxSustainedRate} req/s; summary ${file}`);
   return { summary, file };
 }
-
-export function parseParams(pairs: string[]): Record<string, string> {
-  return Object.fromEntries(
-    pairs.map((pair) => {
-      const [name, value] = pair.split(/=(.*)/s);
-      if (!name || value === undefined) throw new Error(`--param takes NAME=VALUE, got "${pair}"`);
-      return [name, value];
-    }),
-  );
-}

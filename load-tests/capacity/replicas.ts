@@ -8,7 +8,7 @@
 // stack's prerequisites (npm run stack:up works).
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
+import { parseCommandLine, usageError } from '../cli.ts';
 import { DEFAULT_OBJECTIVE, sweepRates } from './rate-sweep.ts';
 
 const USAGE = `usage: npx tsx load-tests/capacity/replicas.ts [options]
@@ -26,33 +26,21 @@ const USAGE = `usage: npx tsx load-tests/capacity/replicas.ts [options]
   --out-dir DIR             where results go (default load-tests/results)
   --no-restore              leave the last configuration running, CPU limits included`;
 
-const { values } = (() => {
-  try {
-    return parseArgs({
-      options: {
-        replicas: { type: 'string', default: '1,2,4' },
-        'cpu-share': { type: 'string', default: '0.15' },
-        'rates-per-replica': { type: 'string', default: '50,65,80,95,110,125' },
-        repeats: { type: 'string', default: '2' },
-        'first-repeat': { type: 'string', default: '1' },
-        duration: { type: 'string', default: '20' },
-        warmup: { type: 'string', default: '30' },
-        'p99-ms': { type: 'string', default: String(DEFAULT_OBJECTIVE.p99Ms) },
-        'base-url': { type: 'string', default: 'http://127.0.0.1:8081' },
-        'out-dir': { type: 'string' },
-        'no-restore': { type: 'boolean', default: false },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    });
-  } catch (error) {
-    console.error(`${(error as Error).message}\n\n${USAGE}`);
-    process.exit(2);
-  }
-})();
-if (values.help) {
-  console.log(USAGE);
-  process.exit(0);
-}
+const { values } = parseCommandLine(USAGE, {
+  options: {
+    replicas: { type: 'string', default: '1,2,4' },
+    'cpu-share': { type: 'string', default: '0.15' },
+    'rates-per-replica': { type: 'string', default: '50,65,80,95,110,125' },
+    repeats: { type: 'string', default: '2' },
+    'first-repeat': { type: 'string', default: '1' },
+    duration: { type: 'string', default: '20' },
+    warmup: { type: 'string', default: '30' },
+    'p99-ms': { type: 'string', default: String(DEFAULT_OBJECTIVE.p99Ms) },
+    'base-url': { type: 'string', default: 'http://127.0.0.1:8081' },
+    'out-dir': { type: 'string' },
+    'no-restore': { type: 'boolean', default: false },
+  },
+});
 
 const numbers = (text: string) => text.split(',').filter(Boolean).map(Number);
 const replicaCounts = numbers(values.replicas);
@@ -69,8 +57,7 @@ if (
   ) ||
   !(warmup >= 0)
 ) {
-  console.error(USAGE);
-  process.exit(2);
+  usageError(USAGE);
 }
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 const outDir = values['out-dir'] ?? fileURLToPath(new URL('../results/', import.meta.url));

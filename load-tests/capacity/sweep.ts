@@ -2,8 +2,8 @@
 // sustainable rate for the browse mix (rate-sweep.ts), e.g. the whole stack through the edge.
 // Entry file: arguments are read here and nowhere else.
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
-import { DEFAULT_OBJECTIVE, parseParams, sweepRates } from './rate-sweep.ts';
+import { parseCommandLine, parseParams, usageError } from '../cli.ts';
+import { DEFAULT_OBJECTIVE, sweepRates } from './rate-sweep.ts';
 
 const USAGE = `usage: npx tsx load-tests/capacity/sweep.ts --rates R1,R2,... [options]
 
@@ -19,39 +19,26 @@ const USAGE = `usage: npx tsx load-tests/capacity/sweep.ts --rates R1,R2,... [op
   --no-wait-quiet     do not wait for other processes to go quiet before each rate
   --out-dir DIR       where results go (default load-tests/results)`;
 
-const { values } = (() => {
-  try {
-    return parseArgs({
-      options: {
-        'base-url': { type: 'string', default: 'http://127.0.0.1:8080' },
-        rates: { type: 'string' },
-        duration: { type: 'string', default: '20' },
-        warmup: { type: 'string', default: '10' },
-        'p99-ms': { type: 'string', default: String(DEFAULT_OBJECTIVE.p99Ms) },
-        'stop-after': { type: 'string', default: '1' },
-        label: { type: 'string', default: 'sweep' },
-        param: { type: 'string', multiple: true, default: [] },
-        'no-wait-quiet': { type: 'boolean', default: false },
-        'out-dir': { type: 'string' },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    });
-  } catch (error) {
-    console.error(`${(error as Error).message}\n\n${USAGE}`);
-    process.exit(2);
-  }
-})();
-if (values.help) {
-  console.log(USAGE);
-  process.exit(0);
-}
+const { values } = parseCommandLine(USAGE, {
+  options: {
+    'base-url': { type: 'string', default: 'http://127.0.0.1:8080' },
+    rates: { type: 'string' },
+    duration: { type: 'string', default: '20' },
+    warmup: { type: 'string', default: '10' },
+    'p99-ms': { type: 'string', default: String(DEFAULT_OBJECTIVE.p99Ms) },
+    'stop-after': { type: 'string', default: '1' },
+    label: { type: 'string', default: 'sweep' },
+    param: { type: 'string', multiple: true, default: [] },
+    'no-wait-quiet': { type: 'boolean', default: false },
+    'out-dir': { type: 'string' },
+  },
+});
 const rates = (values.rates ?? '').split(',').filter(Boolean).map(Number);
 const numbers = [values.duration, values.warmup, values['p99-ms'], values['stop-after']].map(
   Number,
 );
 if (rates.length === 0 || [...rates, ...numbers].some((n) => !Number.isFinite(n) || n < 0)) {
-  console.error(USAGE);
-  process.exit(2);
+  usageError(USAGE);
 }
 const [duration, warmup, p99Ms, stopAfter] = numbers as [number, number, number, number];
 await sweepRates({
@@ -62,7 +49,7 @@ await sweepRates({
   warmupSeconds: warmup,
   objective: { ...DEFAULT_OBJECTIVE, p99Ms },
   stopAfterMisses: stopAfter,
-  params: parseParams(values.param),
+  params: parseParams(USAGE, values.param),
   outDir: values['out-dir'] ?? fileURLToPath(new URL('../results/', import.meta.url)),
   waitQuiet: !values['no-wait-quiet'],
 });
