@@ -21,6 +21,31 @@ die() {
   exit 1
 }
 
+# Linux gives each outgoing connection a local port from this range (32768-60999 unless the
+# machine says otherwise). A server port inside it can be held by a client socket that drew
+# the same number, while it is open and for a minute after it closes (TIME_WAIT), and the
+# server then fails with "Address already in use": that failed a CI run, Postgres :55432
+# after the test suite's load runs. So every default port here lies below the range, and a
+# port moved into it gets a warning.
+ephemeral_port_range() {
+  local low=32768 high=60999
+  if [[ -r /proc/sys/net/ipv4/ip_local_port_range ]]; then
+    read -r low high </proc/sys/net/ipv4/ip_local_port_range
+  fi
+  printf '%s %s\n' "$low" "$high"
+}
+
+# warn_if_ephemeral_port NAME PORT: a warning on stderr when PORT is in the ephemeral range.
+warn_if_ephemeral_port() {
+  local name=$1 port=$2 low high
+  read -r low high < <(ephemeral_port_range)
+  if ((port >= low && port <= high)); then
+    log "warning: $name port $port is inside this machine's ephemeral port range ($low-$high):"
+    log "  an outgoing connection can hold it and the start then fails with 'Address already in use'"
+  fi
+  return 0
+}
+
 is_root() {
   [[ $(id -u) -eq 0 ]]
 }

@@ -2,7 +2,7 @@
 # Private PostgreSQL and Redis instances for this checkout, on their own ports and data
 # directories under .local/, so they never touch the machine's own services.
 #
-#   services.sh up|down|status|env|reset [--profile stack|test|e2e]
+#   services.sh up|down|status|env|ports|reset [--profile stack|test|e2e]
 #
 # stack: the native dev stack (durable). test: what the test suite uses (fast, disposable).
 # e2e: the stack the browser tests run against (stack.sh --profile e2e; fast, disposable).
@@ -19,12 +19,13 @@ readonly READY_TIMEOUT=30
 
 usage() {
   cat >&2 <<'EOF'
-usage: services.sh up|down|status|env|reset [--profile stack|test|e2e]
+usage: services.sh up|down|status|env|ports|reset [--profile stack|test|e2e]
 
   up      start PostgreSQL and Redis for the profile (installs them first if missing)
   down    stop both
   status  print whether each is up
   env     print DATABASE_URL and REDIS_URL lines, for: set -a; eval "$(services.sh env)"; set +a
+  ports   print each service's name and TCP port, one per line
   reset   empty both: a new database, no Redis keys (test and e2e only; they must be up)
 
 Ports can be overridden with HEADROOM_PG_PORT and HEADROOM_REDIS_PORT.
@@ -37,18 +38,18 @@ configure_profile() {
   PROFILE=$1
   case $PROFILE in
     stack)
-      PG_PORT=${HEADROOM_PG_PORT:-55432}
-      REDIS_PORT=${HEADROOM_REDIS_PORT:-56379}
+      PG_PORT=${HEADROOM_PG_PORT:-15432}
+      REDIS_PORT=${HEADROOM_REDIS_PORT:-16379}
       DURABLE=1
       ;;
     test)
-      PG_PORT=${HEADROOM_PG_PORT:-55442}
-      REDIS_PORT=${HEADROOM_REDIS_PORT:-56389}
+      PG_PORT=${HEADROOM_PG_PORT:-15442}
+      REDIS_PORT=${HEADROOM_REDIS_PORT:-16389}
       DURABLE=0
       ;;
     e2e)
-      PG_PORT=${HEADROOM_PG_PORT:-55452}
-      REDIS_PORT=${HEADROOM_REDIS_PORT:-56399}
+      PG_PORT=${HEADROOM_PG_PORT:-15452}
+      REDIS_PORT=${HEADROOM_REDIS_PORT:-16399}
       DURABLE=0
       ;;
     *) die "unknown profile '$PROFILE' (expected stack, test or e2e)" ;;
@@ -325,6 +326,7 @@ cmd_up() {
     apt_install $missing
   fi
   PG_BIN="$(find_pg_bindir)" || die "PostgreSQL server binaries not found after install"
+  cmd_ports | while read -r name port; do warn_if_ephemeral_port "$name" "$port"; done
   lock_profile
   pg_up
   redis_up
@@ -368,6 +370,11 @@ cmd_env() {
   echo "REDIS_URL=redis://127.0.0.1:$REDIS_PORT"
 }
 
+cmd_ports() {
+  echo "postgres $PG_PORT"
+  echo "redis $REDIS_PORT"
+}
+
 main() {
   (($# >= 1)) || usage
   local command=$1 profile=stack
@@ -385,6 +392,7 @@ main() {
     down) cmd_down ;;
     status) cmd_status ;;
     env) cmd_env ;;
+    ports) cmd_ports ;;
     reset) cmd_reset ;;
     *) usage ;;
   esac

@@ -8,6 +8,7 @@
 #   stack.sh up      [--profile P]   everything in the background; returns once all is healthy
 #   stack.sh down    [--profile P]   stop everything, services included
 #   stack.sh status  [--profile P]   each part and its health
+#   stack.sh ports   [--profile P]   each part's name and TCP port, one per line
 #   stack.sh rolling-restart [--profile P]   replace the API processes one at a time, no downtime
 #
 # Profiles: `stack` (the default) is the dev stack behind http://127.0.0.1:8080. `e2e` is what
@@ -17,8 +18,8 @@
 #   browser -> edge :8080 (nginx, proxy_cache) -> /api/ -> lb :8081 (nginx) -> api-1 :3001
 #                                              |                             -> api-2 :3002 ...
 #                                              -> else  -> web origin :8082 (nginx, apps/web/dist)
-#   api-N, worker-N -> PgBouncer :56432 (transaction pooling) -> Postgres :55432
-#   api-N, worker-N -> Redis :56379;  worker-N LISTENs on Postgres directly
+#   api-N, worker-N -> PgBouncer :16432 (transaction pooling) -> Postgres :15432
+#   api-N, worker-N -> Redis :16379;  worker-N LISTENs on Postgres directly
 #   Prometheus :9090 scrapes every api-N and worker-N
 set -euo pipefail
 
@@ -40,7 +41,7 @@ readonly WORKER_STOP_TIMEOUT=30
 readonly LB_FAIL_TIMEOUT_SECONDS=2
 
 usage() {
-  echo "usage: stack.sh start|up|down|status|rolling-restart [--profile stack|e2e]" >&2
+  echo "usage: stack.sh start|up|down|status|ports|rolling-restart [--profile stack|e2e]" >&2
   exit 2
 }
 
@@ -57,7 +58,7 @@ configure_profile() {
       API_BASE_PORT=${HEADROOM_API_BASE_PORT:-3000}
       API_METRICS_BASE_PORT=${HEADROOM_API_METRICS_BASE_PORT:-9470}
       WORKER_METRICS_BASE_PORT=${HEADROOM_WORKER_METRICS_BASE_PORT:-9480}
-      PGBOUNCER_PORT=${HEADROOM_PGBOUNCER_PORT:-56432}
+      PGBOUNCER_PORT=${HEADROOM_PGBOUNCER_PORT:-16432}
       PROMETHEUS_PORT=${HEADROOM_PROMETHEUS_PORT:-9090}
       # Two API processes on a 2-core machine: one per core (docs/capacity.md).
       API_REPLICAS=${HEADROOM_API_REPLICAS:-2}
@@ -65,13 +66,13 @@ configure_profile() {
       WITH_PROMETHEUS=1
       ;;
     e2e)
-      EDGE_PORT=${HEADROOM_EDGE_PORT:-58080}
-      LB_PORT=${HEADROOM_LB_PORT:-58081}
-      WEB_PORT=${HEADROOM_WEB_PORT:-58082}
-      API_BASE_PORT=${HEADROOM_API_BASE_PORT:-53000}
-      API_METRICS_BASE_PORT=${HEADROOM_API_METRICS_BASE_PORT:-59470}
-      WORKER_METRICS_BASE_PORT=${HEADROOM_WORKER_METRICS_BASE_PORT:-59480}
-      PGBOUNCER_PORT=${HEADROOM_PGBOUNCER_PORT:-56452}
+      EDGE_PORT=${HEADROOM_EDGE_PORT:-18080}
+      LB_PORT=${HEADROOM_LB_PORT:-18081}
+      WEB_PORT=${HEADROOM_WEB_PORT:-18082}
+      API_BASE_PORT=${HEADROOM_API_BASE_PORT:-13000}
+      API_METRICS_BASE_PORT=${HEADROOM_API_METRICS_BASE_PORT:-19470}
+      WORKER_METRICS_BASE_PORT=${HEADROOM_WORKER_METRICS_BASE_PORT:-19480}
+      PGBOUNCER_PORT=${HEADROOM_PGBOUNCER_PORT:-16452}
       PROMETHEUS_PORT=""
       API_REPLICAS=${HEADROOM_API_REPLICAS:-1}
       WORKER_REPLICAS=${HEADROOM_WORKER_REPLICAS:-1}
@@ -457,6 +458,7 @@ require_curl() {
 bring_up() {
   local deadline
   require_curl
+  stack_ports | while read -r name port; do warn_if_ephemeral_port "$name" "$port"; done
   prepare
   pgbouncer_up
   apps_up
@@ -559,6 +561,28 @@ cmd_status() {
   status_line front-door "$state" "127.0.0.1:$EDGE_PORT" "site $(http_code "$SITE_URL/"), api $(http_code "$SITE_URL/api/readyz")"
 }
 
+# The ports of the parts stack.sh starts itself (services.sh ports gives Postgres and Redis).
+stack_ports() {
+  local index
+  echo "edge $EDGE_PORT"
+  echo "lb $LB_PORT"
+  echo "web-origin $WEB_PORT"
+  echo "pgbouncer $PGBOUNCER_PORT"
+  for ((index = 1; index <= API_REPLICAS; index++)); do
+    echo "api-$index $(api_port "$index")"
+    echo "api-$index-metrics $(api_metrics_port "$index")"
+  done
+  for ((index = 1; index <= WORKER_REPLICAS; index++)); do
+    echo "worker-$index-metrics $(worker_metrics_port "$index")"
+  done
+  if ((WITH_PROMETHEUS)); then echo "prometheus $PROMETHEUS_PORT"; fi
+}
+
+cmd_ports() {
+  bash "$SERVICES" ports --profile "$PROFILE"
+  stack_ports
+}
+
 main() {
   (($# >= 1)) || usage
   local command=$1 profile=stack
@@ -583,6 +607,7 @@ main() {
     up) cmd_up ;;
     down) cmd_down ;;
     status) cmd_status ;;
+    ports) cmd_ports ;;
     rolling-restart) cmd_rolling_restart ;;
     *) usage ;;
   esac

@@ -48,7 +48,7 @@ const env = {
   HOST: '127.0.0.1',
   PORT: String(PORT),
   METRICS_PORT: String(PORT + 1),
-  DATABASE_URL: 'postgresql://headroom:headroom@127.0.0.1:56432/headroom',
+  DATABASE_URL: 'postgresql://headroom:headroom@127.0.0.1:16432/headroom',
   REDIS_URL: services.REDIS_URL,
   JWT_SECRET: readFileSync(path.join(repoRoot, '.local/stack/jwt-secret'), 'utf8').trim(),
   OTEL_SERVICE_NAME: 'headroom-api',

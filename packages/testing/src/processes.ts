@@ -2,21 +2,40 @@
 // through Postgres and Redis, SIGTERM with requests in flight, telemetry at start-up, and
 // workers that are killed mid-job, drained, or run side by side.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 
 const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
 
-/** A port that was free a moment ago; the OS hands out ephemeral ports round-robin. */
+/**
+ * Test servers take their ports from this band, below the range Linux draws the local port of
+ * every outgoing connection from (32768-60999). A port from that range, the kernel's own
+ * choice for `listen(0)`, can be taken by a client socket, even one in TIME_WAIT, between the
+ * moment it is found free and the moment the server binds it, or before a restarted replica
+ * binds it again: the failure CI once met on a fixed port (infra/native/README.md). The band
+ * stays clear of the native profiles' default ports (infra/native/test/ports.test.ts).
+ */
+export const TEST_PORT_BAND = { low: 20_000, high: 32_000 } as const;
+const FREE_PORT_ATTEMPTS = 50;
+
+/** A port in TEST_PORT_BAND that was free a moment ago, picked at random so that test files running in parallel rarely try the same one. */
 export async function freePort(): Promise<number> {
+  for (let attempt = 0; attempt < FREE_PORT_ATTEMPTS; attempt++) {
+    const port =
+      TEST_PORT_BAND.low + Math.floor(Math.random() * (TEST_PORT_BAND.high - TEST_PORT_BAND.low));
+    if (await canListen(port)) return port;
+  }
+  throw new Error(`no free port found in ${TEST_PORT_BAND.low}-${TEST_PORT_BAND.high}`);
+}
+
+async function canListen(port: number): Promise<boolean> {
   const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const address = server.address();
-  server.close();
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  return address.port;
+  const listening = await new Promise<boolean>((resolve) => {
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => resolve(true));
+  });
+  if (listening) await new Promise((resolve) => server.close(resolve));
+  return listening;
 }
 
 export interface RunningProcess {

@@ -1,0 +1,98 @@
+// The native profiles' default ports (stack.sh ports, services.sh ports). A server port inside
+// the range Linux draws outgoing connections' local ports from can be held by a client socket,
+// even one in TIME_WAIT after it closed, and the server then fails to bind: CI once lost the
+// stack's Postgres (:55432) that way, right after the test suite's load runs.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { freePort, TEST_PORT_BAND } from '@headroom/testing/processes';
+import { describe, expect, it } from 'vitest';
+
+const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
+/** Linux's default ephemeral range starts here; a machine may set its own (read below). */
+const LINUX_DEFAULT_EPHEMERAL_LOW = 32768;
+
+/** The environment without HEADROOM_* overrides, so the scripts print their defaults. */
+function defaultsEnv(): NodeJS.ProcessEnv {
+  return Object.fromEntries(
+    Object.entries(process.env).filter(([name]) => !name.startsWith('HEADROOM_')),
+  );
+}
+
+function ports(script: 'stack.sh' | 'services.sh', profile: string): Map<string, number> {
+  const printed = execFileSync('bash', [`infra/native/${script}`, 'ports', '--profile', profile], {
+    cwd: repoRoot,
+    env: defaultsEnv(),
+    encoding: 'utf8',
+  });
+  return new Map(
+    printed
+      .trim()
+      .split('\n')
+      .map((line) => {
+        const [name, port] = line.split(' ');
+        return [`${profile} ${name}`, Number(port)];
+      }),
+  );
+}
+
+function ephemeralLow(): number {
+  const [low] = readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/);
+  return Math.min(Number(low), LINUX_DEFAULT_EPHEMERAL_LOW);
+}
+
+const byProfile = [
+  ports('stack.sh', 'stack'),
+  ports('services.sh', 'test'),
+  ports('stack.sh', 'e2e'),
+];
+const everyPort = byProfile.flatMap((profile) => [...profile]);
+
+describe('native ports', () => {
+  it('when a profile is listed, then its services and every process it starts have a port', () => {
+    expect([...byProfile[0]!.keys()]).toEqual(
+      expect.arrayContaining(['stack postgres', 'stack redis', 'stack edge', 'stack pgbouncer']),
+    );
+    expect([...byProfile[1]!.keys()]).toEqual(['test postgres', 'test redis']);
+    expect([...byProfile[2]!.keys()]).toEqual(
+      expect.arrayContaining(['e2e postgres', 'e2e redis', 'e2e edge', 'e2e api-1']),
+    );
+    for (const [, port] of everyPort) expect(Number.isInteger(port) && port > 0).toBe(true);
+  });
+
+  it('when the defaults are used, then no port lies in the ephemeral range of outgoing connections', () => {
+    const low = ephemeralLow();
+    expect(everyPort.filter(([, port]) => port >= low)).toEqual([]);
+  });
+
+  it('when stack, test and e2e run at once, then no two of their parts share a port', () => {
+    const owners = new Map<number, string[]>();
+    for (const [name, port] of everyPort) owners.set(port, [...(owners.get(port) ?? []), name]);
+    expect([...owners.values()].filter((names) => names.length > 1)).toEqual([]);
+  });
+
+  it('when a test asks for a free port, then it gets one outside the ephemeral range and clear of every profile', async () => {
+    const low = ephemeralLow();
+    expect(TEST_PORT_BAND.high).toBeLessThanOrEqual(low);
+    const inBand = everyPort.filter(
+      ([, port]) => port >= TEST_PORT_BAND.low && port < TEST_PORT_BAND.high,
+    );
+    expect(inBand).toEqual([]);
+    const port = await freePort();
+    expect(port).toBeGreaterThanOrEqual(TEST_PORT_BAND.low);
+    expect(port).toBeLessThan(TEST_PORT_BAND.high);
+  });
+
+  it('when a port is moved into the ephemeral range, then start-up warns about it', () => {
+    const warnFor = (port: number) =>
+      spawnSync(
+        'bash',
+        ['-c', `source infra/native/lib.sh && warn_if_ephemeral_port postgres ${port}`],
+        { cwd: repoRoot, encoding: 'utf8' },
+      );
+    const inside = warnFor(55432);
+    expect(inside.status).toBe(0);
+    expect(inside.stderr).toContain('postgres port 55432 is inside');
+    expect(warnFor(15432).stderr).toBe('');
+  });
+});
