@@ -20,7 +20,7 @@
 #                                              -> else  -> web origin :8082 (nginx, apps/web/dist)
 #   api-N, worker-N -> PgBouncer :16432 (transaction pooling) -> Postgres :15432
 #   api-N, worker-N -> Redis :16379;  worker-N LISTENs on Postgres directly
-#   Prometheus :9090 scrapes every api-N and worker-N
+#   Prometheus :19090 scrapes every api-N and worker-N
 set -euo pipefail
 
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -59,7 +59,9 @@ configure_profile() {
       API_METRICS_BASE_PORT=${HEADROOM_API_METRICS_BASE_PORT:-9470}
       WORKER_METRICS_BASE_PORT=${HEADROOM_WORKER_METRICS_BASE_PORT:-9480}
       PGBOUNCER_PORT=${HEADROOM_PGBOUNCER_PORT:-16432}
-      PROMETHEUS_PORT=${HEADROOM_PROMETHEUS_PORT:-9090}
+      # Not 9090: on a machine with systemd, Debian's prometheus package (which this script
+      # installs when missing) starts the machine's own Prometheus there.
+      PROMETHEUS_PORT=${HEADROOM_PROMETHEUS_PORT:-19090}
       # Two API processes on a 2-core machine: one per core (docs/capacity.md).
       API_REPLICAS=${HEADROOM_API_REPLICAS:-2}
       WORKER_REPLICAS=${HEADROOM_WORKER_REPLICAS:-1}
@@ -385,6 +387,7 @@ write_prometheus_targets() {
   mkdir -p "$PROMETHEUS_DIR/targets"
   (IFS=, && printf '[{"targets": [%s]}]\n' "${api[*]}") >"$PROMETHEUS_DIR/targets/api.json"
   (IFS=, && printf '[{"targets": [%s]}]\n' "${worker[*]:-}") >"$PROMETHEUS_DIR/targets/worker.json"
+  printf '[{"targets": ["127.0.0.1:%s"]}]\n' "$PROMETHEUS_PORT" >"$PROMETHEUS_DIR/targets/prometheus.json"
 }
 
 prometheus_ready() { [[ "$(http_code "http://127.0.0.1:$PROMETHEUS_PORT/-/ready")" == 200 ]]; }
