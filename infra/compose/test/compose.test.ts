@@ -37,6 +37,7 @@ interface Service {
   volumes?: (string | { type: string; source?: string; target: string })[];
   environment?: string[] | Record<string, string | number | boolean | null>;
   restart?: string;
+  command?: string | string[];
   healthcheck?: { test?: string | string[]; disable?: boolean };
   deploy?: {
     replicas?: number;
@@ -328,7 +329,7 @@ describe('docker-compose.yml', () => {
     },
   );
 
-  it('lets Prometheus find every api and worker replica on its metrics port', () => {
+  it('lets Prometheus find every api and worker replica, and itself, on its metrics port', () => {
     const prometheus = parse(readFileSync(fromRepo('infra/prometheus/prometheus.yml'), 'utf8')) as {
       scrape_configs: { job_name: string; dns_sd_configs?: { names: string[]; port: number }[] }[];
     };
@@ -337,8 +338,12 @@ describe('docker-compose.yml', () => {
         names.map((host) => ({ host, port })),
       ),
     );
-    expect(discovered.map(({ host }) => host).sort()).toEqual(['api', 'worker']);
-    for (const { host, port } of discovered) {
+    expect(discovered.map(({ host }) => host).sort()).toEqual(['api', 'prometheus', 'worker']);
+    const self = discovered.find(({ host }) => host === 'prometheus');
+    // Prometheus listens on 9090 unless its command says otherwise.
+    expect(JSON.stringify(compose.services.prometheus?.command)).not.toContain('listen-address');
+    expect(self?.port).toBe(9090);
+    for (const { host, port } of discovered.filter(({ host }) => host !== 'prometheus')) {
       const service = compose.services[host];
       const target = service && buildOf(service)?.target;
       if (!service || !target) throw new Error(`${host} is not built from a Dockerfile target`);
