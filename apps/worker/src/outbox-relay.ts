@@ -11,10 +11,13 @@
 //      rolls back, and the events wait in Postgres until Redis is back: nothing is lost.
 //
 // It wakes on LISTEN outbox_events (a trigger NOTIFYs on every insert, delivered at commit)
-// and polls every OUTBOX_POLL_INTERVAL_MS in case a notification was missed.
+// and polls every OUTBOX_POLL_INTERVAL_MS in case a notification was missed. Its own rounds
+// are untraced (most find nothing); each job it adds joins the trace of the request that
+// recorded the event.
 import type { PrismaClient } from '@headroom/db/client';
 import { type DomainEvent, followUpJobs, followUps } from '@headroom/jobs/contract';
 import type { Queues } from '@headroom/jobs/queues';
+import { untraced } from '@headroom/telemetry/untraced';
 import { context, propagation, ROOT_CONTEXT } from '@opentelemetry/api';
 import pg from 'pg';
 import type { Logger } from 'pino';
@@ -109,7 +112,7 @@ export function createOutboxRelay(deps: {
       wakeAgain = true;
       return running;
     }
-    running = (async () => {
+    running = untraced(async () => {
       try {
         do {
           wakeAgain = false;
@@ -123,7 +126,7 @@ export function createOutboxRelay(deps: {
       } finally {
         running = null;
       }
-    })();
+    });
     return running;
   }
 

@@ -1,7 +1,10 @@
 // One trace id from request to effect: the API stores the request's trace context on the
 // outbox row, the relay adds the jobs inside that context, BullMQ carries it in the job, and
 // the worker's processing spans join the trace. Both processes export OTLP/JSON to a stand-in
-// collector, as a real deployment exports to its collector.
+// collector, as a real deployment exports to its collector. The relay's own polling, which
+// finds nothing most of the time, starts no trace.
+
+import { setTimeout as delay } from 'node:timers/promises';
 import {
   type ExportedSpan,
   type OtlpCollector,
@@ -89,5 +92,21 @@ describe('trace continuity', () => {
         ),
       )
       .toBe(true);
+  });
+
+  it('when the outbox is empty, then the relay polls without exporting a trace of its own', async () => {
+    // An absence needs a window: 20 rounds of the test stack's 100 ms poll (OUTBOX_POLL_INTERVAL_MS
+    // in support/test-stack.ts) and a few of the exporter's 100 ms flushes. Before the relay ran
+    // untraced, a window this long exported about 20 traces of a dozen spans each.
+    const markerSpans = collector.spans.length;
+    await delay(2_000);
+    const newSpans = collector.spans.slice(markerSpans);
+    const relayRoots = newSpans.filter(
+      (span) =>
+        span.service === 'headroom-worker-test' &&
+        span.parentSpanId === '' &&
+        (span.scope === 'prisma' || span.scope.startsWith('@opentelemetry/instrumentation-pg')),
+    );
+    expect(relayRoots).toEqual([]);
   });
 });
