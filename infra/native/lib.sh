@@ -1,6 +1,6 @@
 # shellcheck shell=bash
-# Shared by the native scripts (services.sh, stack.sh, test.sh, .ci/run): where the repo
-# is, how to report, how to install missing system packages, and when to reinstall
+# Shared by the native scripts (services.sh, stack.sh, nginx.sh, test.sh, .ci/run): where the repo
+# is, how to report, how to install missing system packages, ports, and when to reinstall
 # node_modules. Sourced, never run; it defines functions and REPO_ROOT and nothing else.
 
 if [[ -n ${HEADROOM_LIB_SOURCED:-} ]]; then
@@ -19,6 +19,17 @@ log() {
 die() {
   printf 'error: %s\n' "$*" >&2
   exit 1
+}
+
+# A path relative to the repo, for messages.
+rel() {
+  printf '%s\n' "${1#"$REPO_ROOT"/}"
+}
+
+# Whether something listens on 127.0.0.1:PORT. A client socket holding the number is not seen
+# (see ephemeral_port_range).
+port_in_use() {
+  (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
 }
 
 # Linux gives each outgoing connection a local port from this range (32768-60999 unless the

@@ -46,10 +46,6 @@ listen_address() {
   esac
 }
 
-rel() {
-  printf '%s\n' "${1#"$REPO_ROOT"/}"
-}
-
 nginx_bin() {
   command -v nginx 2>/dev/null || echo /usr/sbin/nginx
 }
@@ -60,10 +56,6 @@ run_nginx() {
   local globals=()
   if is_root; then globals=(-g "user $WORKER_USER;"); fi
   "$(nginx_bin)" -p "$DIR/" -c "$DIR/nginx.conf" -e "$DIR/logs/error.log" "${globals[@]}" "$@"
-}
-
-port_in_use() {
-  (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
 }
 
 # The master's pid, if it is alive. The process name guards against a stale pid file whose

@@ -61,15 +61,6 @@ configure_profile() {
   REDIS_LOG="$REDIS_DIR/redis.log"
 }
 
-# A path relative to the repo, for messages.
-rel() {
-  printf '%s\n' "${1#"$REPO_ROOT"/}"
-}
-
-port_in_use() {
-  (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
-}
-
 # Runs a command until it succeeds or the timeout (seconds) passes.
 wait_for() {
   local timeout=$1

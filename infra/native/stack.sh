@@ -101,10 +101,6 @@ api_port() { echo $((API_BASE_PORT + $1)); }
 api_metrics_port() { echo $((API_METRICS_BASE_PORT + $1)); }
 worker_metrics_port() { echo $((WORKER_METRICS_BASE_PORT + $1)); }
 
-rel() {
-  printf '%s\n' "${1#"$REPO_ROOT"/}"
-}
-
 # A random secret made once per checkout and reused, so that tokens issued before a
 # restart stay valid. Only for this local stack; deployments bring their own. The e2e
 # profile makes a new one at every `up` (its database is new too).
@@ -248,10 +244,6 @@ stop_process() {
 
 http_code() {
   curl -s -o /dev/null -w '%{http_code}' --max-time 2 "$1" || true
-}
-
-port_in_use() {
-  (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
 }
 
 # wait_for NAME CHECK...: until the command CHECK succeeds; gives up with the log tail if the
