@@ -1,6 +1,7 @@
 // Builds the static site into dist/: content-hashed file names under /assets/ (Vite's
 // default), a JavaScript budget the build enforces, and precompressed twins of every text
-// file. `npm run dev -w @headroom/web` serves it with hot reload and proxies /api to the API.
+// file. `npm run dev -w @headroom/web` serves it with hot reload and proxies /api to the
+// native stack's load balancer.
 import react from '@vitejs/plugin-react';
 import { defineConfig } from 'vite';
 import { initialJsBudget } from './build/initial-js-budget.ts';
@@ -12,8 +13,12 @@ import { precompress } from './build/precompress.ts';
  */
 export const INITIAL_JS_BUDGET_BYTES = 100_000;
 
-/** Where the dev server finds the API: the native stack's API port (infra/native/stack.sh). */
-const DEV_API_ORIGIN = `http://127.0.0.1:${process.env.HEADROOM_API_PORT ?? 3000}`;
+/**
+ * Where the dev server sends /api: the native stack's load balancer (infra/native/stack.sh),
+ * in front of the API replicas on :3001 and :3002. The stack reads HEADROOM_LB_PORT too, so
+ * one setting moves both.
+ */
+const DEV_LB_ORIGIN = `http://127.0.0.1:${process.env.HEADROOM_LB_PORT ?? 8081}`;
 
 export default defineConfig({
   plugins: [react(), initialJsBudget({ maxGzipBytes: INITIAL_JS_BUDGET_BYTES }), precompress()],
@@ -37,6 +42,6 @@ export default defineConfig({
     },
   },
   server: {
-    proxy: { '/api': DEV_API_ORIGIN },
+    proxy: { '/api': DEV_LB_ORIGIN },
   },
 });

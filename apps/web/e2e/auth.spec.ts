@@ -1,4 +1,5 @@
 // Signing up, in and out, and what a visitor sees when the API refuses their details.
+import { SESSION_STORAGE_KEY } from '../src/session/storage-key.ts';
 import { createUser, expect, PASSWORD, test, unique } from './fixtures.ts';
 
 test('when a visitor signs up, then they are signed in, and can sign out and sign in again', async ({
@@ -27,7 +28,9 @@ test('when a visitor signs up, then they are signed in, and can sign out and sig
   await page.getByRole('button', { name: 'Sign out' }).click();
   await expect(page).toHaveURL('/');
   await expect(header.getByRole('link', { name: username })).toHaveCount(0);
-  await expect(page.evaluate(() => localStorage.getItem('conduit.user'))).resolves.toBeNull();
+  await expect(
+    page.evaluate((key) => localStorage.getItem(key), SESSION_STORAGE_KEY),
+  ).resolves.toBeNull();
 
   await header.getByRole('link', { name: 'Sign in' }).click();
   await page.getByLabel('Email').fill(email);

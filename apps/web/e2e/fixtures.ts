@@ -3,6 +3,7 @@
 // through the API (through the edge, like the site) when a test is not about making them.
 import { randomBytes } from 'node:crypto';
 import { type APIRequestContext, test as base, expect, type Page } from '@playwright/test';
+import { SESSION_STORAGE_KEY } from '../src/session/storage-key.ts';
 
 export { expect };
 
@@ -76,12 +77,16 @@ export async function addComment(
 /** Signs `user` in the way the site does it: the user, with its token, in localStorage. */
 export async function signInAs(page: Page, user: TestUser): Promise<void> {
   await page.goto('/');
-  await page.evaluate((stored) => localStorage.setItem('conduit.user', JSON.stringify(stored)), {
-    email: user.email,
-    token: user.token,
-    username: user.username,
-    bio: user.bio,
-    image: user.image,
+  // The key is passed in: the function runs in the page, where this module's names do not exist.
+  await page.evaluate(({ key, stored }) => localStorage.setItem(key, JSON.stringify(stored)), {
+    key: SESSION_STORAGE_KEY,
+    stored: {
+      email: user.email,
+      token: user.token,
+      username: user.username,
+      bio: user.bio,
+      image: user.image,
+    },
   });
 }
 

@@ -5,6 +5,9 @@ import type { FieldErrors } from './types.ts';
 
 export const API_BASE = '/api';
 
+/** The `network` problem: the request or its answer was cut off on the way. */
+const UNREACHABLE = 'could not reach the server; check your connection';
+
 /**
  * A failed request, always with RealWorld-shaped `errors`. `status` is 0 when no answer came
  * back (offline, or the connection dropped).
@@ -67,7 +70,7 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
         });
       } catch (error) {
         if (isAbort(error)) throw error;
-        throw new ApiError(0, { network: ['could not reach the server; check your connection'] });
+        throw new ApiError(0, { network: [UNREACHABLE] });
       }
 
       if (response.status === 401 && options.token) options.onUnauthorized?.();
@@ -80,7 +83,14 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
 }
 
 async function readJson(response: Response): Promise<unknown> {
-  const text = await response.text();
+  let text: string;
+  try {
+    text = await response.text();
+  } catch (error) {
+    // The headers came, then the connection dropped while the body was on its way.
+    if (isAbort(error)) throw error;
+    throw new ApiError(0, { network: [UNREACHABLE] });
+  }
   if (text === '') return null;
   try {
     return JSON.parse(text);

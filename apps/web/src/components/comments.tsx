@@ -2,16 +2,15 @@
 // comment's author (and only they) can delete it.
 import { type FormEvent, useCallback, useRef, useState } from 'react';
 import { Link, useLocation } from 'react-router';
-import { ApiError } from '../api/http.ts';
 import type { Comment, FieldErrors } from '../api/types.ts';
 import { useAction } from '../hooks/use-action.ts';
-import { useRequest } from '../hooks/use-request.ts';
+import { asApiError, useRequest } from '../hooks/use-request.ts';
+import { signInState } from '../hooks/use-sign-in-first.ts';
 import { useSession } from '../session/session.tsx';
 import { formatDate } from './article-meta.tsx';
 import { Avatar } from './avatar.tsx';
 import { FormProblems, TextAreaField, useFocusFirstProblem } from './form-field.tsx';
-import { describeProblems } from './problems.ts';
-import { Empty, ErrorNotice, Loading } from './status.tsx';
+import { ActionError, Empty, ErrorNotice, Loading } from './status.tsx';
 
 export function Comments({ slug }: { slug: string }) {
   const { api, user } = useSession();
@@ -38,10 +37,14 @@ export function Comments({ slug }: { slug: string }) {
         <CommentForm slug={slug} onAdded={added} />
       ) : (
         <p>
-          <Link to="/login" state={{ from: location.pathname }}>
+          <Link to="/login" state={signInState(location)}>
             Sign in
           </Link>{' '}
-          or <Link to="/register">sign up</Link> to add comments on this article.
+          or{' '}
+          <Link to="/register" state={signInState(location)}>
+            sign up
+          </Link>{' '}
+          to add comments on this article.
         </p>
       )}
       {state.status === 'loading' && <Loading what="comments" />}
@@ -83,8 +86,7 @@ function CommentForm({ slug, onAdded }: { slug: string; onAdded: (comment: Comme
       onAdded(await api.addComment(slug, body));
       setBody('');
     } catch (error) {
-      if (!(error instanceof ApiError)) throw error;
-      setErrors(error.errors);
+      setErrors(asApiError(error, 'add comment').errors);
     } finally {
       setPosting(false);
     }
@@ -150,11 +152,7 @@ function CommentCard({
             Delete comment
           </button>
         )}
-        {deletion.error && (
-          <span className="inline-error" role="alert">
-            {describeProblems(deletion.error.errors).join(' ')}
-          </span>
-        )}
+        <ActionError error={deletion.error} />
       </footer>
     </article>
   );

@@ -5,7 +5,7 @@ import { useAction } from '../hooks/use-action.ts';
 import { useSignInFirst } from '../hooks/use-sign-in-first.ts';
 import { useSession } from '../session/session.tsx';
 import { HeartIcon } from './icons.tsx';
-import { describeProblems } from './problems.ts';
+import { ActionError } from './status.tsx';
 
 export function FavoriteButton({
   article,
@@ -49,11 +49,7 @@ export function FavoriteButton({
           </>
         )}
       </button>
-      {action.error && (
-        <span className="inline-error" role="alert">
-          {describeProblems(action.error.errors).join(' ')}
-        </span>
-      )}
+      <ActionError error={action.error} />
     </span>
   );
 }

@@ -5,7 +5,7 @@ import { useAction } from '../hooks/use-action.ts';
 import { useSignInFirst } from '../hooks/use-sign-in-first.ts';
 import { useSession } from '../session/session.tsx';
 import { PlusIcon } from './icons.tsx';
-import { describeProblems } from './problems.ts';
+import { ActionError } from './status.tsx';
 
 export function FollowButton({
   profile,
@@ -34,11 +34,7 @@ export function FollowButton({
         {!following && <PlusIcon />}
         {following ? 'Unfollow' : 'Follow'} {username}
       </button>
-      {action.error && (
-        <span className="inline-error" role="alert">
-          {describeProblems(action.error.errors).join(' ')}
-        </span>
-      )}
+      <ActionError error={action.error} />
     </span>
   );
 }

@@ -2,13 +2,12 @@
 // brought back afterwards.
 import type { ReactNode } from 'react';
 import { Navigate, useLocation } from 'react-router';
+import { signInState } from '../hooks/use-sign-in-first.ts';
 import { useSession } from '../session/session.tsx';
 
 export function RequireAuth({ children }: { children: ReactNode }) {
   const { user } = useSession();
   const location = useLocation();
   if (user) return children;
-  return (
-    <Navigate to="/login" replace state={{ from: `${location.pathname}${location.search}` }} />
-  );
+  return <Navigate to="/login" replace state={signInState(location)} />;
 }

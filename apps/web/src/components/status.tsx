@@ -30,3 +30,13 @@ export function ErrorNotice({ error, onRetry }: { error: ApiError; onRetry?: () 
     </div>
   );
 }
+
+/** A button's failed request (favorite, follow, delete), said right next to the button. */
+export function ActionError({ error }: { error: ApiError | null }) {
+  if (error === null) return null;
+  return (
+    <span className="inline-error" role="alert">
+      {describeProblems(error.errors).join(' ')}
+    </span>
+  );
+}

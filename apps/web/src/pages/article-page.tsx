@@ -8,8 +8,7 @@ import { ArticleMeta } from '../components/article-meta.tsx';
 import { Comments } from '../components/comments.tsx';
 import { FavoriteButton } from '../components/favorite-button.tsx';
 import { FollowButton } from '../components/follow-button.tsx';
-import { describeProblems } from '../components/problems.ts';
-import { ErrorNotice, Loading } from '../components/status.tsx';
+import { ActionError, ErrorNotice, Loading } from '../components/status.tsx';
 import { TagList } from '../components/tag-list.tsx';
 import { useAction } from '../hooks/use-action.ts';
 import { usePageTitle } from '../hooks/use-page-title.ts';
@@ -98,11 +97,7 @@ function AuthorActions({ slug }: { slug: string }) {
       >
         Delete article
       </button>
-      {deletion.error && (
-        <span className="inline-error" role="alert">
-          {describeProblems(deletion.error.errors).join(' ')}
-        </span>
-      )}
+      <ActionError error={deletion.error} />
     </span>
   );
 }

@@ -2,10 +2,10 @@
 // the API is the one judge of what is valid, and its answers appear next to each field.
 import { type FormEvent, useRef, useState } from 'react';
 import { Link, Navigate, useLocation, useNavigate } from 'react-router';
-import { ApiError } from '../api/http.ts';
 import type { FieldErrors } from '../api/types.ts';
 import { FormProblems, TextField, useFocusFirstProblem } from '../components/form-field.tsx';
 import { usePageTitle } from '../hooks/use-page-title.ts';
+import { asApiError } from '../hooks/use-request.ts';
 import { useSession } from '../session/session.tsx';
 
 const FIELDS = ['username', 'email', 'password'] as const;
@@ -45,8 +45,7 @@ export function AuthPage({ mode }: { mode: 'login' | 'register' }) {
       signIn(signedIn);
       navigate(returnPath(location.state), { replace: true });
     } catch (error) {
-      if (!(error instanceof ApiError)) throw error;
-      setErrors(error.errors);
+      setErrors(asApiError(error, title).errors);
       setSubmitting(false);
     }
   }

@@ -1,8 +1,7 @@
 // Write a new article (/editor) or edit one of yours (/editor/:slug). The body is Markdown;
 // the article page renders it.
-import { type FormEvent, type KeyboardEvent, useId, useRef, useState } from 'react';
+import { type FormEvent, type KeyboardEvent, useRef, useState } from 'react';
 import { Link, useNavigate } from 'react-router';
-import { ApiError } from '../api/http.ts';
 import type { Article, ArticleDraft, FieldErrors } from '../api/types.ts';
 import {
   FormProblems,
@@ -10,14 +9,22 @@ import {
   TextField,
   useFocusFirstProblem,
 } from '../components/form-field.tsx';
-import { capitalize } from '../components/problems.ts';
 import { ErrorNotice, Loading } from '../components/status.tsx';
 import { usePageTitle } from '../hooks/use-page-title.ts';
-import { useRequest } from '../hooks/use-request.ts';
+import { asApiError, useRequest } from '../hooks/use-request.ts';
 import { useSession } from '../session/session.tsx';
 
 const FIELDS = ['title', 'description', 'body', 'tagList'] as const;
 const EMPTY_DRAFT: ArticleDraft = { title: '', description: '', body: '', tagList: [] };
+
+/** The tag list with whatever is typed in the tag input, split on commas. */
+function withTyped(tags: string[], typed: string): string[] {
+  const added = typed
+    .split(',')
+    .map((tag) => tag.trim())
+    .filter((tag) => tag !== '' && !tags.includes(tag));
+  return [...tags, ...new Set(added)];
+}
 
 export function EditorPage({ slug }: { slug: string | null }) {
   usePageTitle(slug ? 'Edit article' : 'New article');
@@ -73,15 +80,6 @@ function ArticleForm({ initial, slug }: { initial: ArticleDraft; slug: string | 
     (field: 'title' | 'description' | 'body') => (event: { target: { value: string } }) =>
       setDraft((current) => ({ ...current, [field]: event.target.value }));
 
-  /** The tag list with whatever is typed in the tag input, split on commas. */
-  const withTyped = (tags: string[], typed: string) => {
-    const added = typed
-      .split(',')
-      .map((tag) => tag.trim())
-      .filter((tag) => tag !== '' && !tags.includes(tag));
-    return [...tags, ...new Set(added)];
-  };
-
   async function submit(event: FormEvent) {
     event.preventDefault();
     const article = { ...draft, tagList: withTyped(draft.tagList, pendingTag) };
@@ -95,8 +93,7 @@ function ArticleForm({ initial, slug }: { initial: ArticleDraft; slug: string | 
         : await api.createArticle(article);
       navigate(`/article/${encodeURIComponent(saved.slug)}`);
     } catch (error) {
-      if (!(error instanceof ApiError)) throw error;
-      setErrors(error.errors);
+      setErrors(asApiError(error, 'publish article').errors);
       setPublishing(false);
     }
   }
@@ -141,8 +138,7 @@ function ArticleForm({ initial, slug }: { initial: ArticleDraft; slug: string | 
           typed={pendingTag}
           onType={setPendingTag}
           onChange={(tagList) => setDraft((current) => ({ ...current, tagList }))}
-          add={withTyped}
-          messages={errors?.tagList}
+          errors={errors}
         />
         <button type="submit" className="button button--large" disabled={publishing}>
           {slug ? 'Update article' : 'Publish article'}
@@ -161,44 +157,32 @@ function TagInput({
   typed,
   onType,
   onChange,
-  add,
-  messages,
+  errors,
 }: {
   tags: string[];
   typed: string;
   onType: (typed: string) => void;
   onChange: (tags: string[]) => void;
-  add: (tags: string[], typed: string) => string[];
-  messages: string[] | undefined;
+  errors: FieldErrors | null;
 }) {
-  const id = useId();
   function onKeyDown(event: KeyboardEvent<HTMLInputElement>) {
     if (event.key !== 'Enter' && event.key !== ',') return;
     // Enter would send the form, and a comma would end up inside the tag.
     event.preventDefault();
-    onChange(add(tags, typed));
+    onChange(withTyped(tags, typed));
     onType('');
   }
   return (
-    <div className="field">
-      <label htmlFor={id}>Tags</label>
-      <input
-        id={id}
-        name="tags"
+    <>
+      <TextField
+        name="tagList"
+        label="Tags"
+        hint="Press Enter or type a comma after each tag."
+        errors={errors}
         value={typed}
         onChange={(event) => onType(event.target.value)}
         onKeyDown={onKeyDown}
-        aria-describedby={`${id}-hint${messages ? ` ${id}-error` : ''}`}
-        aria-invalid={messages ? true : undefined}
       />
-      <p id={`${id}-hint`} className="field__hint">
-        Press Enter or type a comma after each tag.
-      </p>
-      {messages && (
-        <p id={`${id}-error`} className="field__error">
-          {capitalize(`tags ${messages.join(', ')}`)}
-        </p>
-      )}
       {tags.length > 0 && (
         <ul className="tags" aria-label="Tags of this article">
           {tags.map((tag) => (
@@ -218,6 +202,6 @@ function TagInput({
           ))}
         </ul>
       )}
-    </div>
+    </>
   );
 }

@@ -1,7 +1,6 @@
 // The signed-in user's settings: picture, username, bio, email, password; and signing out.
 import { type FormEvent, startTransition, useRef, useState } from 'react';
 import { Link, useNavigate } from 'react-router';
-import { ApiError } from '../api/http.ts';
 import type { FieldErrors, User, UserChanges } from '../api/types.ts';
 import {
   FormProblems,
@@ -10,6 +9,7 @@ import {
   useFocusFirstProblem,
 } from '../components/form-field.tsx';
 import { usePageTitle } from '../hooks/use-page-title.ts';
+import { asApiError } from '../hooks/use-request.ts';
 import { useSession } from '../session/session.tsx';
 
 const FIELDS = ['image', 'username', 'bio', 'email', 'password'] as const;
@@ -42,6 +42,10 @@ export function SettingsPage() {
   const form = useRef<HTMLFormElement>(null);
   // RequireAuth renders this page for signed-in users only.
   const current = user as User;
+  // The user the form was filled from, which changes are measured against. The session's user
+  // can be replaced after that (the GET /user check at start-up); measured against it, an
+  // untouched field would be sent, putting back the older value the form still shows.
+  const [base, setBase] = useState(current);
   const [values, setValues] = useState(() => formOf(current));
   const [errors, setErrors] = useState<FieldErrors | null>(null);
   const [saving, setSaving] = useState(false);
@@ -56,7 +60,7 @@ export function SettingsPage() {
 
   async function submit(event: FormEvent) {
     event.preventDefault();
-    const changes = changesOf(current, values);
+    const changes = changesOf(base, values);
     if (Object.keys(changes).length === 0) {
       setSaved(true);
       return;
@@ -67,11 +71,11 @@ export function SettingsPage() {
     try {
       const updated = await api.updateUser(changes);
       signIn(updated);
+      setBase(updated);
       setValues(formOf(updated));
       setSaved(true);
     } catch (error) {
-      if (!(error instanceof ApiError)) throw error;
-      setErrors(error.errors);
+      setErrors(asApiError(error, 'update settings').errors);
     } finally {
       setSaving(false);
     }

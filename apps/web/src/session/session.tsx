@@ -13,8 +13,7 @@ import {
 import { type Conduit, createConduit } from '../api/conduit.ts';
 import { createHttpClient } from '../api/http.ts';
 import type { User } from '../api/types.ts';
-
-export const SESSION_STORAGE_KEY = 'conduit.user';
+import { SESSION_STORAGE_KEY } from './storage-key.ts';
 
 interface Session {
   user: User | null;
@@ -59,9 +58,10 @@ export function SessionProvider({ children }: { children: ReactNode }) {
 
   // A stored user may be stale (edited in another browser) or its token expired: ask the API
   // once per token. A 401 signs out through onUnauthorized; offline, the stored copy stays.
+  // The token counts as confirmed only once the API answers (signIn records it): marked any
+  // earlier, StrictMode's second run would skip the check its first run's cleanup aborted.
   useEffect(() => {
     if (token === null || confirmedToken.current === token) return;
-    confirmedToken.current = token;
     const controller = new AbortController();
     api.currentUser(controller.signal).then(signIn, () => {});
     return () => controller.abort();
