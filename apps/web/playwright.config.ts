@@ -8,7 +8,8 @@ import { defineConfig } from '@playwright/test';
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 /** Where reports, screenshots and traces of failed tests go (git-ignored). */
 export const E2E_OUTPUT_DIR = `${repoRoot}.local/e2e`;
-const edgePort = process.env.HEADROOM_EDGE_PORT ?? '18080';
+// The e2e stack's edge (infra/native/stack.sh --profile e2e reads the same variable).
+const edgePort = process.env.HEADROOM_E2E_EDGE_PORT ?? '18080';
 
 export default defineConfig({
   testDir: './e2e',

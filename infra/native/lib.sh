@@ -32,6 +32,54 @@ port_in_use() {
   (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
 }
 
+# wait_until TIMEOUT COMMAND...: runs COMMAND (quietly) until it succeeds; 1 after TIMEOUT s.
+wait_until() {
+  local deadline=$((SECONDS + $1))
+  shift
+  until "$@" >/dev/null 2>&1; do
+    ((SECONDS < deadline)) || return 1
+    sleep 0.1
+  done
+}
+
+# stop_gracefully NAME TARGET SIGNAL TIMEOUT: sends SIGNAL to TARGET (a pid, or -PGID for a
+# process group) and waits for it to end; SIGKILL if it is still there after TIMEOUT s.
+stop_gracefully() {
+  local name=$1 target=$2 signal=$3 timeout=$4
+  kill "-$signal" -- "$target" 2>/dev/null || true
+  if ! wait_until "$timeout" eval "! kill -0 -- $target"; then
+    log "$name: still running ${timeout}s after SIG$signal, sending SIGKILL"
+    kill -KILL -- "$target" 2>/dev/null || true
+  fi
+}
+
+# live_pid FILE NAME: the pid in FILE if that process is alive and named NAME (a glob). The
+# name guards against a stale pid file whose number now belongs to something else.
+live_pid() {
+  local file=$1 name=$2 pid
+  [[ -f $file ]] || return 1
+  pid="$(cat "$file")"
+  [[ $pid =~ ^[0-9]+$ ]] || return 1
+  # shellcheck disable=SC2053 # NAME is a glob on purpose (redis-server's name has a suffix)
+  [[ "$(cat "/proc/$pid/comm" 2>/dev/null)" == $name ]] || return 1
+  printf '%s\n' "$pid"
+}
+
+# profile_variable PROFILE NAME: the variable that overrides NAME for PROFILE: HEADROOM_<NAME>
+# for the stack, HEADROOM_<PROFILE>_<NAME> (HEADROOM_E2E_EDGE_PORT, HEADROOM_TEST_PG_PORT) for
+# the others. One variable per profile: a port or replica count exported in a shell to move
+# the stack must not move the test suite's stacks onto the same number.
+profile_variable() {
+  if [[ $1 == stack ]]; then echo "HEADROOM_$2"; else echo "HEADROOM_${1^^}_$2"; fi
+}
+
+# profile_setting PROFILE NAME DEFAULT: the override's value, else DEFAULT.
+profile_setting() {
+  local variable
+  variable="$(profile_variable "$1" "$2")"
+  printf '%s\n' "${!variable:-$3}"
+}
+
 # Linux gives each outgoing connection a local port from this range (32768-60999 unless the
 # machine says otherwise). A server port inside it can be held by a client socket that drew
 # the same number, while it is open and for a minute after it closes (TIME_WAIT), and the

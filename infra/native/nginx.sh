@@ -61,12 +61,7 @@ run_nginx() {
 # The master's pid, if it is alive. The process name guards against a stale pid file whose
 # number now belongs to something else.
 master_pid() {
-  local pid
-  [[ -f $DIR/nginx.pid ]] || return 1
-  pid="$(cat "$DIR/nginx.pid")"
-  [[ $pid =~ ^[0-9]+$ ]] || return 1
-  [[ "$(cat "/proc/$pid/comm" 2>/dev/null)" == nginx ]] || return 1
-  printf '%s\n' "$pid"
+  live_pid "$DIR/nginx.pid" nginx
 }
 
 install_missing() {
@@ -103,7 +98,7 @@ cmd_render() {
 }
 
 cmd_up() {
-  local pid address port deadline
+  local pid address port
   install_missing
   cmd_render
   address="$(listen_address)"
@@ -118,34 +113,21 @@ cmd_up() {
   fi
   # 9>&-: a caller's lock file descriptor must not be inherited by the daemon.
   run_nginx 9>&-
-  deadline=$((SECONDS + START_TIMEOUT))
-  until port_in_use "$port"; do
-    if ((SECONDS >= deadline)); then
-      tail -n 20 "$DIR/logs/error.log" >&2 || true
-      die "$ROLE: nginx is not listening on $address after ${START_TIMEOUT}s"
-    fi
-    sleep 0.1
-  done
+  if ! wait_until "$START_TIMEOUT" port_in_use "$port"; then
+    tail -n 20 "$DIR/logs/error.log" >&2 || true
+    die "$ROLE: nginx is not listening on $address after ${START_TIMEOUT}s"
+  fi
   echo "$ROLE: started on $address, files in $(rel "$DIR")"
 }
 
 cmd_down() {
-  local pid deadline
+  local pid
   if ! pid="$(master_pid)"; then
     echo "$ROLE: not running"
     return 0
   fi
   # QUIT: stop accepting, finish in-flight requests, close idle keep-alive connections.
-  kill -QUIT "$pid" 2>/dev/null || true
-  deadline=$((SECONDS + STOP_TIMEOUT))
-  while [[ -e /proc/$pid ]]; do
-    if ((SECONDS >= deadline)); then
-      log "$ROLE: still running ${STOP_TIMEOUT}s after QUIT, sending SIGKILL"
-      kill -KILL "$pid" 2>/dev/null || true
-      break
-    fi
-    sleep 0.1
-  done
+  stop_gracefully "$ROLE" "$pid" QUIT "$STOP_TIMEOUT"
   rm -f "$DIR/nginx.pid"
   echo "$ROLE: stopped"
 }

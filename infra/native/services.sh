@@ -28,7 +28,8 @@ usage: services.sh up|down|status|env|ports|reset [--profile stack|test|e2e]
   ports   print each service's name and TCP port, one per line
   reset   empty both: a new database, no Redis keys (test and e2e only; they must be up)
 
-Ports can be overridden with HEADROOM_PG_PORT and HEADROOM_REDIS_PORT.
+Ports can be overridden with HEADROOM_PG_PORT and HEADROOM_REDIS_PORT for the stack profile,
+HEADROOM_TEST_PG_PORT, HEADROOM_E2E_REDIS_PORT and so on for the others.
 EOF
   exit 2
 }
@@ -38,18 +39,18 @@ configure_profile() {
   PROFILE=$1
   case $PROFILE in
     stack)
-      PG_PORT=${HEADROOM_PG_PORT:-15432}
-      REDIS_PORT=${HEADROOM_REDIS_PORT:-16379}
+      PG_PORT="$(profile_setting stack PG_PORT 15432)"
+      REDIS_PORT="$(profile_setting stack REDIS_PORT 16379)"
       DURABLE=1
       ;;
     test)
-      PG_PORT=${HEADROOM_PG_PORT:-15442}
-      REDIS_PORT=${HEADROOM_REDIS_PORT:-16389}
+      PG_PORT="$(profile_setting test PG_PORT 15442)"
+      REDIS_PORT="$(profile_setting test REDIS_PORT 16389)"
       DURABLE=0
       ;;
     e2e)
-      PG_PORT=${HEADROOM_PG_PORT:-15452}
-      REDIS_PORT=${HEADROOM_REDIS_PORT:-16399}
+      PG_PORT="$(profile_setting e2e PG_PORT 15452)"
+      REDIS_PORT="$(profile_setting e2e REDIS_PORT 16399)"
       DURABLE=0
       ;;
     *) die "unknown profile '$PROFILE' (expected stack, test or e2e)" ;;
@@ -59,19 +60,6 @@ configure_profile() {
   REDIS_DIR="$STATE_DIR/redis"
   REDIS_PID_FILE="$REDIS_DIR/redis.pid"
   REDIS_LOG="$REDIS_DIR/redis.log"
-}
-
-# Runs a command until it succeeds or the timeout (seconds) passes.
-wait_for() {
-  local timeout=$1
-  shift
-  local deadline=$((SECONDS + timeout))
-  until "$@" >/dev/null 2>&1; do
-    if ((SECONDS >= deadline)); then
-      return 1
-    fi
-    sleep 0.2
-  done
 }
 
 # --- PostgreSQL -------------------------------------------------------------------------
@@ -84,23 +72,6 @@ as_pg_owner() {
   else
     "$@"
   fi
-}
-
-# The postgres user needs to traverse every directory above its data dir; a checkout
-# under /root (mode 700) would otherwise fail with "permission denied". Only the
-# traverse bit is added, never read.
-ensure_pg_can_reach() {
-  local dir=$1 path="" part parts
-  is_root || return 0
-  # Top-down: a directory is only judged once its parent is known to be reachable.
-  IFS=/ read -ra parts <<<"${dir#/}"
-  for part in "${parts[@]}"; do
-    path="$path/$part"
-    if ! runuser -u postgres -- test -x "$path"; then
-      log "granting other users traverse access (o+x) to $path so postgres can reach its data"
-      chmod o+x "$path"
-    fi
-  done
 }
 
 pg_initialized() {
@@ -120,7 +91,7 @@ pg_init() {
 
   log "postgres ($PROFILE): creating cluster in $(rel "$PG_DATA")"
   mkdir -p "$STATE_DIR"
-  ensure_pg_can_reach "$STATE_DIR"
+  ensure_user_can_reach postgres "$STATE_DIR"
   # initdb runs into a staging dir and is renamed at the end, so an interrupted run never
   # leaves a half-made cluster where the next up would trip over it.
   staging="$PG_DATA.initdb"
@@ -208,7 +179,7 @@ pg_up() {
     echo "postgres ($PROFILE): already running on 127.0.0.1:$PG_PORT"
   else
     if port_in_use "$PG_PORT"; then
-      die "port $PG_PORT is taken by another process; set HEADROOM_PG_PORT to use another"
+      die "port $PG_PORT is taken by another process; set $(profile_variable "$PROFILE" PG_PORT) to use another"
     fi
     write_pg_conf
     # 9>&-: the server must not inherit the profile lock (see lock_profile).
@@ -219,7 +190,7 @@ pg_up() {
     fi
     echo "postgres ($PROFILE): started on 127.0.0.1:$PG_PORT, data in $(rel "$PG_DATA")"
   fi
-  if ! wait_for "$READY_TIMEOUT" pg_accepts_connections; then
+  if ! wait_until "$READY_TIMEOUT" pg_accepts_connections; then
     die "postgres ($PROFILE) is not accepting connections on 127.0.0.1:$PG_PORT after ${READY_TIMEOUT}s"
   fi
   ensure_database
@@ -240,12 +211,7 @@ pg_down() {
 # The pid of our redis-server, if it is alive. Checking the process name guards against a
 # stale pid file whose number was reused by something else.
 redis_pid() {
-  local pid
-  [[ -f $REDIS_PID_FILE ]] || return 1
-  pid="$(cat "$REDIS_PID_FILE")"
-  [[ $pid =~ ^[0-9]+$ ]] || return 1
-  [[ "$(cat "/proc/$pid/comm" 2>/dev/null)" == redis-server* ]] || return 1
-  printf '%s\n' "$pid"
+  live_pid "$REDIS_PID_FILE" 'redis-server*'
 }
 
 redis_ping() {
@@ -258,7 +224,7 @@ redis_up() {
     echo "redis ($PROFILE): already running on 127.0.0.1:$REDIS_PORT (pid $pid)"
   else
     if port_in_use "$REDIS_PORT"; then
-      die "port $REDIS_PORT is taken by another process; set HEADROOM_REDIS_PORT to use another"
+      die "port $REDIS_PORT is taken by another process; set $(profile_variable "$PROFILE" REDIS_PORT) to use another"
     fi
     mkdir -p "$REDIS_DIR"
     rm -f "$REDIS_PID_FILE"
@@ -273,7 +239,7 @@ redis_up() {
       --daemonize yes --pidfile "$REDIS_PID_FILE" --logfile "$REDIS_LOG" "${persistence[@]}" 9>&-
     echo "redis ($PROFILE): started on 127.0.0.1:$REDIS_PORT, data in $(rel "$REDIS_DIR")"
   fi
-  if ! wait_for "$READY_TIMEOUT" redis_ping; then
+  if ! wait_until "$READY_TIMEOUT" redis_ping; then
     tail -n 20 "$REDIS_LOG" >&2 || true
     die "redis ($PROFILE) is not answering PING on 127.0.0.1:$REDIS_PORT after ${READY_TIMEOUT}s"
   fi
@@ -289,10 +255,10 @@ redis_down() {
   # test: nothing to keep, so NOSAVE skips any snapshot.
   if ((!DURABLE)); then mode=(nosave); fi
   redis-cli -h 127.0.0.1 -p "$REDIS_PORT" shutdown "${mode[@]}" >/dev/null 2>&1 || true
-  if ! wait_for 10 test ! -e "/proc/$pid"; then
+  if ! wait_until 10 test ! -e "/proc/$pid"; then
     log "redis ($PROFILE): did not stop after SHUTDOWN, sending SIGTERM to $pid"
     kill "$pid" 2>/dev/null || true
-    wait_for 10 test ! -e "/proc/$pid" || die "redis ($PROFILE) pid $pid would not stop"
+    wait_until 10 test ! -e "/proc/$pid" || die "redis ($PROFILE) pid $pid would not stop"
   fi
   rm -f "$REDIS_PID_FILE"
   echo "redis ($PROFILE): stopped"

@@ -24,7 +24,6 @@
 set -euo pipefail
 
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
-source "$REPO_ROOT/infra/native/node-runtime.sh"
 
 readonly SERVICES="$REPO_ROOT/infra/native/services.sh"
 readonly NGINX="$REPO_ROOT/infra/native/nginx.sh"
@@ -35,6 +34,9 @@ readonly READY_TIMEOUT=60
 # worker waits for running jobs up to its SHUTDOWN_TIMEOUT_MS (25 s): each gets a little more.
 readonly API_STOP_TIMEOUT=15
 readonly WORKER_STOP_TIMEOUT=30
+# PgBouncer starts in well under a second; a safe shutdown waits for open transactions.
+readonly PGBOUNCER_START_TIMEOUT=10
+readonly PGBOUNCER_STOP_TIMEOUT=10
 # How long the load balancer skips a replica after a failed request (nginx fail_timeout). A
 # rolling restart waits this long after a replica is back before stopping the next one, so
 # the load balancer never finds every replica marked down (infra/native/test/rolling-restart).
@@ -46,44 +48,45 @@ usage() {
 }
 
 # Ports, paths, replica counts and the apps' settings for the profile. HEADROOM_*_PORT move a
-# port when it clashes with something else on the machine.
+# port when it clashes with something else on the machine (HEADROOM_E2E_*_PORT for e2e; see
+# profile_setting in lib.sh).
 configure_profile() {
   PROFILE=$1
   case $PROFILE in
     stack)
-      EDGE_PORT=${HEADROOM_EDGE_PORT:-8080}
-      LB_PORT=${HEADROOM_LB_PORT:-8081}
-      WEB_PORT=${HEADROOM_WEB_PORT:-8082}
+      EDGE_PORT="$(profile_setting "$PROFILE" EDGE_PORT 8080)"
+      LB_PORT="$(profile_setting "$PROFILE" LB_PORT 8081)"
+      WEB_PORT="$(profile_setting "$PROFILE" WEB_PORT 8082)"
       # Replica N listens on base + N (3001, 3002, ...) and serves metrics on base + N.
-      API_BASE_PORT=${HEADROOM_API_BASE_PORT:-3000}
-      API_METRICS_BASE_PORT=${HEADROOM_API_METRICS_BASE_PORT:-9470}
-      WORKER_METRICS_BASE_PORT=${HEADROOM_WORKER_METRICS_BASE_PORT:-9480}
-      PGBOUNCER_PORT=${HEADROOM_PGBOUNCER_PORT:-16432}
+      API_BASE_PORT="$(profile_setting "$PROFILE" API_BASE_PORT 3000)"
+      API_METRICS_BASE_PORT="$(profile_setting "$PROFILE" API_METRICS_BASE_PORT 9470)"
+      WORKER_METRICS_BASE_PORT="$(profile_setting "$PROFILE" WORKER_METRICS_BASE_PORT 9480)"
+      PGBOUNCER_PORT="$(profile_setting "$PROFILE" PGBOUNCER_PORT 16432)"
       # Not 9090: on a machine with systemd, Debian's prometheus package (which this script
       # installs when missing) starts the machine's own Prometheus there.
-      PROMETHEUS_PORT=${HEADROOM_PROMETHEUS_PORT:-19090}
+      PROMETHEUS_PORT="$(profile_setting "$PROFILE" PROMETHEUS_PORT 19090)"
       # Two API processes on a 2-core machine: one per core (docs/capacity.md).
-      API_REPLICAS=${HEADROOM_API_REPLICAS:-2}
-      WORKER_REPLICAS=${HEADROOM_WORKER_REPLICAS:-1}
+      API_REPLICAS="$(profile_setting "$PROFILE" API_REPLICAS 2)"
+      WORKER_REPLICAS="$(profile_setting "$PROFILE" WORKER_REPLICAS 1)"
       WITH_PROMETHEUS=1
       ;;
     e2e)
-      EDGE_PORT=${HEADROOM_EDGE_PORT:-18080}
-      LB_PORT=${HEADROOM_LB_PORT:-18081}
-      WEB_PORT=${HEADROOM_WEB_PORT:-18082}
-      API_BASE_PORT=${HEADROOM_API_BASE_PORT:-13000}
-      API_METRICS_BASE_PORT=${HEADROOM_API_METRICS_BASE_PORT:-19470}
-      WORKER_METRICS_BASE_PORT=${HEADROOM_WORKER_METRICS_BASE_PORT:-19480}
-      PGBOUNCER_PORT=${HEADROOM_PGBOUNCER_PORT:-16452}
+      EDGE_PORT="$(profile_setting "$PROFILE" EDGE_PORT 18080)"
+      LB_PORT="$(profile_setting "$PROFILE" LB_PORT 18081)"
+      WEB_PORT="$(profile_setting "$PROFILE" WEB_PORT 18082)"
+      API_BASE_PORT="$(profile_setting "$PROFILE" API_BASE_PORT 13000)"
+      API_METRICS_BASE_PORT="$(profile_setting "$PROFILE" API_METRICS_BASE_PORT 19470)"
+      WORKER_METRICS_BASE_PORT="$(profile_setting "$PROFILE" WORKER_METRICS_BASE_PORT 19480)"
+      PGBOUNCER_PORT="$(profile_setting "$PROFILE" PGBOUNCER_PORT 16452)"
       PROMETHEUS_PORT=""
-      API_REPLICAS=${HEADROOM_API_REPLICAS:-1}
-      WORKER_REPLICAS=${HEADROOM_WORKER_REPLICAS:-1}
+      API_REPLICAS="$(profile_setting "$PROFILE" API_REPLICAS 1)"
+      WORKER_REPLICAS="$(profile_setting "$PROFILE" WORKER_REPLICAS 1)"
       WITH_PROMETHEUS=0
       ;;
     *) die "unknown profile '$PROFILE' (expected stack or e2e)" ;;
   esac
-  [[ $API_REPLICAS =~ ^[1-9][0-9]*$ ]] || die "HEADROOM_API_REPLICAS must be a positive number"
-  [[ $WORKER_REPLICAS =~ ^[0-9]+$ ]] || die "HEADROOM_WORKER_REPLICAS must be a number"
+  [[ $API_REPLICAS =~ ^[1-9][0-9]*$ ]] || die "$(profile_variable "$PROFILE" API_REPLICAS) must be a positive number"
+  [[ $WORKER_REPLICAS =~ ^[0-9]+$ ]] || die "$(profile_variable "$PROFILE" WORKER_REPLICAS) must be a number"
   STATE_DIR="$REPO_ROOT/.local/$PROFILE"
   PROCS_DIR="$STATE_DIR/procs"
   JWT_SECRET_FILE="$STATE_DIR/jwt-secret"
@@ -150,8 +153,14 @@ load_service_urls() {
 }
 
 # Everything the apps need before they can start, each step a no-op when already done.
+# Node 24 on PATH (downloaded once if the machine's is older), for the commands that run node.
+use_node_runtime() {
+  source "$REPO_ROOT/infra/native/node-runtime.sh"
+}
+
 prepare() {
   cd "$REPO_ROOT"
+  use_node_runtime
   ensure_node_modules
   install_topology_packages
   log "==> prisma client"
@@ -169,9 +178,7 @@ prepare() {
   DATABASE_URL=$DIRECT_DATABASE_URL npm run --silent db:migrate
   if [[ $PROFILE == stack ]]; then
     log "==> seed (skipped when the database already has data)"
-    # The workspace script directly: the root alias db:seed is itself `npm run seed -w ...`,
-    # whose npm would take a trailing --if-empty as one of its own options.
-    DATABASE_URL=$DIRECT_DATABASE_URL npm run --silent seed -w @headroom/db -- --if-empty
+    DATABASE_URL=$DIRECT_DATABASE_URL npm run --silent db:seed -- --if-empty
   fi
   JWT_SECRET="$(jwt_secret)"
 }
@@ -223,32 +230,21 @@ start_app() {
 }
 
 stop_process() {
-  local name=$1 timeout=$2 pgid deadline
-  if ! pgid="$(proc_pgid "$name")"; then
-    rm -f "$PROCS_DIR/$name.pid"
-    return 0
+  local name=$1 timeout=$2 pgid
+  if pgid="$(proc_pgid "$name")"; then
+    stop_gracefully "$name" "-$pgid" TERM "$timeout"
+    echo "$name: stopped"
   fi
-  kill -TERM -- "-$pgid" 2>/dev/null || true
-  deadline=$((SECONDS + timeout))
-  while kill -0 -- "-$pgid" 2>/dev/null; do
-    if ((SECONDS >= deadline)); then
-      log "$name: still running ${timeout}s after SIGTERM, sending SIGKILL"
-      kill -KILL -- "-$pgid" 2>/dev/null || true
-      break
-    fi
-    sleep 0.2
-  done
   rm -f "$PROCS_DIR/$name.pid"
-  echo "$name: stopped"
 }
 
 http_code() {
   curl -s -o /dev/null -w '%{http_code}' --max-time 2 "$1" || true
 }
 
-# wait_for NAME CHECK...: until the command CHECK succeeds; gives up with the log tail if the
-# process exits or time is up.
-wait_for() {
+# wait_ready NAME CHECK...: until the command CHECK succeeds; gives up with the log tail if
+# the process exits or time is up.
+wait_ready() {
   local name=$1 deadline=$((SECONDS + READY_TIMEOUT))
   shift
   until "$@"; do
@@ -293,8 +289,8 @@ apps_up() {
   log "==> workers ($WORKER_REPLICAS) and API processes ($API_REPLICAS), logs in $(rel "$PROCS_DIR")/"
   for ((index = 1; index <= WORKER_REPLICAS; index++)); do start_worker "$index"; done
   for ((index = 1; index <= API_REPLICAS; index++)); do start_api "$index"; done
-  for ((index = 1; index <= WORKER_REPLICAS; index++)); do wait_for "worker-$index" worker_ready "$index"; done
-  for ((index = 1; index <= API_REPLICAS; index++)); do wait_for "api-$index" api_ready "$index"; done
+  for ((index = 1; index <= WORKER_REPLICAS; index++)); do wait_ready "worker-$index" worker_ready "$index"; done
+  for ((index = 1; index <= API_REPLICAS; index++)); do wait_ready "api-$index" api_ready "$index"; done
 }
 
 # Every process this profile has started, whatever the replica settings are now.
@@ -304,6 +300,15 @@ started_processes() {
     [[ -e $file ]] && basename "$file" .pid
   done
   return 0
+}
+
+# replica_indexes api|worker CONFIGURED: the replicas this profile runs now (from their pid
+# files), or 1..CONFIGURED when none runs. status and rolling-restart act on what runs, not on
+# what HEADROOM_API_REPLICAS says in the caller's shell (the stack may have been started with 4).
+replica_indexes() {
+  local kind=$1 configured=$2 running
+  running="$(started_processes | sed -n "s/^$kind-\([0-9][0-9]*\)$/\1/p" | sort -n)"
+  if [[ -n $running ]]; then echo "$running"; else seq 1 "$configured"; fi
 }
 
 apps_down() {
@@ -316,17 +321,13 @@ apps_down() {
 # --- PgBouncer -------------------------------------------------------------------------------
 
 pgbouncer_pid() {
-  local pid
-  [[ -f $PGBOUNCER_DIR/pgbouncer.pid ]] || return 1
-  pid="$(cat "$PGBOUNCER_DIR/pgbouncer.pid")"
-  [[ $pid =~ ^[0-9]+$ && "$(cat "/proc/$pid/comm" 2>/dev/null)" == pgbouncer ]] || return 1
-  printf '%s\n' "$pid"
+  live_pid "$PGBOUNCER_DIR/pgbouncer.pid" pgbouncer
 }
 
 pgbouncer_up() {
   # The template's variables, listed so envsubst leaves everything else alone.
   local variables='${PGBOUNCER_LISTEN_ADDR} ${PGBOUNCER_LISTEN_PORT} ${POSTGRES_HOST} ${POSTGRES_PORT} ${PGBOUNCER_AUTH_FILE} ${PGBOUNCER_DATA_DIR}'
-  local binary deadline
+  local binary
   if pgbouncer_pid >/dev/null; then return 0; fi
   log "==> pgbouncer on 127.0.0.1:$PGBOUNCER_PORT (transaction pooling in front of Postgres)"
   port_in_use "$PGBOUNCER_PORT" && die "pgbouncer: port $PGBOUNCER_PORT is taken by another process"
@@ -345,26 +346,15 @@ pgbouncer_up() {
   else
     "$binary" -d "$PGBOUNCER_DIR/pgbouncer.ini" 9>&-
   fi
-  deadline=$((SECONDS + 10))
-  until port_in_use "$PGBOUNCER_PORT"; do
-    ((SECONDS < deadline)) || die "pgbouncer is not listening (see $(rel "$PGBOUNCER_DIR")/pgbouncer.log)"
-    sleep 0.1
-  done
+  wait_until "$PGBOUNCER_START_TIMEOUT" port_in_use "$PGBOUNCER_PORT" ||
+    die "pgbouncer is not listening (see $(rel "$PGBOUNCER_DIR")/pgbouncer.log)"
 }
 
 pgbouncer_down() {
-  local pid deadline
+  local pid
   pid="$(pgbouncer_pid)" || return 0
   # SIGINT: "safe shutdown", waits for clients' transactions to finish.
-  kill -INT "$pid" 2>/dev/null || true
-  deadline=$((SECONDS + 10))
-  while [[ -e /proc/$pid ]]; do
-    if ((SECONDS >= deadline)); then
-      kill -KILL "$pid" 2>/dev/null || true
-      break
-    fi
-    sleep 0.1
-  done
+  stop_gracefully pgbouncer "$pid" INT "$PGBOUNCER_STOP_TIMEOUT"
   echo "pgbouncer: stopped"
 }
 
@@ -395,7 +385,7 @@ prometheus_up() {
   start_process prometheus prometheus --config.file="$PROMETHEUS_DIR/prometheus.yml" \
     --web.listen-address="127.0.0.1:$PROMETHEUS_PORT" \
     --storage.tsdb.path="$PROMETHEUS_DIR/data" --storage.tsdb.retention.time=7d
-  wait_for prometheus prometheus_ready
+  wait_ready prometheus prometheus_ready
 }
 
 # --- nginx: the load balancer, the web origin and the edge ------------------------------------
@@ -451,21 +441,18 @@ require_curl() {
 }
 
 bring_up() {
-  local deadline
+  local shared
   require_curl
+  shared="$(cmd_ports | awk '{ print $2 }' | sort | uniq -d | paste -sd ' ')"
+  [[ -z $shared ]] || die "two parts of the stack would listen on the same port ($shared): move one with its HEADROOM_*_PORT (stack.sh ports lists them)"
   stack_ports | while read -r name port; do warn_if_ephemeral_port "$name" "$port"; done
   prepare
   pgbouncer_up
   apps_up
   front_up
   prometheus_up
-  deadline=$((SECONDS + READY_TIMEOUT))
-  until stack_ready; do
-    if ((SECONDS >= deadline)); then
-      die "the edge does not serve the site and the API (site $(http_code "$SITE_URL/"), api $(http_code "$SITE_URL/api/readyz"))"
-    fi
-    sleep 0.3
-  done
+  wait_until "$READY_TIMEOUT" stack_ready ||
+    die "the edge does not serve the site and the API (site $(http_code "$SITE_URL/"), api $(http_code "$SITE_URL/api/readyz"))"
 }
 
 cmd_up() {
@@ -505,12 +492,13 @@ cmd_rolling_restart() {
   local index
   require_curl
   cd "$REPO_ROOT"
+  use_node_runtime
   load_service_urls
   JWT_SECRET="$(jwt_secret)"
-  for ((index = 1; index <= API_REPLICAS; index++)); do
+  for index in $(replica_indexes api "$API_REPLICAS"); do
     stop_process "api-$index" "$API_STOP_TIMEOUT"
     start_api "$index"
-    wait_for "api-$index" api_ready "$index"
+    wait_ready "api-$index" api_ready "$index"
     echo "api-$index: restarted"
     sleep "$LB_FAIL_TIMEOUT_SECONDS.5"
   done
@@ -529,14 +517,14 @@ cmd_status() {
   state=down
   if pgbouncer_pid >/dev/null; then state=up; fi
   status_line pgbouncer "$state" "127.0.0.1:$PGBOUNCER_PORT" ""
-  for ((index = 1; index <= API_REPLICAS; index++)); do
+  for index in $(replica_indexes api "$API_REPLICAS"); do
     name="api-$index"
     port="$(api_port "$index")"
     state=down
     if proc_pgid "$name" >/dev/null; then state=up; fi
     status_line "$name" "$state" "127.0.0.1:$port" "readyz $(http_code "http://127.0.0.1:$port/api/readyz")"
   done
-  for ((index = 1; index <= WORKER_REPLICAS; index++)); do
+  for index in $(replica_indexes worker "$WORKER_REPLICAS"); do
     name="worker-$index"
     port="$(worker_metrics_port "$index")"
     state=down

@@ -19,10 +19,14 @@ function defaultsEnv(): NodeJS.ProcessEnv {
   );
 }
 
-function ports(script: 'stack.sh' | 'services.sh', profile: string): Map<string, number> {
+function ports(
+  script: 'stack.sh' | 'services.sh',
+  profile: string,
+  overrides: Record<string, string> = {},
+): Map<string, number> {
   const printed = execFileSync('bash', [`infra/native/${script}`, 'ports', '--profile', profile], {
     cwd: repoRoot,
-    env: defaultsEnv(),
+    env: { ...defaultsEnv(), ...overrides },
     encoding: 'utf8',
   });
   return new Map(
@@ -81,6 +85,24 @@ describe('native ports', () => {
     const port = await freePort();
     expect(port).toBeGreaterThanOrEqual(TEST_PORT_BAND.low);
     expect(port).toBeLessThan(TEST_PORT_BAND.high);
+  });
+
+  it('when a port or replica count is set for one profile, then the other profiles keep theirs', () => {
+    const exported = {
+      HEADROOM_PG_PORT: '12345',
+      HEADROOM_EDGE_PORT: '12346',
+      HEADROOM_API_REPLICAS: '3',
+      HEADROOM_E2E_EDGE_PORT: '12347',
+    };
+    const stack = ports('stack.sh', 'stack', exported);
+    expect(stack.get('stack postgres')).toBe(12345);
+    expect(stack.get('stack edge')).toBe(12346);
+    expect(stack.get('stack api-3')).toBe(3003);
+    expect(ports('services.sh', 'test', exported).get('test postgres')).toBe(15442);
+    const e2e = ports('stack.sh', 'e2e', exported);
+    expect(e2e.get('e2e postgres')).toBe(15452);
+    expect(e2e.get('e2e edge')).toBe(12347);
+    expect(e2e.has('e2e api-2')).toBe(false);
   });
 
   it('when a port is moved into the ephemeral range, then start-up warns about it', () => {
