@@ -28,6 +28,7 @@ import { errorHandlerPlugin } from './plugins/error-handler.ts';
 import { healthPlugin } from './plugins/health.ts';
 import { jsonBodyPlugin } from './plugins/json-body.ts';
 import { metricsPlugin } from './plugins/metrics.ts';
+import { nulCharactersPlugin } from './plugins/nul-characters.ts';
 import { openApiPlugin } from './plugins/openapi.ts';
 import { rateLimitPlugin } from './plugins/rate-limit.ts';
 
@@ -51,7 +52,9 @@ export async function buildApp(deps: AppDeps) {
     bodyLimit: config.BODY_LIMIT_BYTES,
     requestTimeout: config.REQUEST_TIMEOUT_MS,
     // Client addresses (for rate limits and logs) come from X-Forwarded-For only through
-    // the configured number of our own proxies, never from whatever a client claims.
+    // the configured number of our own proxies, never from whatever a client claims. A function,
+    // because Fastify (5.12, as pinned) treats a number here as "trust nothing" (a hop count
+    // alone cannot vouch for the immediate peer), which would ignore TRUSTED_PROXY_HOPS.
     trustProxy: (_address, hop) => hop < config.TRUSTED_PROXY_HOPS,
     // A request id from the load balancer is kept so one id follows a request through every
     // hop; anything that does not look like an id is replaced rather than logged verbatim.
@@ -85,6 +88,7 @@ export async function buildApp(deps: AppDeps) {
   await app.register(helmet, { contentSecurityPolicy: false });
   await app.register(corsPlugin, { allowedOrigins: config.CORS_ORIGINS });
   await app.register(jsonBodyPlugin);
+  await app.register(nulCharactersPlugin);
   await app.register(metricsPlugin, { registry: deps.metrics });
   await app.register(rateLimitPlugin, {
     redis: deps.redis,

@@ -8,12 +8,6 @@ const Port = (defaultPort: number) =>
   Type.Integer({ minimum: 0, maximum: 65535, default: defaultPort });
 
 export const ApiEnvSchema = Type.Object({
-  NODE_ENV: Type.Union(
-    [Type.Literal('development'), Type.Literal('production'), Type.Literal('test')],
-    {
-      default: 'production',
-    },
-  ),
   HOST: Type.String({ default: '0.0.0.0' }),
   PORT: Port(3000),
   /** Prometheus scrapes here; kept off the public port so metrics never leak through the LB. */

@@ -4,10 +4,10 @@
 import { createServer } from 'node:http';
 import { createPrismaClient } from '@headroom/db/client';
 import { flushTelemetry } from '@headroom/telemetry/lifecycle';
-import { Redis } from 'ioredis';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { buildApp } from './app.ts';
 import { loadApiConfig } from './config.ts';
+import { createRedisClient } from './redis.ts';
 
 const config = (() => {
   try {
@@ -21,21 +21,20 @@ const config = (() => {
 const db = createPrismaClient({
   databaseUrl: config.DATABASE_URL,
   maxConnections: config.DATABASE_POOL_SIZE,
+  applicationName: 'headroom-api',
 });
-const redis = new Redis(config.REDIS_URL, {
-  // Fail fast instead of queueing commands while Redis is away: the rate limiter then lets
-  // requests through and readyz reports Redis down, rather than requests hanging.
-  enableOfflineQueue: false,
-  maxRetriesPerRequest: 1,
-  connectTimeout: 2_000,
-  commandTimeout: 1_000,
-});
-redis.on('error', (error) => app.log.warn({ err: error }, 'redis connection error'));
+const redis = createRedisClient(config.REDIS_URL);
 
 const metrics = new Registry();
 collectDefaultMetrics({ register: metrics });
 
 const app = await buildApp({ config, db, redis, metrics });
+
+// Redis connects only once the app's logger exists to report its errors. A Redis that is down
+// does not stop start-up: ioredis keeps retrying and readyz answers 503 until it is back.
+redis.on('error', (error) => app.log.warn({ err: error }, 'redis connection error'));
+// A failed first attempt is already reported through the 'error' event.
+redis.connect().catch(() => {});
 
 const metricsServer = createServer(async (request, response) => {
   if (request.url !== '/metrics') {

@@ -133,6 +133,32 @@ describe('HTTP hygiene', () => {
       await limited.close();
     }
   });
+
+  it('when TRUSTED_PROXY_HOPS is 1, then limits count per forwarded client; at 0, per peer', async () => {
+    const expected: [string, number[]][] = [
+      ['1', [422, 422]],
+      ['0', [422, 429]],
+    ];
+    for (const [hops, statuses] of expected) {
+      const limited = await buildTestApp({
+        REGISTER_RATE_LIMIT_MAX: '1',
+        TRUSTED_PROXY_HOPS: hops,
+      });
+      try {
+        const seen = [];
+        for (const client of ['203.0.113.1', '203.0.113.2']) {
+          const response = await call(limited.app, 'POST', '/api/users', {
+            body: { user: {} },
+            headers: { 'x-forwarded-for': client },
+          });
+          seen.push(response.status);
+        }
+        expect(seen, `TRUSTED_PROXY_HOPS=${hops}`).toEqual(statuses);
+      } finally {
+        await limited.close();
+      }
+    }
+  });
 });
 
 describe('OpenAPI', () => {

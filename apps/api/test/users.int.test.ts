@@ -291,3 +291,21 @@ describe('update user', () => {
     expect(response.status).toBe(401);
   });
 });
+
+describe('a deleted account', () => {
+  it('when its still-valid token is used, then reading and updating both answer 401 token is invalid', async () => {
+    const user = await registerUser(testApp.app);
+    await testApp.db.user.delete({ where: { username: user.username } });
+
+    const read = await call(testApp.app, 'GET', '/api/user', { token: user.token });
+    const update = await call(testApp.app, 'PUT', '/api/user', {
+      token: user.token,
+      body: { user: { bio: 'still here?' } },
+    });
+
+    for (const response of [read, update]) {
+      expect(response.status).toBe(401);
+      expect(response.body).toEqual({ errors: { token: ['is invalid'] } });
+    }
+  });
+});

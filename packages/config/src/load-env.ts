@@ -59,6 +59,16 @@ export function loadEnv<Schema extends TObject>(
   return config;
 }
 
+/** Variables whose whole value is a secret. */
+const SECRET_NAME = /SECRET|PASSWORD|TOKEN|KEY/i;
+/**
+ * The credentials of a URL-shaped value (`postgres://user:password@host`): everything between
+ * the scheme and the last `@`, so a password holding `/`, `#` or `@` is hidden whole too.
+ */
+const URL_CREDENTIALS = /^([a-z][a-z0-9+.-]*:\/\/).*@/i;
+
+/** A value as it may appear in an error message: secrets hidden, URLs without their credentials. */
 function redact(variable: string, value: string): string {
-  return /SECRET|PASSWORD|TOKEN|KEY/i.test(variable) ? '***' : value;
+  if (SECRET_NAME.test(variable)) return '***';
+  return value.replace(URL_CREDENTIALS, '$1***@');
 }

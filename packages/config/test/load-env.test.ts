@@ -48,6 +48,22 @@ describe('loadEnv', () => {
     );
   });
 
+  it('when a bad value is a URL with credentials, then the message shows it without them', () => {
+    const problems = problemsOf(() =>
+      loadEnv(Schema, {
+        DATABASE_URL: 'mysql://admin:hunter2@db.internal:3306/app',
+        API_SECRET: 's'.repeat(32),
+      }),
+    );
+    expect(problems).toEqual([
+      expect.stringMatching(/^DATABASE_URL: .*\(got "mysql:\/\/\*\*\*@db\.internal:3306\/app"\)$/),
+    ]);
+    const oddPassword = problemsOf(() =>
+      loadEnv(Schema, { DATABASE_URL: 'mysql://u:pa/ss@w#rd@db/app', API_SECRET: 's'.repeat(32) }),
+    );
+    expect(oddPassword.join('\n')).not.toMatch(/pa\/ss|w#rd/);
+  });
+
   it('when a value is an empty string, then it counts as unset and the default applies', () => {
     const config = loadEnv(Schema, {
       PORT: '',

@@ -1,17 +1,9 @@
 // The one way a process gets a PrismaClient: Prisma 7's query compiler over node-postgres
-// through @prisma/adapter-pg. Every pool setting comes from the caller's config.
+// through @prisma/adapter-pg. The pool size and name come from the caller's config; the wait
+// for a connection has a default here (DEFAULT_CONNECTION_TIMEOUT_MS) that a caller may override.
 import { PrismaPg } from '@prisma/adapter-pg';
 import { type Prisma, PrismaClient } from './generated/prisma/client.ts';
 
-export type {
-  Article,
-  ArticleTag,
-  Comment,
-  Favorite,
-  Follow,
-  Tag,
-  User,
-} from './generated/prisma/client.ts';
 export { Prisma, PrismaClient } from './generated/prisma/client.ts';
 
 export type PrismaClientSettings = {
@@ -32,6 +24,10 @@ export type PrismaClientSettings = {
   onQuery?: (event: Prisma.QueryEvent) => void;
 };
 
+/**
+ * Longer than any healthy wait for a pooled connection, short enough that an overload fails
+ * requests instead of queueing them past every client timeout (docs/configuration.md).
+ */
 const DEFAULT_CONNECTION_TIMEOUT_MS = 5_000;
 
 export function createPrismaClient({

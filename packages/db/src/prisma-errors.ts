@@ -21,16 +21,48 @@ function isKnownRequestError(error: unknown): error is KnownRequestError {
 /** P2002: a unique constraint refused the write; with `field`, only if that column is involved. */
 export function isUniqueViolation(error: unknown, field?: string): boolean {
   if (!isKnownRequestError(error) || error.code !== 'P2002') return false;
-  if (field === undefined) return true;
-  // The column appears as a field name (`target: ["slug"]`) or inside a constraint name
-  // (`articles_slug_key`), so `_` counts as a separator. The message is not used: its wording
-  // depends on errorFormat, which Prisma sets to "minimal" in production.
-  return new RegExp(`(?:^|[^a-zA-Z0-9])${field}(?:[^a-zA-Z0-9]|$)`).test(
-    JSON.stringify(error.meta ?? {}),
-  );
+  return field === undefined || namesColumn(error, field);
 }
 
-/** P2025: an update or delete found no row to act on. */
+/**
+ * P2003: a foreign key refused the write because the row it points at does not exist (any
+ * more); with `column`, only that foreign key (`article_id` in `favorites_article_id_fkey`).
+ */
+export function isForeignKeyViolation(error: unknown, column?: string): boolean {
+  if (!isKnownRequestError(error) || error.code !== 'P2003') return false;
+  return column === undefined || namesColumn(error, column);
+}
+
+/** P2025: an update or delete found no row to act on (or a `...OrThrow` read found none). */
 export function isRecordNotFound(error: unknown): boolean {
   return isKnownRequestError(error) && error.code === 'P2025';
+}
+
+/**
+ * SQLSTATEs of values Postgres refuses to store or compare, whatever the query: text holding
+ * U+0000 (22021, or 22P05 inside JSON) and a number out of its column's range (22003).
+ * https://www.postgresql.org/docs/current/errcodes-appendix.html
+ */
+const INVALID_DATA_SQLSTATES = new Set(['22021', '22P05', '22003']);
+
+/**
+ * The query carried a value the database cannot hold: P2020 (value out of range), or a driver
+ * error with one of INVALID_DATA_SQLSTATES. The request's data is at fault, not the server.
+ */
+export function isInvalidDataError(error: unknown): boolean {
+  if (!isKnownRequestError(error)) return false;
+  if (error.code === 'P2020') return true;
+  const cause = (error.meta?.driverAdapterError as { cause?: { originalCode?: unknown } })?.cause;
+  return typeof cause?.originalCode === 'string' && INVALID_DATA_SQLSTATES.has(cause.originalCode);
+}
+
+/**
+ * The column appears as a field name (`target: ["slug"]`) or inside a constraint name
+ * (`articles_slug_key`), so `_` counts as a separator. The message is not used: its wording
+ * depends on errorFormat, which Prisma sets to "minimal" in production.
+ */
+function namesColumn(error: KnownRequestError, column: string): boolean {
+  return new RegExp(`(?:^|[^a-zA-Z0-9])${column}(?:[^a-zA-Z0-9]|$)`).test(
+    JSON.stringify(error.meta ?? {}),
+  );
 }

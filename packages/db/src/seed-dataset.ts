@@ -25,6 +25,7 @@ import {
   TOPICS,
   WORKPLACES,
 } from './seed-words.ts';
+import { slugify } from './slug.ts';
 
 export type SeedOptions = {
   users: number;
@@ -219,7 +220,7 @@ export function generateDataset(options: SeedOptions, passwordHash: string): Dat
 // ---------------------------------------------------------------- random draws
 
 /** mulberry32: a 32-bit state PRNG, plenty for test data, and the same on every platform. */
-export function createRandom(seed: number) {
+function createRandom(seed: number) {
   let state = seed >>> 0;
   const next = (): number => {
     state = (state + 0x6d2b79f5) | 0;
@@ -315,16 +316,6 @@ function laterEdit(random: Random, createdAt: number, now: number): number {
 
 function iso(epochMs: number): string {
   return new Date(epochMs).toISOString();
-}
-
-/** The api's slug rule (apps/api/src/modules/articles/slug.ts), for ASCII titles. */
-function slugify(title: string): string {
-  return title
-    .toLowerCase()
-    .replace(/[^a-z0-9]+/g, '-')
-    .replace(/^-+|-+$/g, '')
-    .slice(0, 80)
-    .replace(/-+$/, '');
 }
 
 function tagNames(count: number): string[] {

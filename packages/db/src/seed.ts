@@ -86,7 +86,7 @@ export async function seedDatabase({
 }: {
   databaseUrl: string;
   options?: Partial<SeedOptions>;
-  /** Empty every table first (TRUNCATE ... RESTART IDENTITY). */
+  /** Empty every table first, ids restarting (TRUNCATE ... RESTART IDENTITY). */
   reset?: boolean;
   /** Do nothing when the database already has users, instead of failing. */
   ifEmpty?: boolean;
@@ -103,7 +103,7 @@ export async function seedDatabase({
     // with synchronous_commit off (the test profile) it would silently leave them unmarked.
     await client.query('SET synchronous_commit = on');
     await client.query('BEGIN');
-    if (reset) await client.query(`TRUNCATE ${tableList()} RESTART IDENTITY CASCADE`);
+    if (reset) await emptyEveryTable(client);
     const existingUsers = await countRows(client, 'users');
     const existingTags = await countRows(client, 'tags');
     if (existingUsers + existingTags > 0) {
@@ -167,8 +167,15 @@ async function countRows(client: pg.Client, table: keyof Dataset): Promise<numbe
   return rows[0]?.count ?? 0;
 }
 
-function tableList(): string {
-  return Object.keys(COLUMN_TYPES)
-    .map((table) => `"${table}"`)
-    .join(', ');
+/**
+ * Every table the migrations created, not only the seeded ones: a pending outbox event or a
+ * recorded email delivery (`welcome-1001`) left behind would point at a reused id. Listed from
+ * the catalog, so a table added later is emptied too; Prisma's migration record stays.
+ */
+async function emptyEveryTable(client: pg.Client): Promise<void> {
+  const { rows } = await client.query<{ name: string }>(
+    `SELECT format('%I', tablename) AS name FROM pg_tables
+     WHERE schemaname = current_schema() AND tablename <> '_prisma_migrations'`,
+  );
+  await client.query(`TRUNCATE ${rows.map((row) => row.name).join(', ')} RESTART IDENTITY CASCADE`);
 }

@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { isRecordNotFound, isUniqueViolation } from '../src/prisma-errors.ts';
+import {
+  isForeignKeyViolation,
+  isInvalidDataError,
+  isRecordNotFound,
+  isUniqueViolation,
+} from '../src/prisma-errors.ts';
 
 // Shapes Prisma 7 produces through @prisma/adapter-pg, with errorFormat "minimal" (production).
 const slugTaken = {
@@ -30,5 +35,63 @@ describe('isUniqueViolation', () => {
     expect(isUniqueViolation(new Error('P2002'), 'slug')).toBe(false);
     expect(isUniqueViolation({ code: 'P2025' })).toBe(false);
     expect(isRecordNotFound({ code: 'P2025', message: '' })).toBe(true);
+  });
+});
+
+// Recorded from Prisma 7.10 through @prisma/adapter-pg against Postgres.
+const articleVanished = {
+  code: 'P2003',
+  message: '',
+  meta: {
+    modelName: 'Favorite',
+    driverAdapterError: {
+      name: 'DriverAdapterError',
+      cause: {
+        originalCode: '23503',
+        kind: 'ForeignKeyConstraintViolation',
+        constraint: { index: 'favorites_article_id_fkey' },
+      },
+    },
+  },
+};
+const nulInText = {
+  code: 'P2039',
+  message: '',
+  meta: {
+    modelName: 'Article',
+    driverAdapterError: {
+      name: 'DriverAdapterError',
+      cause: { originalCode: '22021', kind: 'postgres', code: '22021' },
+    },
+  },
+};
+const idOutOfRange = {
+  code: 'P2020',
+  message: '',
+  meta: {
+    modelName: 'Notification',
+    driverAdapterError: {
+      name: 'DriverAdapterError',
+      cause: { originalCode: '22003', kind: 'ValueOutOfRange' },
+    },
+  },
+};
+
+describe('isForeignKeyViolation', () => {
+  it('recognises the foreign key by its column', () => {
+    expect(isForeignKeyViolation(articleVanished)).toBe(true);
+    expect(isForeignKeyViolation(articleVanished, 'article_id')).toBe(true);
+    expect(isForeignKeyViolation(articleVanished, 'user_id')).toBe(false);
+    expect(isForeignKeyViolation(slugTaken)).toBe(false);
+  });
+});
+
+describe('isInvalidDataError', () => {
+  it('recognises values Postgres cannot hold, and nothing else', () => {
+    expect(isInvalidDataError(nulInText)).toBe(true);
+    expect(isInvalidDataError(idOutOfRange)).toBe(true);
+    expect(isInvalidDataError(articleVanished)).toBe(false);
+    expect(isInvalidDataError({ code: 'P2039', message: '', meta: {} })).toBe(false);
+    expect(isInvalidDataError(new Error('22021'))).toBe(false);
   });
 });

@@ -108,6 +108,26 @@ describe('seedDatabase', () => {
     expect(other.articles).not.toBe(first.articles);
   });
 
+  it('when reset, then rows of every table go, not only seeded ones: events, emails, notifications', async () => {
+    await seedDatabase({ databaseUrl: database.url, options: small, reset: true });
+    await client.query(
+      `INSERT INTO outbox_events (id, type, payload) VALUES (gen_random_uuid(), 'user.registered', '{"userId": 1}')`,
+    );
+    await client.query(`INSERT INTO email_deliveries (key) VALUES ('welcome-41')`);
+    await client.query(
+      `INSERT INTO notifications (user_id, article_id, actor_id, kind) VALUES (1, 1, 2, 'article.published')`,
+    );
+    await client.query(
+      `INSERT INTO trending_tags (tag_id, rank, score, computed_at) VALUES (1, 1, 1, now())`,
+    );
+
+    await seedDatabase({ databaseUrl: database.url, options: small, reset: true });
+
+    for (const table of ['outbox_events', 'email_deliveries', 'notifications', 'trending_tags']) {
+      expect(await count(table), table).toBe(0);
+    }
+  });
+
   it('when the database already has users, then ifEmpty skips and a plain seed refuses', async () => {
     await seedDatabase({ databaseUrl: database.url, options: small, reset: true });
 

@@ -63,13 +63,10 @@ export class ConflictError extends ClientError {
   }
 }
 
-/** 429: too many attempts; `retryAfterSeconds` goes into the Retry-After header. */
+/** 429: too many attempts. The rate limiter has already set Retry-After on the reply. */
 export class TooManyRequestsError extends ClientError {
-  readonly retryAfterSeconds: number;
-
-  constructor(retryAfterSeconds: number) {
+  constructor() {
     super({ request: ['too many attempts, retry later'] });
-    this.retryAfterSeconds = retryAfterSeconds;
   }
 }
 

@@ -1,8 +1,14 @@
 // Turns every failure into a RealWorld error body: { "errors": { "<field>": ["<message>"] } }.
 // Client errors say what to fix; server errors are logged in full and shown as one opaque line,
 // so no stack trace, SQL or internal name ever reaches a client.
-import { ClientError, statusOf, TooManyRequestsError } from '@headroom/errors/http-errors';
-import type { FastifyError, FastifyInstance, FastifySchemaValidationError } from 'fastify';
+import { isInvalidDataError } from '@headroom/db/prisma-errors';
+import { ClientError, statusOf, ValidationError } from '@headroom/errors/http-errors';
+import type {
+  FastifyError,
+  FastifyInstance,
+  FastifyRequest,
+  FastifySchemaValidationError,
+} from 'fastify';
 import fp from 'fastify-plugin';
 import { Type } from 'typebox';
 
@@ -13,18 +19,55 @@ export const ErrorResponse = Type.Object(
 
 const BLANK = "can't be blank";
 
+/**
+ * Failures from below the HTTP layer that the request's own data caused, and the client error
+ * each becomes. Schemas and the NUL check refuse such data first; this is the backstop that
+ * keeps whatever they miss a 4xx.
+ */
+const clientErrorsByCause: {
+  recognise: (error: unknown) => boolean;
+  toClientError: () => ClientError;
+}[] = [
+  {
+    recognise: isInvalidDataError,
+    toClientError: () =>
+      new ValidationError({ request: ['contains a value the database cannot store'] }),
+  },
+];
+
+/**
+ * The input a validation context checked, as the client sent it, to tell a blank value from a
+ * wrong one. The query string is read again from the URL: TypeBox's conversion rewrites
+ * `request.query` in place (`?limit=` arrives there as 0).
+ */
+const inputOfContext: Record<string, (request: FastifyRequest) => unknown> = {
+  body: (request) => request.body,
+  params: (request) => request.params,
+  querystring: (request) => {
+    const queryStart = request.url.indexOf('?');
+    return queryStart === -1
+      ? {}
+      : Object.fromEntries(new URLSearchParams(request.url.slice(queryStart + 1)));
+  },
+  headers: (request) => request.headers,
+};
+
 export const errorHandlerPlugin = fp(
   async (app: FastifyInstance) => {
     app.setErrorHandler((error: FastifyError, request, reply) => {
       if (error instanceof ClientError) {
-        if (error instanceof TooManyRequestsError) {
-          reply.header('retry-after', error.retryAfterSeconds);
-        }
         return reply.status(statusOf(error)).send(error.toBody());
+      }
+      const cause = clientErrorsByCause.find((entry) => entry.recognise(error));
+      if (cause) {
+        // A 4xx for the client, but also a sign that a schema lets through what it should not.
+        request.log.warn({ err: error }, 'the database refused a value from the request');
+        const clientError = cause.toClientError();
+        return reply.status(statusOf(clientError)).send(clientError.toBody());
       }
       if (error.validation) {
         const input = error.validationContext
-          ? (request as unknown as Record<string, unknown>)[error.validationContext]
+          ? inputOfContext[error.validationContext]?.(request)
           : undefined;
         return reply.status(422).send({ errors: validationProblems(error.validation, input) });
       }

@@ -19,8 +19,8 @@ export const rateLimitPlugin = fp(
       redis: options.redis,
       nameSpace: options.keyPrefix,
       skipOnError: true,
-      errorResponseBuilder: (_request, context) =>
-        new TooManyRequestsError(Math.max(1, Math.ceil(context.ttl / 1000))),
+      // Thrown after the plugin has set Retry-After (and the X-RateLimit-* headers) on the reply.
+      errorResponseBuilder: () => new TooManyRequestsError(),
     });
   },
   { name: 'rate-limit' },

@@ -1,9 +1,16 @@
 import { type Static, Type } from 'typebox';
 import { Profile } from '../profiles/profiles.schemas.ts';
+import { MAX_ROW_ID } from '../row-id.ts';
 
 /** Pages are capped so one request cannot ask the database for the whole table. */
 export const MAX_PAGE_SIZE = 100;
 export const DEFAULT_PAGE_SIZE = 20;
+/**
+ * Articles have int4 ids, so the table never holds more rows than MAX_ROW_ID: a later page
+ * can only be empty. The cap also keeps the number inside what SQL OFFSET (int8) accepts;
+ * beyond that Prisma throws before the query is sent.
+ */
+export const MAX_OFFSET = MAX_ROW_ID;
 const MAX_TAGS_PER_ARTICLE = 10;
 
 const Timestamp = Type.String({ format: 'date-time' });
@@ -45,7 +52,7 @@ export const ArticlesResponse = Type.Object({
 
 export const Pagination = {
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_PAGE_SIZE })),
-  offset: Type.Optional(Type.Integer({ minimum: 0 })),
+  offset: Type.Optional(Type.Integer({ minimum: 0, maximum: MAX_OFFSET })),
 };
 
 export const ListArticlesQuery = Type.Object({

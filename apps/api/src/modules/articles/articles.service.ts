@@ -3,8 +3,10 @@
 // query each for what depends on the viewer (favorited, following), never one per article.
 import type { Prisma, PrismaClient } from '@headroom/db/client';
 import { isUniqueViolation } from '@headroom/db/prisma-errors';
+import { slugify, withRandomSuffix } from '@headroom/db/slug';
 import { ForbiddenError, NotFoundError } from '@headroom/errors/http-errors';
 import { recordEvent } from '../../outbox.ts';
+import { notFoundIfVanished } from '../../vanished-rows.ts';
 import { profileColumns, toProfile } from '../profiles/profiles.schemas.ts';
 import type { ProfilesService } from '../profiles/profiles.service.ts';
 import {
@@ -16,7 +18,6 @@ import {
   type ListArticlesQuery,
   type NewArticle,
 } from './articles.schemas.ts';
-import { slugify, withRandomSuffix } from './slug.ts';
 
 type Db = Pick<PrismaClient, 'article' | 'favorite' | '$transaction'>;
 type Transaction = Pick<Prisma.TransactionClient, 'tag'>;
@@ -159,8 +160,10 @@ export function createArticlesService(deps: {
     return article.id;
   }
 
+  /** Reads back an article just written; it may have been deleted since. */
   async function readById(id: number, viewerId: number | undefined): Promise<Article> {
-    const row = await db.article.findUniqueOrThrow({ where: { id }, select: articleColumns });
+    const row = await db.article.findUnique({ where: { id }, select: articleColumns });
+    if (!row) throw new NotFoundError('article');
     return toArticle(row, viewerId);
   }
 
@@ -222,25 +225,27 @@ export function createArticlesService(deps: {
       const wantedSlug = changes.title === undefined ? article.slug : slugify(changes.title);
       const slugChanges = wantedSlug !== article.slug && !isSuffixedForm(article.slug, wantedSlug);
       const write = (newSlug: string | undefined) =>
-        db.$transaction(async (tx) => {
-          await tx.article.update({
-            where: { id: article.id },
-            data: {
-              slug: newSlug,
-              title: changes.title,
-              description: changes.description,
-              body: changes.body,
-            },
-          });
-          if (changes.tagList !== undefined) {
-            await tx.articleTag.deleteMany({ where: { articleId: article.id } });
-            const tagIds = await ensureTags(tx, normalizeTags(changes.tagList));
-            await tx.articleTag.createMany({
-              data: tagIds.map((tagId) => ({ articleId: article.id, tagId })),
+        notFoundIfVanished('article', () =>
+          db.$transaction(async (tx) => {
+            await tx.article.update({
+              where: { id: article.id },
+              data: {
+                slug: newSlug,
+                title: changes.title,
+                description: changes.description,
+                body: changes.body,
+              },
             });
-          }
-          await recordEvent(tx, { type: 'article.updated', payload: { articleId: article.id } });
-        });
+            if (changes.tagList !== undefined) {
+              await tx.articleTag.deleteMany({ where: { articleId: article.id } });
+              const tagIds = await ensureTags(tx, normalizeTags(changes.tagList));
+              await tx.articleTag.createMany({
+                data: tagIds.map((tagId) => ({ articleId: article.id, tagId })),
+              });
+            }
+            await recordEvent(tx, { type: 'article.updated', payload: { articleId: article.id } });
+          }),
+        );
       if (slugChanges) await withFreeSlug(wantedSlug, write);
       else await write(undefined);
       return readById(article.id, viewerId);
@@ -248,21 +253,22 @@ export function createArticlesService(deps: {
 
     async remove(slug: string, viewerId: number): Promise<void> {
       const article = await findForChange(slug, viewerId);
-      await db.$transaction(async (tx) => {
-        await tx.article.delete({ where: { id: article.id } });
-        await recordEvent(tx, {
-          type: 'article.deleted',
-          payload: { articleId: article.id, slug: article.slug },
-        });
-      });
+      await notFoundIfVanished('article', () =>
+        db.$transaction(async (tx) => {
+          await tx.article.delete({ where: { id: article.id } });
+          await recordEvent(tx, {
+            type: 'article.deleted',
+            payload: { articleId: article.id, slug: article.slug },
+          });
+        }),
+      );
     },
 
     async favorite(slug: string, viewerId: number): Promise<Article> {
       const articleId = await findId(slug);
-      await db.favorite.createMany({
-        data: [{ userId: viewerId, articleId }],
-        skipDuplicates: true,
-      });
+      await notFoundIfVanished('article', () =>
+        db.favorite.createMany({ data: [{ userId: viewerId, articleId }], skipDuplicates: true }),
+      );
       return readById(articleId, viewerId);
     },
 

@@ -1,5 +1,6 @@
 import { type Static, Type } from 'typebox';
 import { Profile } from '../profiles/profiles.schemas.ts';
+import { RowId } from '../row-id.ts';
 
 export const Comment = Type.Object({
   id: Type.Integer(),
@@ -22,5 +23,5 @@ export const ArticleSlugParams = Type.Object({
 });
 export const CommentParams = Type.Object({
   slug: Type.String({ minLength: 1, maxLength: 255 }),
-  id: Type.Integer({ minimum: 1, maximum: 2_147_483_647 }),
+  id: RowId,
 });

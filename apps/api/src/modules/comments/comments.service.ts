@@ -2,6 +2,7 @@
 import type { PrismaClient } from '@headroom/db/client';
 import { ForbiddenError, NotFoundError } from '@headroom/errors/http-errors';
 import { recordEvent } from '../../outbox.ts';
+import { notFoundIfVanished } from '../../vanished-rows.ts';
 import { type ProfileRow, profileColumns, toProfile } from '../profiles/profiles.schemas.ts';
 import type { ProfilesService } from '../profiles/profiles.service.ts';
 import type { Comment } from './comments.schemas.ts';
@@ -52,17 +53,19 @@ export function createCommentsService(deps: {
   return {
     async add(slug: string, authorId: number, body: string): Promise<Comment> {
       const articleId = await findArticleId(slug);
-      const row = await db.$transaction(async (tx) => {
-        const created = await tx.comment.create({
-          data: { body, articleId, authorId },
-          select: commentColumns,
-        });
-        await recordEvent(tx, {
-          type: 'comment.created',
-          payload: { commentId: created.id, articleId, authorId },
-        });
-        return created;
-      });
+      const row = await notFoundIfVanished('article', () =>
+        db.$transaction(async (tx) => {
+          const created = await tx.comment.create({
+            data: { body, articleId, authorId },
+            select: commentColumns,
+          });
+          await recordEvent(tx, {
+            type: 'comment.created',
+            payload: { commentId: created.id, articleId, authorId },
+          });
+          return created;
+        }),
+      );
       return toComment(row, new Set());
     },
 
@@ -89,7 +92,7 @@ export function createCommentsService(deps: {
       });
       if (!comment) throw new NotFoundError('comment');
       if (comment.authorId !== viewerId) throw new ForbiddenError('comment');
-      await db.comment.delete({ where: { id: commentId } });
+      await notFoundIfVanished('comment', () => db.comment.delete({ where: { id: commentId } }));
     },
   };
 }

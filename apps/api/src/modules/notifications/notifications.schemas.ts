@@ -1,4 +1,5 @@
 import { type Static, Type } from 'typebox';
+import { RowId } from '../row-id.ts';
 
 export const MAX_NOTIFICATIONS_PAGE = 100;
 export const DEFAULT_NOTIFICATIONS_PAGE = 20;
@@ -18,7 +19,7 @@ export type Notification = Static<typeof Notification>;
 
 export const NotificationsQuery = Type.Object({
   /** Keyset cursor: only notifications older than this id (the previous page's `nextBefore`). */
-  before: Type.Optional(Type.Integer({ minimum: 1 })),
+  before: Type.Optional(RowId),
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_NOTIFICATIONS_PAGE })),
 });
 export type NotificationsQuery = Static<typeof NotificationsQuery>;
@@ -34,7 +35,7 @@ export const MarkReadBody = Type.Union([
   Type.Null(),
   Type.Object({
     /** Marks notifications up to and including this id; without it, all of them. */
-    upTo: Type.Optional(Type.Integer({ minimum: 1 })),
+    upTo: Type.Optional(RowId),
   }),
 ]);
 

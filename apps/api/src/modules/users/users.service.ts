@@ -1,7 +1,7 @@
 // Registration, login and the current user's account.
 import type { PrismaClient } from '@headroom/db/client';
 import { isRecordNotFound, isUniqueViolation } from '@headroom/db/prisma-errors';
-import { ConflictError, NotFoundError, UnauthorizedError } from '@headroom/errors/http-errors';
+import { ConflictError, UnauthorizedError } from '@headroom/errors/http-errors';
 import { recordEvent } from '../../outbox.ts';
 import type { TokenService } from '../../plugins/auth.ts';
 import type { PasswordHasher } from './passwords.ts';
@@ -76,7 +76,7 @@ export function createUsersService(deps: {
   return {
     async register(input: { username: string; email: string; password: string }): Promise<User> {
       const email = normalizeEmail(input.email);
-      const username = input.username.trim();
+      const { username } = input;
       await assertAvailable({ email, username });
       const passwordHash = await passwords.hash(input.password);
       const user = await guardUnique(() =>
@@ -111,7 +111,7 @@ export function createUsersService(deps: {
 
     async update(userId: number, changes: UserChanges): Promise<User> {
       const email = changes.email === undefined ? undefined : normalizeEmail(changes.email);
-      const username = changes.username?.trim();
+      const { username } = changes;
       await assertAvailable({ email, username }, userId);
       const passwordHash =
         changes.password === undefined ? undefined : await passwords.hash(changes.password);
@@ -129,7 +129,8 @@ export function createUsersService(deps: {
             select: userColumns,
           })
           .catch((error: unknown) => {
-            if (isRecordNotFound(error)) throw new NotFoundError('user');
+            // Deleted since the token was issued: as in `current`, the token no longer counts.
+            if (isRecordNotFound(error)) throw UnauthorizedError.invalidToken();
             throw error;
           }),
       );

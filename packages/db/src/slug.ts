@@ -1,5 +1,7 @@
 // URL slugs from titles: "How to Train Your Dragon!" -> "how-to-train-your-dragon".
-// Two articles may share a title; the second gets a random suffix (see articles.service).
+// The rule for the articles.slug column, shared by its two writers: the API and the seed.
+// Two articles may share a title; the second gets a random suffix (see the API's
+// articles.service; the seed draws its suffixes from its own seeded random numbers).
 import { randomBytes } from 'node:crypto';
 
 const MAX_SLUG_BASE_LENGTH = 80;

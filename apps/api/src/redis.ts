@@ -1,0 +1,28 @@
+// The API's Redis connection (rate-limit counters and the readiness ping), built one way for
+// main.ts and the tests, so tests run the settings production runs.
+// The worker builds its own: BullMQ workers need the opposite, commands that never time out.
+import { Redis } from 'ioredis';
+
+/** A connection attempt slower than this fails (and is retried), so an unreachable Redis is noticed fast. */
+export const REDIS_CONNECT_TIMEOUT_MS = 2_000;
+/**
+ * A command slower than this fails: the rate limiter then lets the request through and readyz
+ * reports Redis down, rather than requests waiting on a stuck Redis. Readiness gives Redis
+ * the same 1 s (READINESS_CHECK_TIMEOUT_MS in plugins/health.ts).
+ */
+export const REDIS_COMMAND_TIMEOUT_MS = 1_000;
+
+/**
+ * Not connected yet: the caller attaches its 'error' listener, then calls `connect()`. An
+ * 'error' event before a listener exists would only reach the console, never the logs.
+ */
+export function createRedisClient(url: string): Redis {
+  return new Redis(url, {
+    lazyConnect: true,
+    // Fail fast instead of queueing commands while Redis is away.
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 1,
+    connectTimeout: REDIS_CONNECT_TIMEOUT_MS,
+    commandTimeout: REDIS_COMMAND_TIMEOUT_MS,
+  });
+}
