@@ -38,14 +38,20 @@ export function loadEnv<Schema extends TObject>(
   );
   const candidate = Value.Convert(schema, Value.Default(schema, present));
 
-  const problems = Value.Errors(schema, candidate).flatMap((error) => {
-    if ('requiredProperties' in error.params) {
-      return (error.params.requiredProperties as string[]).map((name) => `${name}: is required`);
+  // One variable at a time: TypeBox stops collecting after a few errors (Settings maxErrors,
+  // a guard for request validation), and one bad union such as LOG_LEVEL fills them all, which
+  // would hide every later variable's problem. The first error names what was wanted.
+  const required = new Set<string>(schema.required ?? []);
+  const values = candidate as Record<string, unknown>;
+  const problems = declared.flatMap((variable) => {
+    if (values[variable] === undefined) {
+      return required.has(variable) ? [`${variable}: is required`] : [];
     }
-    const variable = error.instancePath.replace(/^\//, '');
-    const received = present[variable];
-    const shown = received === undefined ? '' : ` (got "${redact(variable, received)}")`;
-    return [`${variable}: ${error.message}${shown}`];
+    const [error] = Value.Errors(schema.properties[variable]!, values[variable]);
+    if (error === undefined) return [];
+    // The raw string: Value.Convert has already turned "99999" into a number in `present`.
+    const received = source[variable] ?? '';
+    return [`${variable}: ${error.message} (got "${redact(variable, received)}")`];
   });
   if (problems.length > 0) throw new InvalidEnvironmentError(problems);
 

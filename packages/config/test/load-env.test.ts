@@ -64,6 +64,31 @@ describe('loadEnv', () => {
     expect(oddPassword.join('\n')).not.toMatch(/pa\/ss|w#rd/);
   });
 
+  it('when a number is out of range, then the message shows the value as it was given', () => {
+    expect(
+      problemsOf(() =>
+        loadEnv(Schema, {
+          PORT: '99999',
+          DATABASE_URL: 'postgres://x',
+          API_SECRET: 's'.repeat(32),
+        }),
+      ),
+    ).toEqual([expect.stringMatching(/^PORT: .*\(got "99999"\)$/)]);
+  });
+
+  it('when a union has a bad value, then the variables after it are still reported', () => {
+    const Many = Type.Object({
+      LEVEL: Type.Union(
+        ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent', 'all'].map((level) =>
+          Type.Literal(level),
+        ),
+      ),
+      PORT: Type.Integer({ minimum: 1, maximum: 65535 }),
+    });
+    const problems = problemsOf(() => loadEnv(Many, { LEVEL: 'loud', PORT: '0' }));
+    expect(problems.map((problem) => problem.split(':')[0])).toEqual(['LEVEL', 'PORT']);
+  });
+
   it('when a value is an empty string, then it counts as unset and the default applies', () => {
     const config = loadEnv(Schema, {
       PORT: '',
