@@ -2,6 +2,7 @@
 // main.ts and jobs-cli.ts are the only callers (`loadWorkerConfig(process.env)`).
 // Defaults for tunable numbers are justified by measurements in docs/background-jobs.md.
 import { type CrossFieldRule, loadEnv } from '@headroom/config/load-env';
+import { DEFAULT_QUEUE_PREFIX } from '@headroom/jobs/queues';
 import { type Static, Type } from 'typebox';
 
 const Count = (minimum: number, defaultValue: number) =>
@@ -33,7 +34,7 @@ export const WorkerEnvSchema = Type.Object({
   DATABASE_POOL_SIZE: Count(1, 10),
   REDIS_URL: Type.String({ pattern: '^rediss?://' }),
   /** Prefix of every BullMQ key; two deployments sharing a Redis need different ones. */
-  QUEUE_PREFIX: Type.String({ default: 'headroom', pattern: '^[\\w-]+$' }),
+  QUEUE_PREFIX: Type.String({ default: DEFAULT_QUEUE_PREFIX, pattern: '^[\\w-]+$' }),
 
   /** Jobs one worker process runs at once, per queue. */
   RENDER_ARTICLE_CONCURRENCY: Count(1, 4),

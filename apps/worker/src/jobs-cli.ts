@@ -4,6 +4,7 @@
 //   npm run jobs -- dlq discard <id>      forget one
 //   npm run jobs -- counts                jobs per queue and state
 import { jobNames } from '@headroom/jobs/contract';
+import { closeQueues, createQueues, DEAD_LETTER_QUEUE } from '@headroom/jobs/queues';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { loadWorkerConfig } from './config.ts';
@@ -33,12 +34,19 @@ try {
   );
   process.exit(1);
 }
-const deadLetters = createDeadLetterQueue({ connection, prefix: config.QUEUE_PREFIX });
+// The worker's own retry policy, so a job put back from the dead-letter queue gets what any
+// new job gets: JOB_ATTEMPTS tries with backoff, and the usual retention once it completes.
+const queues = createQueues({
+  connection,
+  prefix: config.QUEUE_PREFIX,
+  retry: { attempts: config.JOB_ATTEMPTS, backoffMs: config.JOB_BACKOFF_MS },
+});
+const deadLetters = createDeadLetterQueue({ connection, prefix: config.QUEUE_PREFIX, queues });
 const [command, action, argument] = process.argv.slice(2);
 
 async function run(): Promise<number> {
   if (command === 'counts') {
-    for (const name of [...jobNames, 'dead-letter']) {
+    for (const name of [...jobNames, DEAD_LETTER_QUEUE]) {
       const queue = new Queue(name, { connection, prefix: config.QUEUE_PREFIX });
       console.log(name.padEnd(26), JSON.stringify(await queue.getJobCounts()));
       await queue.close();
@@ -79,7 +87,7 @@ async function run(): Promise<number> {
 }
 
 const code = await run().finally(async () => {
-  await deadLetters.close();
+  await Promise.all([closeQueues(queues), deadLetters.close()]);
   connection.disconnect();
 });
 process.exit(code);

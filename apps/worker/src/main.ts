@@ -1,7 +1,8 @@
 // The worker process: read config, connect, check every job has one handler, then run the
 // queue workers, the outbox relay and the schedules, and serve metrics. On SIGTERM it stops
 // taking jobs and events, lets running jobs finish for up to SHUTDOWN_TIMEOUT_MS, and exits.
-// Only this file reads process.env or calls process.exit.
+// Of the worker process, only this file reads process.env or calls process.exit (the operator
+// CLI, jobs-cli.ts, is an entry file of its own).
 import { createServer } from 'node:http';
 import { createPrismaClient } from '@headroom/db/client';
 import { closeQueues, createQueues } from '@headroom/jobs/queues';
@@ -25,16 +26,18 @@ import { createOutboxRelay } from './outbox-relay.ts';
 import { runWorkers } from './run-workers.ts';
 import { registerSchedules } from './schedules.ts';
 
-const log = pino({ level: process.env.LOG_LEVEL ?? 'info', base: { service: 'worker' } });
-
+// Config first, reported on stderr: the logger's level is itself a setting, so a bad one must
+// be listed with every other bad key rather than make the logger throw.
 const config = (() => {
   try {
     return loadWorkerConfig(process.env);
   } catch (error) {
-    log.fatal((error as Error).message);
+    console.error((error as Error).message);
     process.exit(1);
   }
 })();
+
+const log = pino({ level: config.LOG_LEVEL, base: { service: 'worker' } });
 
 const db = createPrismaClient({
   databaseUrl: config.DATABASE_URL,
@@ -62,9 +65,13 @@ const queues = createQueues({
   retry,
   ...(telemetry && { telemetry }),
 });
+// Dead letters are filed from inside a failing job, on the workers' connection: like BullMQ's
+// own record of the failure, the letter then waits out a Redis blip. On the producers'
+// fail-fast connection, a job failing for good during a blip would lose its letter.
 const deadLetters = createDeadLetterQueue({
-  connection: producerConnection,
+  connection: workerConnection,
   prefix: config.QUEUE_PREFIX,
+  queues,
 });
 const mailer = createMailer({
   from: config.EMAIL_FROM,

@@ -22,7 +22,8 @@ import { context, propagation, ROOT_CONTEXT } from '@opentelemetry/api';
 import pg from 'pg';
 import type { Logger } from 'pino';
 
-export const OUTBOX_CHANNEL = 'outbox_events';
+/** The channel the outbox trigger NOTIFYs on every insert (see the outbox migration). */
+const OUTBOX_CHANNEL = 'outbox_events';
 
 /**
  * Only events this worker can route are taken. One it cannot (a type recorded by a newer API
@@ -36,6 +37,11 @@ const ROUTABLE_TYPES = Object.keys(followUps);
 const RETRY_AFTER_FAILURE_MS = 1_000;
 /** How long to wait before reconnecting a dropped LISTEN connection. */
 const LISTEN_RECONNECT_MS = 1_000;
+/**
+ * Adding a batch to Redis is quick; a transaction open longer than this means Redis is stuck,
+ * and the locks it holds should go back to the other relays.
+ */
+const DELIVERY_TRANSACTION_TIMEOUT_MS = 30_000;
 
 interface OutboxRow {
   id: string;
@@ -82,7 +88,7 @@ export function createOutboxRelay(deps: {
 
   /** Delivers one batch; returns how many events it delivered. */
   async function deliverBatch(): Promise<number> {
-    return db.$transaction(
+    const ages = await db.$transaction(
       async (tx) => {
         const events = await tx.$queryRaw<(OutboxRow & { created_at: Date })[]>`
           SELECT id, type, payload, trace_context, created_at FROM outbox_events
@@ -91,18 +97,18 @@ export function createOutboxRelay(deps: {
            ORDER BY created_at
            LIMIT ${deps.batchSize}
            FOR UPDATE SKIP LOCKED`;
-        if (events.length === 0) return 0;
+        if (events.length === 0) return [];
         // Concurrently: ioredis sends the adds back to back on one connection.
         await Promise.all(events.map(enqueue));
         await tx.$executeRaw`UPDATE outbox_events SET delivered_at = now() WHERE id = ANY(${events.map((event) => event.id)}::uuid[])`;
         const now = Date.now();
-        deps.onDelivered?.(events.map((event) => now - event.created_at.getTime()));
-        return events.length;
+        return events.map((event) => now - event.created_at.getTime());
       },
-      // Adding a batch to Redis is quick; a transaction open longer than this means Redis is
-      // stuck, and the locks it holds should go back to the other relays.
-      { timeout: 30_000 },
+      { timeout: DELIVERY_TRANSACTION_TIMEOUT_MS },
     );
+    // Only once committed: a batch whose commit fails is sent again, and counted then.
+    if (ages.length > 0) deps.onDelivered?.(ages);
+    return ages.length;
   }
 
   /** Delivers until the outbox is empty. Runs one at a time; a wake-up during a run runs it again. */
@@ -175,7 +181,6 @@ export function createOutboxRelay(deps: {
       await client?.end().catch(() => {});
       await running;
     },
-    drain,
   };
 }
 

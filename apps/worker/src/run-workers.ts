@@ -68,7 +68,14 @@ export function runWorkers(deps: {
           { err: failure, final },
           final ? 'job failed for good; dead-lettered' : 'job failed; will retry',
         );
-        if (final) await deps.deadLetters.add(job, failure);
+        if (final) {
+          // A letter that cannot be filed is logged, and the job still fails with its own
+          // error: a filing error thrown here would replace it and reach the 'failed' handler
+          // below as a second, different failure.
+          await deps.deadLetters.add(job, failure).catch((cause: unknown) => {
+            log.error({ err: cause, jobError: failure.message }, 'could not dead-letter a job');
+          });
+        }
         throw failure;
       }
     };

@@ -1,5 +1,7 @@
 // The worker's env rules that span variables: exactly one place for emails to go, and a
-// stalled-job check at least as frequent as a lock lasts.
+// stalled-job check at least as frequent as a lock lasts. And the process itself: a bad
+// environment stops it with one message naming every bad variable, the log level included.
+import { startProcess } from '@headroom/testing/processes';
 import { describe, expect, it } from 'vitest';
 import { loadWorkerConfig } from '../src/config.ts';
 
@@ -33,5 +35,18 @@ describe('worker configuration', () => {
         JOB_STALLED_INTERVAL_MS: '5000',
       }),
     ).toThrow(/JOB_STALLED_INTERVAL_MS, JOB_LOCK_DURATION_MS/);
+  });
+
+  it('when LOG_LEVEL and another variable are invalid, then the worker process exits 1 naming both', async () => {
+    const worker = startProcess('apps/worker/src/main.ts', {
+      ...base,
+      EMAIL_FILE_DIR: '/tmp/mail',
+      METRICS_PORT: '99999',
+      LOG_LEVEL: 'loud',
+    });
+    expect(await worker.exited).toBe(1);
+    expect(worker.output()).toContain('Invalid environment');
+    expect(worker.output()).toMatch(/LOG_LEVEL: .*\(got "loud"\)/);
+    expect(worker.output()).toMatch(/METRICS_PORT: .*\(got "99999"\)/);
   });
 });

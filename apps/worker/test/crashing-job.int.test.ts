@@ -4,6 +4,7 @@
 // the job vanishes from `npm run jobs -- dlq list` and from the failure metrics.
 import { startWorkerProcess, type WorkerProcess } from '@headroom/testing/processes';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { scrapeMetric } from './support/scrape-metrics.ts';
 import { countRows, insertArticle, insertFollows, insertUsers } from './support/seed-sql.ts';
 import { openTestQueues, type TestQueues } from './support/test-queues.ts';
 import { createTestStack, type TestStack, workerEnv } from './support/test-stack.ts';
@@ -76,8 +77,11 @@ describe('a job that crashes its worker', () => {
         // BullMQ's count: runs cut short by a crash are stalls, not attempts.
         attemptsMade: (await crasher())?.attemptsMade,
       });
-    expect(await (await fetch(survivor.metricsUrl)).text()).toMatch(
-      /job_failures_total\{queue="fan-out-notifications",final="true"\} 1\b/,
-    );
+    expect(
+      await scrapeMetric(
+        survivor.metricsUrl,
+        'job_failures_total{queue="fan-out-notifications",final="true"}',
+      ),
+    ).toBe(1);
   });
 });

@@ -4,12 +4,19 @@
 import { freePort, startWorkerProcess, type WorkerProcess } from '@headroom/testing/processes';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runJobsCli } from './support/jobs-cli.ts';
+import { scrapeMetric } from './support/scrape-metrics.ts';
 import { insertUsers, recordEvent } from './support/seed-sql.ts';
 import { createSmtpStandIn } from './support/smtp-stand-in.ts';
 import { openTestQueues, type TestQueues } from './support/test-queues.ts';
-import { createTestStack, type TestStack, workerEnv } from './support/test-stack.ts';
+import {
+  createTestStack,
+  TEST_RETRY_POLICY,
+  type TestStack,
+  workerEnv,
+} from './support/test-stack.ts';
 
-const JOB_ATTEMPTS = 3;
+/** What the worker (workerEnv) and the jobs the test adds itself both get. */
+const JOB_ATTEMPTS = TEST_RETRY_POLICY.attempts;
 
 let stack: TestStack;
 let smtp: Awaited<ReturnType<typeof createSmtpStandIn>>;
@@ -20,11 +27,7 @@ let queues: TestQueues;
 beforeAll(async () => {
   stack = await createTestStack('deadletter');
   smtp = await createSmtpStandIn();
-  env = workerEnv(stack, {
-    SMTP_URL: smtp.url,
-    EMAIL_FILE_DIR: undefined,
-    JOB_ATTEMPTS: String(JOB_ATTEMPTS),
-  });
+  env = workerEnv(stack, { SMTP_URL: smtp.url, EMAIL_FILE_DIR: undefined });
   worker = await startWorkerProcess(env);
   queues = openTestQueues(stack);
 });
@@ -74,9 +77,9 @@ describe('the dead-letter queue', () => {
     const failed = await queues.job('send-email', `${eventId}.send-email`);
     expect(await failed?.getState()).toBe('failed');
     expect(failed?.attemptsMade).toBe(JOB_ATTEMPTS);
-    expect(await (await fetch(worker.metricsUrl)).text()).toMatch(
-      /job_failures_total\{queue="send-email",final="true"\} 1\b/,
-    );
+    expect(
+      await scrapeMetric(worker.metricsUrl, 'job_failures_total{queue="send-email",final="true"}'),
+    ).toBe(1);
 
     const listed = await runJobsCli(env, 'dlq', 'list');
     expect(listed.code).toBe(0);
@@ -103,6 +106,34 @@ describe('the dead-letter queue', () => {
         ])
       ).rowCount,
     ).toBe(1);
+  });
+
+  it('when a retried dead letter fails again, then it gets JOB_ATTEMPTS fresh attempts before it is dead-lettered again', async () => {
+    await smtp.close();
+    const [userId] = (await insertUsers(stack.sql, 1)) as [number];
+    await queues.add('send-email', { template: 'welcome', userId }, 'fails-twice');
+    const letterId = 'send-email.fails-twice';
+    await expect
+      .poll(() => deadLetter(letterId), { timeout: 20_000 })
+      .toMatchObject({ attemptsMade: JOB_ATTEMPTS });
+
+    const retried = await runJobsCli(env, 'dlq', 'retry', letterId);
+    expect(retried).toMatchObject({ code: 0, stdout: '1 job(s) back on their queues\n' });
+
+    const secondLetter = async () =>
+      (await queues.deadLetters.list()).find((entry) =>
+        entry.letter.jobId.startsWith('fails-twice.retry-'),
+      )?.letter;
+    await expect.poll(secondLetter, { timeout: 20_000 }).toMatchObject({
+      attemptsMade: JOB_ATTEMPTS,
+      error: expect.stringContaining('ECONNREFUSED'),
+    });
+    const retriedJob = await queues.job('send-email', (await secondLetter())!.jobId);
+    // The retry carries the queue's whole job policy, so once it succeeds it is not kept forever.
+    expect(retriedJob?.opts).toMatchObject({
+      attempts: JOB_ATTEMPTS,
+      removeOnComplete: expect.anything(),
+    });
   });
 
   it('when an operator discards a dead letter, then it is gone from the list, and discarding an unknown id fails', async () => {

@@ -3,6 +3,7 @@
 // look at without racing the worker.
 import { startWorkerProcess, type WorkerProcess } from '@headroom/testing/processes';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { scrapeMetric } from './support/scrape-metrics.ts';
 import { insertArticle, insertUsers } from './support/seed-sql.ts';
 import { openTestQueues, type TestQueues } from './support/test-queues.ts';
 import { createTestStack, type TestStack, workerEnv } from './support/test-stack.ts';
@@ -22,11 +23,7 @@ afterAll(async () => {
   await stack?.close();
 });
 
-async function metric(series: string): Promise<number | undefined> {
-  const text = await (await fetch(worker.metricsUrl)).text();
-  const line = text.split('\n').find((candidate) => candidate.startsWith(`${series} `));
-  return line === undefined ? undefined : Number(line.slice(series.length + 1));
-}
+const metric = (series: string) => scrapeMetric(worker.metricsUrl, series);
 
 describe('worker metrics', () => {
   it('when jobs wait in a queue, then its depth and the age of the oldest are exported, and once they run, their durations', async () => {

@@ -4,6 +4,7 @@
 // waits for a worker that does, without holding up the events behind it.
 import { startWorkerProcess, type WorkerProcess } from '@headroom/testing/processes';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { scrapeMetric } from './support/scrape-metrics.ts';
 import { countRows, insertArticle, insertUsers, recordEvent } from './support/seed-sql.ts';
 import { openTestQueues, type TestQueues } from './support/test-queues.ts';
 import { createTestStack, type TestStack, workerEnv } from './support/test-stack.ts';
@@ -29,8 +30,7 @@ afterAll(async () => {
 
 /** How many events this worker's relay delivered (its delivery-latency histogram's count). */
 async function deliveredBy(worker: WorkerProcess): Promise<number> {
-  const text = await (await fetch(worker.metricsUrl)).text();
-  return Number(/^outbox_delivery_latency_seconds_count (\S+)$/m.exec(text)?.[1] ?? 0);
+  return (await scrapeMetric(worker.metricsUrl, 'outbox_delivery_latency_seconds_count')) ?? 0;
 }
 
 describe('the outbox relay', () => {
@@ -124,5 +124,53 @@ describe('the outbox relay', () => {
         timeout: 10_000,
       })
       .toBe('completed');
+  });
+
+  it('when a batch is enqueued but its commit fails, then its delivery latency is observed only once the retry commits, once per event', async () => {
+    const [authorId] = (await insertUsers(stack.sql, 1)) as [number];
+    const articleId = await insertArticle(stack.sql, authorId);
+    const delivered = async () =>
+      (await Promise.all(workers.map(deliveredBy))).reduce((a, b) => a + b, 0);
+    const failedRounds = () =>
+      workers
+        .flatMap((worker) => worker.output().split('\n'))
+        .filter((line) => line.includes('outbox relay round failed')).length;
+    const deliveredBefore = await delivered();
+    const failedBefore = failedRounds();
+
+    // A deferred trigger fails every relay transaction at COMMIT, after the jobs went to Redis.
+    await stack.sql.query(`
+      CREATE OR REPLACE FUNCTION refuse_commit() RETURNS trigger LANGUAGE plpgsql
+        AS $$ BEGIN RAISE EXCEPTION 'commit refused by the test'; END $$;
+      CREATE CONSTRAINT TRIGGER refuse_delivery AFTER UPDATE ON outbox_events
+        DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION refuse_commit();`);
+    let ids: string[];
+    try {
+      const { rows } = await stack.sql.query<{ id: string }>(
+        `INSERT INTO outbox_events (id, type, payload)
+         SELECT gen_random_uuid(), 'article.updated', jsonb_build_object('articleId', $1::int)
+           FROM generate_series(1, 3)
+         RETURNING id`,
+        [articleId],
+      );
+      ids = rows.map((row) => row.id);
+      await expect.poll(failedRounds, { timeout: 10_000 }).toBeGreaterThan(failedBefore);
+      expect(await delivered()).toBe(deliveredBefore);
+    } finally {
+      await stack.sql.query('DROP TRIGGER refuse_delivery ON outbox_events');
+    }
+
+    await expect
+      .poll(
+        () =>
+          countRows(
+            stack.sql,
+            'outbox_events WHERE id = ANY($1::uuid[]) AND delivered_at IS NULL',
+            [ids],
+          ),
+        { timeout: 10_000 },
+      )
+      .toBe(0);
+    expect((await delivered()) - deliveredBefore).toBe(ids.length);
   });
 });

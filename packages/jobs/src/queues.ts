@@ -17,16 +17,32 @@ export interface RetryPolicy {
   backoffMs: number;
 }
 
+/**
+ * Completed jobs a queue keeps (in Redis memory, hence the count): each is removed once it is
+ * this old or once this many newer jobs of its queue have completed, whichever comes first.
+ * While a job is kept, adding its id again is a no-op. The relay re-sends an event only when
+ * a round added its jobs but did not commit, and the next round, seconds later (or when a
+ * worker is back, if all were down), sends it again: inside both limits unless 10,000 jobs of
+ * one queue complete in between. A job removed by then runs again, which handlers allow: they
+ * are idempotent.
+ */
+const COMPLETED_JOB_RETENTION = { maxAgeSeconds: 24 * 3600, maxCount: 10_000 };
+/** Failed jobs stay a week; those that failed for good are also in the dead-letter queue. */
+const FAILED_JOB_RETENTION_SECONDS = 7 * 24 * 3600;
+/** Up to this fraction of each retry delay is random (see defaultJobOptions). */
+const RETRY_JITTER = 0.5;
+
 export function defaultJobOptions(retry: RetryPolicy): JobsOptions {
   return {
     attempts: retry.attempts,
     // Jitter spreads the retries of jobs that failed together (a database blip) so they do
     // not all come back at the same instant.
-    backoff: { type: 'exponential', delay: retry.backoffMs, jitter: 0.5 },
-    // Completed jobs are kept for a day: while a job is kept, re-adding its id is a no-op,
-    // which is what makes a re-sent outbox event harmless.
-    removeOnComplete: { age: 24 * 3600, count: 10_000 },
-    removeOnFail: { age: 7 * 24 * 3600 },
+    backoff: { type: 'exponential', delay: retry.backoffMs, jitter: RETRY_JITTER },
+    removeOnComplete: {
+      age: COMPLETED_JOB_RETENTION.maxAgeSeconds,
+      count: COMPLETED_JOB_RETENTION.maxCount,
+    },
+    removeOnFail: { age: FAILED_JOB_RETENTION_SECONDS },
   };
 }
 

@@ -1,5 +1,7 @@
 // The repo's private Postgres and Redis (infra/native/services.sh), driven from TypeScript:
-// the vitest global set-up and the benchmarks start them and read their URLs through this.
+// the vitest global set-up and the benchmarks start them and read their URLs through this;
+// and the native stack's ports (infra/native/stack.sh ports), for scripts that reach one part
+// directly. Asking the scripts keeps their defaults and HEADROOM_* overrides in one place.
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
@@ -9,14 +11,58 @@ const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
 
 /** Runs `services.sh <command> --profile <profile>` and returns what it printed. */
 export function nativeServices(
-  command: 'up' | 'down' | 'status' | 'env',
+  command: 'up' | 'down' | 'status' | 'env' | 'ports',
   profile: ServicesProfile,
+  env: NodeJS.ProcessEnv = process.env,
 ): string {
   return execFileSync('bash', ['infra/native/services.sh', command, '--profile', profile], {
     cwd: repoRoot,
+    env,
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'inherit'],
   });
+}
+
+/** `name port` lines, as both scripts' `ports` print them. */
+function parsePorts(printed: string): Map<string, number> {
+  return new Map(
+    printed
+      .trim()
+      .split('\n')
+      .map((line) => {
+        const [name = '', port] = line.split(' ');
+        return [name, Number(port)];
+      }),
+  );
+}
+
+/** The test profile's ports (Postgres, Redis): it has no stack, only services. */
+export function nativeServicePorts(
+  profile: ServicesProfile,
+  env: NodeJS.ProcessEnv = process.env,
+): Map<string, number> {
+  return parsePorts(nativeServices('ports', profile, env));
+}
+
+/** Every part of a native stack and its port (`edge`, `pgbouncer`, `api-1`, `postgres`, ...). */
+export function nativeStackPorts(
+  profile: Exclude<ServicesProfile, 'test'>,
+  env: NodeJS.ProcessEnv = process.env,
+): Map<string, number> {
+  const printed = execFileSync('bash', ['infra/native/stack.sh', 'ports', '--profile', profile], {
+    cwd: repoRoot,
+    env,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  return parsePorts(printed);
+}
+
+/** One part's port in the stack profile; throws if the stack has no such part. */
+export function nativeStackPort(part: string): number {
+  const port = nativeStackPorts('stack').get(part);
+  if (port === undefined) throw new Error(`infra/native/stack.sh ports printed no ${part}`);
+  return port;
 }
 
 export function nativeServicesRunning(profile: ServicesProfile): boolean {

@@ -2,10 +2,17 @@
 // through Postgres and Redis, SIGTERM with requests in flight, telemetry at start-up, and
 // workers that are killed mid-job, drained, or run side by side.
 import { type ChildProcess, spawn } from 'node:child_process';
+import { closeSync, openSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 
-const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
+/** The repository's root: child processes run from here, as `npm run` would run them. */
+export const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
+
+/** A child's whole environment: `env` and just enough of ours to find node and npm. */
+export function childEnvironment(env: Record<string, string>): Record<string, string> {
+  return { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env };
+}
 
 /**
  * Test servers take their ports from this band, below the range Linux draws the local port of
@@ -17,13 +24,23 @@ const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
  */
 export const TEST_PORT_BAND = { low: 20_000, high: 32_000 } as const;
 const FREE_PORT_ATTEMPTS = 50;
+/**
+ * Ports freePort has returned in this process. A port is free until someone binds it, so two
+ * picks made before either is bound (startApiProcess's PORT and METRICS_PORT) could otherwise
+ * get the same one.
+ */
+const portsHandedOut = new Set<number>();
 
 /** A port in TEST_PORT_BAND that was free a moment ago, picked at random so that test files running in parallel rarely try the same one. */
 export async function freePort(): Promise<number> {
   for (let attempt = 0; attempt < FREE_PORT_ATTEMPTS; attempt++) {
     const port =
       TEST_PORT_BAND.low + Math.floor(Math.random() * (TEST_PORT_BAND.high - TEST_PORT_BAND.low));
+    if (portsHandedOut.has(port)) continue;
+    // Taken before the check, so a concurrent pick cannot choose it meanwhile.
+    portsHandedOut.add(port);
     if (await canListen(port)) return port;
+    portsHandedOut.delete(port);
   }
   throw new Error(`no free port found in ${TEST_PORT_BAND.low}-${TEST_PORT_BAND.high}`);
 }
@@ -47,16 +64,34 @@ export interface RunningProcess {
   exited: Promise<number | null>;
 }
 
-export function startProcess(entry: string, env: Record<string, string>): RunningProcess {
+export interface ProcessOptions {
+  /** Node options before the entry file, e.g. `--inspect=127.0.0.1:PORT` for a profiled API. */
+  nodeArgs?: readonly string[];
+  /**
+   * stdout and stderr go to this file instead of a pipe read into memory. pino writes to a file
+   * with one synchronous write per line, as the stack's processes do (.local/stack/procs/), and
+   * a measurement of the API's CPU must include that cost.
+   */
+  logFile?: string;
+}
+
+export function startProcess(
+  entry: string,
+  env: Record<string, string>,
+  { nodeArgs = [], logFile }: ProcessOptions = {},
+): RunningProcess {
+  const log = logFile === undefined ? undefined : openSync(logFile, 'w');
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', '--import', '@headroom/telemetry/register', entry],
+    [...nodeArgs, '--import', 'tsx', '--import', '@headroom/telemetry/register', entry],
     {
       cwd: repoRoot,
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
+      env: childEnvironment(env),
+      stdio: ['ignore', log ?? 'pipe', log ?? 'pipe'],
     },
   );
+  // The child has its own copy of the descriptor from the moment spawn returns.
+  if (log !== undefined) closeSync(log);
   let output = '';
   child.stdout?.on('data', (chunk) => {
     output += chunk;
@@ -69,7 +104,7 @@ export function startProcess(entry: string, env: Record<string, string>): Runnin
   });
   return {
     child,
-    output: () => output,
+    output: () => (logFile === undefined ? output : readFileSync(logFile, 'utf8')),
     exited,
     stop: async (signal = 'SIGTERM') => {
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);
@@ -87,15 +122,17 @@ export interface ApiProcess extends RunningProcess {
  * Starts apps/api as its own process and resolves once /api/readyz answers 200. PORT and
  * METRICS_PORT may be given (a restarted replica keeps its port); otherwise free ones are used.
  */
-export async function startApiProcess(env: Record<string, string>): Promise<ApiProcess> {
+export async function startApiProcess(
+  env: Record<string, string>,
+  options: ProcessOptions = {},
+): Promise<ApiProcess> {
   const port = env.PORT ?? String(await freePort());
   const metricsPort = env.METRICS_PORT ?? String(await freePort());
-  const running = startProcess('apps/api/src/main.ts', {
-    HOST: '127.0.0.1',
-    ...env,
-    PORT: port,
-    METRICS_PORT: metricsPort,
-  });
+  const running = startProcess(
+    'apps/api/src/main.ts',
+    { HOST: '127.0.0.1', ...env, PORT: port, METRICS_PORT: metricsPort },
+    options,
+  );
   const baseUrl = `http://127.0.0.1:${port}`;
   await waitUntilReady(`${baseUrl}/api/readyz`, running);
   return { ...running, baseUrl, metricsUrl: `http://127.0.0.1:${metricsPort}/metrics` };
@@ -107,14 +144,15 @@ export interface WorkerProcess extends RunningProcess {
 
 /**
  * Starts apps/worker as its own process and resolves once its /metrics answers 200, which it
- * does only after the schedules are registered and the outbox relay is listening.
+ * does only after the schedules are registered and the outbox relay has started: LISTENing,
+ * or, if LISTEN failed, polling while it retries. METRICS_PORT may be given.
  */
 export async function startWorkerProcess(env: Record<string, string>): Promise<WorkerProcess> {
-  const metricsPort = await freePort();
+  const metricsPort = env.METRICS_PORT ?? String(await freePort());
   const running = startProcess('apps/worker/src/main.ts', {
     HOST: '127.0.0.1',
-    METRICS_PORT: String(metricsPort),
     ...env,
+    METRICS_PORT: metricsPort,
   });
   const metricsUrl = `http://127.0.0.1:${metricsPort}/metrics`;
   await waitUntilReady(metricsUrl, running);

@@ -1,6 +1,8 @@
 // A Redis server of a test's own, for tests that take Redis down and bring it back (an outage
 // while the API takes writes) without disturbing the shared test Redis other files use.
-// In-memory only (no RDB, no AOF): a restart comes back empty, as a crashed cache would.
+// In-memory by default (no RDB, no AOF): a restart comes back empty, as a crashed cache would.
+// Given a data directory, it writes every command to an append-only file before answering, so
+// a restart, even after SIGKILL, comes back with everything: a blip rather than a loss.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { connect } from 'node:net';
@@ -17,8 +19,11 @@ export interface PrivateRedis {
   start: () => Promise<void>;
 }
 
-export async function startPrivateRedis(): Promise<PrivateRedis> {
+export async function startPrivateRedis(options: { dataDir?: string } = {}): Promise<PrivateRedis> {
   const port = await freePort();
+  const persistence = options.dataDir
+    ? ['--dir', options.dataDir, '--appendonly', 'yes', '--appendfsync', 'always']
+    : ['--appendonly', 'no'];
   let server: ChildProcess | null = null;
   let output = '';
 
@@ -27,7 +32,7 @@ export async function startPrivateRedis(): Promise<PrivateRedis> {
     output = '';
     const child = spawn(
       'redis-server',
-      ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+      ['--port', String(port), '--bind', '127.0.0.1', '--save', '', ...persistence],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
     child.stdout?.on('data', (chunk) => {

@@ -10,7 +10,8 @@ import type { PrismaClient } from '@headroom/db/client';
 import type { Queues } from '@headroom/jobs/queues';
 import { defineJob } from '../job-registry.ts';
 
-export const ARTICLE_PUBLISHED = 'article.published';
+/** The notification kind this job writes. */
+const ARTICLE_PUBLISHED = 'article.published';
 
 export interface FanOutSettings {
   batchSize: number;

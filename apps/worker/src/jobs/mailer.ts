@@ -39,6 +39,14 @@ export function createMailer(options: {
   }
   if (!options.directory) throw new Error('createMailer needs an SMTP URL or a directory');
   const directory = options.directory;
+  // Created on the first message rather than checked on every one; a failed attempt is
+  // forgotten, so the next message (the job's retry) tries again.
+  let directoryCreated: Promise<unknown> | undefined;
+  const createDirectory = () =>
+    (directoryCreated ??= mkdir(directory, { recursive: true }).catch((error: unknown) => {
+      directoryCreated = undefined;
+      throw error;
+    }));
   const transport = nodemailer.createTransport({
     streamTransport: true,
     buffer: true,
@@ -52,7 +60,7 @@ export function createMailer(options: {
         subject: email.subject,
         text: email.text,
       });
-      await mkdir(directory, { recursive: true });
+      await createDirectory();
       await writeFile(path.join(directory, `${email.key}.eml`), message as Buffer);
     },
     close: () => transport.close(),

@@ -1,9 +1,10 @@
 // Runs the operator CLI exactly as documented (`npm run jobs -- ...`), as its own process with
 // the worker's environment.
 import { execFile } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { childEnvironment, repoRoot } from '@headroom/testing/processes';
 
-const repoRoot = fileURLToPath(new URL('../../../../', import.meta.url));
+/** An operator command that has not answered by then is stuck (waiting on Redis, say). */
+const CLI_TIMEOUT_MS = 30_000;
 
 export function runJobsCli(
   env: Record<string, string>,
@@ -13,11 +14,7 @@ export function runJobsCli(
     execFile(
       'npm',
       ['run', '--silent', 'jobs', '--', ...args],
-      {
-        cwd: repoRoot,
-        env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
-        timeout: 30_000,
-      },
+      { cwd: repoRoot, env: childEnvironment(env), timeout: CLI_TIMEOUT_MS },
       (error, stdout, stderr) => {
         const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
         resolve({ code, stdout, stderr });

@@ -5,6 +5,7 @@ import { closeQueues, createQueues, type Queues } from '@headroom/jobs/queues';
 import type { Job } from 'bullmq';
 import { Redis } from 'ioredis';
 import { createDeadLetterQueue, type DeadLetterQueue } from '../../src/dead-letter.ts';
+import { TEST_RETRY_POLICY } from './test-stack.ts';
 
 export interface TestQueues {
   queues: Queues;
@@ -12,7 +13,7 @@ export interface TestQueues {
   /** Adds a job as-is (no payload check): how a test delivers a poison or duplicate job. */
   add: (name: JobName, data: unknown, jobId: string) => Promise<void>;
   job: (name: JobName, jobId: string) => Promise<Job | undefined>;
-  /** Every completed job of a queue (the contract keeps up to 10,000 for a day). */
+  /** Every completed job of a queue still kept (the newest 10,000, for at most a day). */
   completed: (name: JobName) => Promise<Job[]>;
   close: () => Promise<void>;
 }
@@ -22,9 +23,9 @@ export function openTestQueues(stack: { redisUrl: string; queuePrefix: string })
   const queues = createQueues({
     connection,
     prefix: stack.queuePrefix,
-    retry: { attempts: 3, backoffMs: 50 },
+    retry: TEST_RETRY_POLICY,
   });
-  const deadLetters = createDeadLetterQueue({ connection, prefix: stack.queuePrefix });
+  const deadLetters = createDeadLetterQueue({ connection, prefix: stack.queuePrefix, queues });
   const untyped = (name: JobName) =>
     queues[name] as unknown as {
       add: (name: string, data: unknown, opts: { jobId: string }) => Promise<unknown>;

@@ -8,6 +8,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { applyMigrations } from '@headroom/db/migrate';
+import type { RetryPolicy } from '@headroom/jobs/queues';
 import { apiTestEnv } from '@headroom/testing/api-env';
 import { createScratchDatabase } from '@headroom/testing/scratch-database';
 import pg from 'pg';
@@ -45,6 +46,9 @@ export async function createTestStack(
   };
 }
 
+/** Quick retries, shared by the worker processes (workerEnv) and the test's own queues. */
+export const TEST_RETRY_POLICY: RetryPolicy = { attempts: 3, backoffMs: 50 };
+
 /**
  * A worker's environment: quick retries, prompt outbox polling, and info logs so a test can
  * wait for what the worker says. Stalled-job recovery stays at BullMQ's pace unless a test
@@ -62,8 +66,8 @@ export function workerEnv(
     REDIS_URL: stack.redisUrl,
     QUEUE_PREFIX: stack.queuePrefix,
     EMAIL_FILE_DIR: stack.emailDir,
-    JOB_ATTEMPTS: '3',
-    JOB_BACKOFF_MS: '50',
+    JOB_ATTEMPTS: String(TEST_RETRY_POLICY.attempts),
+    JOB_BACKOFF_MS: String(TEST_RETRY_POLICY.backoffMs),
     OUTBOX_POLL_INTERVAL_MS: '100',
     SHUTDOWN_TIMEOUT_MS: '10000',
     ...overrides,
