@@ -46,3 +46,57 @@ export function parseParams(usage: string, pairs: string[]): Record<string, stri
     }),
   );
 }
+
+/** What a numeric argument may be: by default a positive number. */
+export interface NumberRule {
+  /** A whole number (counts, ports, connections). */
+  integer?: boolean;
+  /** 0 allowed too (a warm-up that can be skipped). */
+  allowZero?: boolean;
+}
+
+/**
+ * A number from the command line, or a usage error that names it (`--top`, `seconds`) and
+ * what it got: "abc", "", "1.5" for a count and "0" for a rate never reach the script.
+ */
+export function numberArgument(
+  usage: string,
+  name: string,
+  text: string,
+  { integer = false, allowZero = false }: NumberRule = {},
+): number {
+  const value = Number(text);
+  const valid =
+    text.trim() !== '' &&
+    Number.isFinite(value) &&
+    (!integer || Number.isInteger(value)) &&
+    (allowZero ? value >= 0 : value > 0);
+  if (!valid) {
+    const kind = `${allowZero ? 'a non-negative' : 'a positive'} ${integer ? 'integer' : 'number'}`;
+    usageError(usage, `${name} must be ${kind}, got "${text}"`);
+  }
+  return value;
+}
+
+/** A comma-separated list of numbers (`--rates 100,200,300`), each as numberArgument; never empty. */
+export function numberListArgument(
+  usage: string,
+  name: string,
+  text: string,
+  rule: NumberRule = {},
+): number[] {
+  const items = text.split(',').filter((item) => item !== '');
+  if (items.length === 0) usageError(usage, `${name} needs at least one number, got "${text}"`);
+  return items.map((item) => numberArgument(usage, name, item, rule));
+}
+
+/** A usage error when a script is given more positional arguments than it takes. */
+export function atMostPositionals(
+  usage: string,
+  positionals: readonly string[],
+  max: number,
+): void {
+  if (positionals.length > max) {
+    usageError(usage, `expected at most ${max} arguments, got ${positionals.length}`);
+  }
+}

@@ -4,7 +4,7 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseCommandLine, usageError } from './cli.ts';
-import { RESULTS_FORMAT, type RunResults } from './results.ts';
+import { completeSeconds, RESULTS_FORMAT, type RunResults } from './results.ts';
 import type { Summary } from './stats.ts';
 import { type BarChart, type LineChart, renderBarChart, renderLineChart } from './svg-charts.ts';
 
@@ -187,9 +187,7 @@ function linesChart(): LineChart {
 function timelineChart(): LineChart {
   if (files.length !== 1) fail('--kind timeline plots one results file');
   const metrics = parseMetrics('p50,p99');
-  // The last second is cut short by the end of the run: leave it out rather than show a dip.
-  const seconds = first.phases.reduce((sum, phase) => sum + phase.seconds, 0);
-  const timeline = first.timeline.filter((point) => point.second < seconds);
+  const timeline = completeSeconds(first);
   const phases = first.phases
     .map((phase) => `${phase.name} ${phase.rate === null ? 'max' : phase.rate}/s`)
     .join(', ');

@@ -53,14 +53,24 @@ export function describeMachine(): RunResults['machine'] {
   };
 }
 
+/**
+ * A time as it goes into a results file's name: UTC to the second, without colons, which some
+ * file systems refuse (2026-11-21T081957Z).
+ */
+export function fileStamp(time: Date | string): string {
+  return new Date(time)
+    .toISOString()
+    .replace(/\.\d+Z$/, 'Z')
+    .replaceAll(':', '');
+}
+
 /** Writes `<dir>/<UTC timestamp>-<scenario>.{json,md}` and returns both paths. */
 export async function writeResults(
   dir: string,
   results: RunResults,
 ): Promise<{ json: string; markdown: string }> {
   await mkdir(dir, { recursive: true });
-  const stamp = results.startedAt.replace(/\.\d+Z$/, 'Z').replaceAll(':', '');
-  const base = path.join(dir, `${stamp}-${results.scenario}`);
+  const base = path.join(dir, `${fileStamp(results.startedAt)}-${results.scenario}`);
   const files = { json: `${base}.json`, markdown: `${base}.md` };
   await writeFile(files.json, `${JSON.stringify(results, null, 2)}\n`);
   await writeFile(files.markdown, toMarkdown(results));
@@ -79,7 +89,7 @@ const COLUMNS: { title: string; value: (row: Summary) => string }[] = [
 ];
 
 /** Rows aligned in columns; Markdown pipes when `markdown`, so the same table reads in both. */
-export function formatTable(
+function formatTable(
   firstColumn: string,
   rows: readonly Summary[],
   { markdown = false } = {},
@@ -101,6 +111,27 @@ export function formatTable(
     index === 0 ? '-'.repeat(width) : `${'-'.repeat(width - 1)}:`,
   );
   return [lines[0]!, rule.join(' | '), ...lines.slice(1)].map((text) => `| ${text} |`).join('\n');
+}
+
+/** A Markdown table: the first column left-aligned, the others (numbers) right-aligned. */
+export function markdownTable(
+  header: readonly string[],
+  rows: readonly (string | number)[][],
+): string {
+  return [
+    `| ${header.join(' | ')} |`,
+    `|${header.map((_, index) => (index === 0 ? '---' : '---:')).join('|')}|`,
+    ...rows.map((row) => `| ${row.join(' | ')} |`),
+  ].join('\n');
+}
+
+/**
+ * The run's timeline without the second the run's end cut short: left in, it would show as a
+ * dip in requests/s that the server never had.
+ */
+export function completeSeconds(results: RunResults): TimelinePoint[] {
+  const seconds = results.phases.reduce((sum, phase) => sum + phase.seconds, 0);
+  return results.timeline.filter((point) => point.second < seconds);
 }
 
 /** The tables a run prints: overall, per phase when there are several, per endpoint. */

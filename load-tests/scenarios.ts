@@ -51,7 +51,7 @@ export type Random = () => number;
 /** Every seeded user's password; the email is `<username>@example.com`. */
 export const SEEDED_PASSWORD = 'password123';
 
-export function seededEmail(username: string): string {
+function seededEmail(username: string): string {
   return `${username}@example.com`;
 }
 
@@ -161,8 +161,11 @@ function weightedMix(entries: readonly WeightedRequest[]): RequestMaker {
 const OK = [200] as const;
 const CREATED = [201] as const;
 
-/** The home page shows 10 articles; most visitors stay on page one, a few page on. */
-const HOME_OFFSETS = [0, 0, 0, 0, 0, 0, 10, 10, 20, 30] as const;
+/**
+ * The home page shows 10 articles; most visitors stay on page one, a few page on. Also what
+ * capacity/explain-endpoint.ts replays against the database.
+ */
+export const HOME_OFFSETS = [0, 0, 0, 0, 0, 0, 10, 10, 20, 30] as const;
 
 const home: RequestMaker = (_fixtures, random) => ({
   label: 'home',
@@ -289,15 +292,27 @@ function followRequest(method: 'POST' | 'DELETE', label: string): RequestMaker {
 // The mixes.
 
 /**
+ * The browse mix's requests by their label, for a script that sends one of them alone
+ * (capacity/profile-endpoint.ts); a unit test checks each key is its request's label.
+ */
+export const BROWSE_ENDPOINTS = {
+  home,
+  tags,
+  'tag page': tagPage,
+  article,
+  comments,
+} as const satisfies Record<string, RequestMaker>;
+
+/**
  * An anonymous visitor: the home page, the tag cloud beside it, a tag's page, an article and
  * its comments (the article page loads both).
  */
 export const browseRequest = weightedMix([
-  { weight: 30, make: home },
-  { weight: 10, make: tags },
-  { weight: 15, make: tagPage },
-  { weight: 25, make: article },
-  { weight: 20, make: comments },
+  { weight: 30, make: BROWSE_ENDPOINTS.home },
+  { weight: 10, make: BROWSE_ENDPOINTS.tags },
+  { weight: 15, make: BROWSE_ENDPOINTS['tag page'] },
+  { weight: 25, make: BROWSE_ENDPOINTS.article },
+  { weight: 20, make: BROWSE_ENDPOINTS.comments },
 ]);
 
 /**
@@ -363,12 +378,14 @@ export interface PlanOptions {
 export const SPIKE_MULTIPLIER = 8;
 
 /**
- * Defaults for a 2-core machine that also runs the load generator, where one API process
- * serves about 550 browse requests/s (load-tests/README.md). The closed-loop scenarios (no
- * rate) find the ceiling; the spike's normal rate is under a tenth of it and its peak about
- * three quarters; the soak runs at about a sixth, where a slow leak shows before saturation.
+ * Defaults for a 2-core machine that also runs the load generator, where the whole native
+ * stack (two API processes) peaks at 511 and 533 browse requests/s in a closed loop
+ * (results/baseline/edge-browse-run1.json, -run2.json; docs/capacity.md). The closed-loop
+ * scenarios (no rate) find that ceiling; the spike's normal rate is under a tenth of it and
+ * its peak about three quarters; the soak runs at about a sixth, where a slow leak shows
+ * before saturation.
  */
-export const DEFAULTS = {
+const DEFAULTS = {
   browse: { seconds: 30, connections: 32 },
   'write-mix': { seconds: 30, connections: 16, sessions: 50 },
   spike: { seconds: 60, rate: 50 },

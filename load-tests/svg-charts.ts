@@ -28,15 +28,7 @@ const HEIGHT = 420;
 const MARGIN = { top: 70, right: 28, bottom: 78, left: 70 };
 const FONT = 'system-ui, -apple-system, Segoe UI, Roboto, Helvetica, Arial, sans-serif';
 /** Okabe and Ito's palette: distinguishable with the common kinds of colour blindness. */
-export const PALETTE = [
-  '#0072B2',
-  '#E69F00',
-  '#009E73',
-  '#D55E00',
-  '#CC79A7',
-  '#56B4E9',
-  '#000000',
-];
+const PALETTE = ['#0072B2', '#E69F00', '#009E73', '#D55E00', '#CC79A7', '#56B4E9', '#000000'];
 const BACKGROUND_FILL = '#d9d9d9';
 
 export function escapeXml(text: string): string {
@@ -64,7 +56,7 @@ function roundTo(value: number, step: number): number {
   return Number(value.toFixed(decimals));
 }
 
-export function formatNumber(value: number): string {
+function formatNumber(value: number): string {
   if (Math.abs(value) >= 100) return Math.round(value).toLocaleString('en-US');
   return String(Math.round(value * 10) / 10);
 }

@@ -7,9 +7,23 @@
 import { readFile } from 'node:fs/promises';
 import { RECONNECT_EVERY_REQUESTS } from '@headroom/testing/load-client';
 import autocannon from 'autocannon';
+import { atMostPositionals, numberArgument, parseCommandLine } from '../cli.ts';
 
-const durationSeconds = Number(process.argv[2] ?? 10);
-const connections = Number(process.argv[3] ?? 50);
+const DEFAULTS = { seconds: '10', connections: '50' };
+const USAGE = `usage: npx tsx load-tests/benchmarks/edge-vs-origin.ts [seconds=${DEFAULTS.seconds}] [connections=${DEFAULTS.connections}]
+
+  seconds      measured seconds for each server
+  connections  autocannon connections
+The edge's and the web origin's ports: HEADROOM_EDGE_PORT and HEADROOM_WEB_PORT, as stack.sh.`;
+
+const { positionals } = parseCommandLine(USAGE, { allowPositionals: true, options: {} });
+atMostPositionals(USAGE, positionals, 2);
+const durationSeconds = numberArgument(USAGE, 'seconds', positionals[0] ?? DEFAULTS.seconds);
+const connections = numberArgument(USAGE, 'connections', positionals[1] ?? DEFAULTS.connections, {
+  integer: true,
+});
+/** Unmeasured seconds before each measured run: connection set-up and the first reads from disk. */
+const WARMUP_SECONDS = 2;
 const EDGE = `http://127.0.0.1:${process.env.HEADROOM_EDGE_PORT ?? 8080}`;
 const ORIGIN = `http://127.0.0.1:${process.env.HEADROOM_WEB_PORT ?? 8082}`;
 // What a browser sends, so both serve the precompressed brotli file.
@@ -44,12 +58,11 @@ for (const [name, base] of [
   ['edge (cache HIT)', EDGE],
   ['web origin (disk)', ORIGIN],
 ] as const) {
-  // A short warm-up, so connection set-up and the first reads from disk are not measured.
   await autocannon({
     url: `${base}${asset}`,
     headers,
     connections,
-    duration: 2,
+    duration: WARMUP_SECONDS,
     reconnectRate: RECONNECT_EVERY_REQUESTS,
   });
   const originBefore = await originRequests();

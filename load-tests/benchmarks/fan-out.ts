@@ -6,11 +6,28 @@
 // longest gap is the most the fan-out ever stood still (one batch, or a job handing over to
 // its continuation), and the batch size bounds how long any one statement holds its locks.
 //   npx tsx load-tests/benchmarks/fan-out.ts [batchSizes=200,1000,5000] [followers=50000] [rounds=3]
+import { atMostPositionals, numberArgument, numberListArgument, parseCommandLine } from '../cli.ts';
+import { median } from '../stats.ts';
 import { machineLine, openBenchStack, timeUntil } from './worker-bench-stack.ts';
 
-const batchSizes = (process.argv[2] ?? '200,1000,5000').split(',').map(Number);
-const followers = Number(process.argv[3] ?? 50_000);
-const rounds = Number(process.argv[4] ?? 3);
+const DEFAULTS = { batchSizes: '200,1000,5000', followers: '50000', rounds: '3' };
+const USAGE = `usage: npx tsx load-tests/benchmarks/fan-out.ts [batchSizes=${DEFAULTS.batchSizes}] [followers=${DEFAULTS.followers}] [rounds=${DEFAULTS.rounds}]
+
+  batchSizes  FAN_OUT_BATCH_SIZE values to compare, comma-separated
+  followers   followers of the one author whose article is fanned out
+  rounds      articles published per batch size (the table shows medians)`;
+
+const { positionals } = parseCommandLine(USAGE, { allowPositionals: true, options: {} });
+atMostPositionals(USAGE, positionals, 3);
+const whole = { integer: true };
+const batchSizes = numberListArgument(
+  USAGE,
+  'batchSizes',
+  positionals[0] ?? DEFAULTS.batchSizes,
+  whole,
+);
+const followers = numberArgument(USAGE, 'followers', positionals[1] ?? DEFAULTS.followers, whole);
+const rounds = numberArgument(USAGE, 'rounds', positionals[2] ?? DEFAULTS.rounds, whole);
 const BATCHES_PER_JOB = 10;
 
 const stack = await openBenchStack('fanout');
@@ -36,7 +53,7 @@ try {
     `One author with ${followers} followers; one worker process, FAN_OUT_BATCHES_PER_JOB=${BATCHES_PER_JOB}, FAN_OUT_BATCH_PAUSE_MS=0\n`,
   );
   console.log(
-    `| FAN_OUT_BATCH_SIZE | batches | jobs | total s (median of ${rounds}) | notifications/s | event to first batch ms | longest gap between batches ms |`,
+    `| FAN_OUT_BATCH_SIZE | batches | jobs | total s (median of ${rounds}) | notifications/s | event to first batch ms (median) | longest gap between batches ms (median) |`,
   );
   console.log('|---:|---:|---:|---:|---:|---:|---:|');
 
@@ -82,10 +99,10 @@ try {
       });
     }
     await worker.stop();
-    const median = samples.sort((a, b) => a.totalMs - b.totalMs)[Math.floor(samples.length / 2)]!;
+    const totalMs = median(samples.map((sample) => sample.totalMs));
     const batches = Math.ceil(followers / batchSize);
     console.log(
-      `| ${batchSize} | ${batches} | ${Math.ceil(batches / BATCHES_PER_JOB)} | ${(median.totalMs / 1000).toFixed(2)} | ${Math.round((followers / median.totalMs) * 1000)} | ${median.firstMs} | ${median.longestGapMs} |`,
+      `| ${batchSize} | ${batches} | ${Math.ceil(batches / BATCHES_PER_JOB)} | ${(totalMs / 1000).toFixed(2)} | ${Math.round((followers / totalMs) * 1000)} | ${median(samples.map((sample) => sample.firstMs))} | ${median(samples.map((sample) => sample.longestGapMs))} |`,
     );
   }
 } finally {

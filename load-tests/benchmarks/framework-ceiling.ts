@@ -3,7 +3,7 @@
 // API process (not through nginx), with the same autocannon settings, interleaved round by
 // round so both see the same machine. Also the CPU each server process and Postgres used, so
 // the ratio can be read per CPU-second too. docs/capacity.md quotes the result.
-// Needs the native stack (npm run stack:up); the API process is api-1 on :3001 by default.
+// Needs the native stack (npm run stack:up); the API process is api-1 (:3001 by default).
 //   npx tsx load-tests/benchmarks/framework-ceiling.ts [rounds=3] [seconds=10] [connections=32]
 //   (HEADROOM_CEILING_API_URL and HEADROOM_CEILING_API_PID point it at another API process)
 import { type ChildProcess, spawn } from 'node:child_process';
@@ -13,16 +13,37 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { nativeStackPort } from '@headroom/testing/native-services';
+import { freePort } from '@headroom/testing/processes';
 import autocannon from 'autocannon';
-import { cpuSnapshot, cpuUsage, waitForQuiet } from '../capacity/process-cpu.ts';
-import { describeMachine } from '../results.ts';
+import { cpuSnapshot, cpuUsage, processCpuSeconds, waitForQuiet } from '../capacity/process-cpu.ts';
+import { atMostPositionals, numberArgument, parseCommandLine } from '../cli.ts';
+import { describeMachine, fileStamp } from '../results.ts';
 
-const rounds = Number(process.argv[2] ?? 3);
-const durationSeconds = Number(process.argv[3] ?? 10);
-const connections = Number(process.argv[4] ?? 32);
+const DEFAULTS = { rounds: '3', seconds: '10', connections: '32' };
+const USAGE = `usage: npx tsx load-tests/benchmarks/framework-ceiling.ts [rounds=${DEFAULTS.rounds}] [seconds=${DEFAULTS.seconds}] [connections=${DEFAULTS.connections}]
+
+  rounds       interleaved rounds over every target
+  seconds      measured seconds per target and round
+  connections  autocannon connections
+HEADROOM_CEILING_API_URL and HEADROOM_CEILING_API_PID point it at another API process than
+the stack's api-1.`;
+
+const { positionals } = parseCommandLine(USAGE, { allowPositionals: true, options: {} });
+atMostPositionals(USAGE, positionals, 3);
+const whole = { integer: true };
+const rounds = numberArgument(USAGE, 'rounds', positionals[0] ?? DEFAULTS.rounds, whole);
+const durationSeconds = numberArgument(USAGE, 'seconds', positionals[1] ?? DEFAULTS.seconds);
+const connections = numberArgument(
+  USAGE,
+  'connections',
+  positionals[2] ?? DEFAULTS.connections,
+  whole,
+);
 const WARMUP_SECONDS = 2;
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
-const apiUrl = process.env.HEADROOM_CEILING_API_URL ?? 'http://127.0.0.1:3001';
+const apiUrl =
+  process.env.HEADROOM_CEILING_API_URL ?? `http://127.0.0.1:${nativeStackPort('api-1')}`;
 const apiPid = Number(
   process.env.HEADROOM_CEILING_API_PID ??
     readFileSync(path.join(repoRoot, '.local/stack/procs/api-1.pid'), 'utf8'),
@@ -52,22 +73,16 @@ async function waitUntilUp(url: string): Promise<void> {
   throw new Error(`${url} did not answer`);
 }
 
-function processTicks(pid: number): number {
-  const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
-  return Number(fields[11]) + Number(fields[12]);
-}
-
-const hello = startHello(3999, false);
-const helloLogged = startHello(3998, true);
+const [helloPort, helloLoggedPort] = [await freePort(), await freePort()];
+const helloUrl = `http://127.0.0.1:${helloPort}/hello`;
+const helloLoggedUrl = `http://127.0.0.1:${helloLoggedPort}/hello`;
+const hello = startHello(helloPort, false);
+const helloLogged = startHello(helloLoggedPort, true);
 try {
-  await Promise.all([
-    waitUntilUp('http://127.0.0.1:3999/hello'),
-    waitUntilUp('http://127.0.0.1:3998/hello'),
-  ]);
+  await Promise.all([waitUntilUp(helloUrl), waitUntilUp(helloLoggedUrl)]);
   const targets = [
-    { name: 'hello-fastify', url: 'http://127.0.0.1:3999/hello', pid: hello.pid! },
-    { name: 'hello-fastify + logger', url: 'http://127.0.0.1:3998/hello', pid: helloLogged.pid! },
+    { name: 'hello-fastify', url: helloUrl, pid: hello.pid! },
+    { name: 'hello-fastify + logger', url: helloLoggedUrl, pid: helloLogged.pid! },
     { name: 'API GET /api/healthz', url: `${apiUrl}/api/healthz`, pid: apiPid },
     { name: 'API GET /api/tags', url: `${apiUrl}/api/tags`, pid: apiPid },
     {
@@ -89,9 +104,9 @@ try {
       const conditions = await waitForQuiet({ log: (line) => console.error(line) });
       await autocannon({ url: target.url, connections, duration: WARMUP_SECONDS });
       const before = cpuSnapshot();
-      const ticksBefore = processTicks(target.pid);
+      const serverCpuBefore = processCpuSeconds(target.pid);
       const result = await autocannon({ url: target.url, connections, duration: durationSeconds });
-      const serverCores = (processTicks(target.pid) - ticksBefore) / 100 / durationSeconds;
+      const serverCores = (processCpuSeconds(target.pid) - serverCpuBefore) / durationSeconds;
       const usage = cpuUsage(before, cpuSnapshot());
       const run = {
         round,
@@ -115,17 +130,14 @@ try {
   }
   const outDir = path.join(repoRoot, 'load-tests/results');
   await mkdir(outDir, { recursive: true });
-  const startedAt = new Date().toISOString();
-  const file = path.join(
-    outDir,
-    `framework-ceiling-${startedAt.replace(/\.\d+Z$/, 'Z').replaceAll(':', '')}.json`,
-  );
+  const finishedAt = new Date().toISOString();
+  const file = path.join(outDir, `framework-ceiling-${fileStamp(finishedAt)}.json`);
   await writeFile(
     file,
     `${JSON.stringify(
       {
         format: 'headroom-framework-ceiling/1',
-        finishedAt: startedAt,
+        finishedAt,
         machine: describeMachine(),
         settings: { rounds, durationSeconds, connections, warmupSeconds: WARMUP_SECONDS },
         apiUrl,

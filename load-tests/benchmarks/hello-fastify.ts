@@ -6,10 +6,22 @@
 // --logger adds Fastify's default pino logger at info (two JSON lines per request on stdout,
 // as the API writes them), to separate the cost of request logging from the rest.
 import Fastify from 'fastify';
+import { atMostPositionals, numberArgument, parseCommandLine } from '../cli.ts';
 
-const args = process.argv.slice(2);
-const port = Number(args.find((arg) => /^\d+$/.test(arg)) ?? 3999);
-const app = Fastify({ logger: args.includes('--logger') ? { level: 'info' } : false });
+/** For a run by hand; framework-ceiling.ts passes a free port. */
+const DEFAULT_PORT = '3999';
+const USAGE = `usage: node --import tsx load-tests/benchmarks/hello-fastify.ts [port=${DEFAULT_PORT}] [--logger]
+
+  port      where it listens, on 127.0.0.1
+  --logger  Fastify's default pino logger at info, as the API logs`;
+
+const { values, positionals } = parseCommandLine(USAGE, {
+  allowPositionals: true,
+  options: { logger: { type: 'boolean', default: false } },
+});
+atMostPositionals(USAGE, positionals, 1);
+const port = numberArgument(USAGE, 'port', positionals[0] ?? DEFAULT_PORT, { integer: true });
+const app = Fastify({ logger: values.logger ? { level: 'info' } : false });
 
 app.get('/hello', async () => ({ hello: 'world' }));
 

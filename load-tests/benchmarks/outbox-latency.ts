@@ -6,16 +6,20 @@
 // started from the BullMQ job (timestamp, processedOn). Everything runs on one machine, so
 // the clocks agree. docs/background-jobs.md quotes the result.
 //   npx tsx load-tests/benchmarks/outbox-latency.ts [ratesPerSecond=20,200] [seconds=15]
+import { atMostPositionals, numberArgument, numberListArgument, parseCommandLine } from '../cli.ts';
+import { percentile } from '../stats.ts';
 import { machineLine, openBenchStack, timeUntil } from './worker-bench-stack.ts';
 
-const rates = (process.argv[2] ?? '20,200').split(',').map(Number);
-const seconds = Number(process.argv[3] ?? 15);
+const DEFAULTS = { rates: '20,200', seconds: '15' };
+const USAGE = `usage: npx tsx load-tests/benchmarks/outbox-latency.ts [ratesPerSecond=${DEFAULTS.rates}] [seconds=${DEFAULTS.seconds}]
 
-function percentile(sorted: number[], p: number): number {
-  return (
-    sorted[Math.min(sorted.length, Math.max(1, Math.ceil((p / 100) * sorted.length))) - 1] ?? 0
-  );
-}
+  ratesPerSecond  steady event rates to measure, comma-separated
+  seconds         how long events are inserted at each rate`;
+
+const { positionals } = parseCommandLine(USAGE, { allowPositionals: true, options: {} });
+atMostPositionals(USAGE, positionals, 2);
+const rates = numberListArgument(USAGE, 'ratesPerSecond', positionals[0] ?? DEFAULTS.rates);
+const seconds = numberArgument(USAGE, 'seconds', positionals[1] ?? DEFAULTS.seconds);
 
 const stack = await openBenchStack('outbox');
 try {

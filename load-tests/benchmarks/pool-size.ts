@@ -6,11 +6,29 @@ import { randomBytes } from 'node:crypto';
 import { nativeServiceUrls } from '@headroom/testing/native-services';
 import { startApiProcess } from '@headroom/testing/processes';
 import autocannon from 'autocannon';
+import { atMostPositionals, numberArgument, numberListArgument, parseCommandLine } from '../cli.ts';
 
-const sizes = (process.argv[2] ?? '2,5,10,20').split(',').map(Number);
-const durationSeconds = Number(process.argv[3] ?? 10);
-const connections = Number(process.argv[4] ?? 32);
+const DEFAULTS = { sizes: '2,5,10,20', seconds: '10', connections: '32' };
+const USAGE = `usage: npx tsx load-tests/benchmarks/pool-size.ts [sizes=${DEFAULTS.sizes}] [seconds=${DEFAULTS.seconds}] [connections=${DEFAULTS.connections}]
+
+  sizes        DATABASE_POOL_SIZE values to compare, comma-separated
+  seconds      measured seconds per pool size
+  connections  autocannon connections`;
+
+const { positionals } = parseCommandLine(USAGE, { allowPositionals: true, options: {} });
+atMostPositionals(USAGE, positionals, 3);
+const [
+  sizesText = DEFAULTS.sizes,
+  secondsText = DEFAULTS.seconds,
+  connectionsText = DEFAULTS.connections,
+] = positionals;
+const whole = { integer: true };
+const sizes = numberListArgument(USAGE, 'sizes', sizesText, whole);
+const durationSeconds = numberArgument(USAGE, 'seconds', secondsText);
+const connections = numberArgument(USAGE, 'connections', connectionsText, whole);
 const PATH = '/api/articles?limit=20';
+/** Unmeasured seconds before each measured run: JIT compilation and connection set-up. */
+const WARMUP_SECONDS = 2;
 
 const stackEnv = nativeServiceUrls('stack');
 
@@ -26,8 +44,7 @@ for (const size of sizes) {
     DATABASE_POOL_SIZE: String(size),
   });
   try {
-    // A short warm-up so JIT compilation and connection set-up are not measured.
-    await autocannon({ url: `${api.baseUrl}${PATH}`, connections, duration: 2 });
+    await autocannon({ url: `${api.baseUrl}${PATH}`, connections, duration: WARMUP_SECONDS });
     const result = await autocannon({
       url: `${api.baseUrl}${PATH}`,
       connections,

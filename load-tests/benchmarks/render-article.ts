@@ -5,11 +5,28 @@
 // rounds, in alternating order, and the median is reported, so a burst of load from anything
 // else on the machine skews one sample rather than one row.
 //   npx tsx load-tests/benchmarks/render-article.ts [concurrencies=1,2,4,8] [jobs=1000] [rounds=3]
+import { atMostPositionals, numberArgument, numberListArgument, parseCommandLine } from '../cli.ts';
+import { median, percentile } from '../stats.ts';
 import { machineLine, openBenchStack, timeUntil } from './worker-bench-stack.ts';
 
-const concurrencies = (process.argv[2] ?? '1,2,4,8').split(',').map(Number);
-const jobCount = Number(process.argv[3] ?? 1_000);
-const rounds = Number(process.argv[4] ?? 3);
+const DEFAULTS = { concurrencies: '1,2,4,8', jobs: '1000', rounds: '3' };
+const USAGE = `usage: npx tsx load-tests/benchmarks/render-article.ts [concurrencies=${DEFAULTS.concurrencies}] [jobs=${DEFAULTS.jobs}] [rounds=${DEFAULTS.rounds}]
+
+  concurrencies  RENDER_ARTICLE_CONCURRENCY values to compare, comma-separated
+  jobs           render-article jobs per measured run
+  rounds         runs per concurrency, in alternating order (the table shows medians)`;
+
+const { positionals } = parseCommandLine(USAGE, { allowPositionals: true, options: {} });
+atMostPositionals(USAGE, positionals, 3);
+const whole = { integer: true };
+const concurrencies = numberListArgument(
+  USAGE,
+  'concurrencies',
+  positionals[0] ?? DEFAULTS.concurrencies,
+  whole,
+);
+const jobCount = numberArgument(USAGE, 'jobs', positionals[1] ?? DEFAULTS.jobs, whole);
+const rounds = numberArgument(USAGE, 'rounds', positionals[2] ?? DEFAULTS.rounds, whole);
 const WARM_UP_JOBS = 200;
 
 function markdownBody(seed: number): string {
@@ -55,7 +72,7 @@ try {
     `${jobCount} render-article jobs per run, articles of ~${words} words (${bodies[0]!.length} characters of markdown); one worker process, DATABASE_POOL_SIZE=10\n`,
   );
   console.log(
-    `| RENDER_ARTICLE_CONCURRENCY | jobs/s (median of ${rounds}) | jobs/s (min-max) | job p50 ms | job p99 ms |`,
+    `| RENDER_ARTICLE_CONCURRENCY | jobs/s (median of ${rounds}) | jobs/s (min-max) | job p50 ms (median) | job p99 ms (median) |`,
   );
   console.log('|---:|---:|---:|---:|---:|');
 
@@ -89,16 +106,19 @@ try {
         .filter((job) => String(job.id).startsWith('run-'))
         .map((job) => (job.finishedOn ?? 0) - (job.processedOn ?? 0))
         .sort((a, b) => a - b);
-      const at = (p: number) => durations[Math.ceil((p / 100) * durations.length) - 1] ?? 0;
-      const sample = { jobsPerSecond: (jobCount / elapsedMs) * 1000, p50: at(50), p99: at(99) };
+      const sample = {
+        jobsPerSecond: (jobCount / elapsedMs) * 1000,
+        p50: percentile(durations, 50),
+        p99: percentile(durations, 99),
+      };
       samples.set(concurrency, [...(samples.get(concurrency) ?? []), sample]);
     }
   }
   for (const concurrency of concurrencies) {
-    const runs = (samples.get(concurrency) ?? []).sort((a, b) => a.jobsPerSecond - b.jobsPerSecond);
-    const median = runs[Math.floor(runs.length / 2)]!;
+    const runs = samples.get(concurrency) ?? [];
+    const jobsPerSecond = runs.map((run) => run.jobsPerSecond);
     console.log(
-      `| ${concurrency} | ${Math.round(median.jobsPerSecond)} | ${Math.round(runs[0]!.jobsPerSecond)}-${Math.round(runs.at(-1)!.jobsPerSecond)} | ${median.p50} | ${median.p99} |`,
+      `| ${concurrency} | ${Math.round(median(jobsPerSecond))} | ${Math.round(Math.min(...jobsPerSecond))}-${Math.round(Math.max(...jobsPerSecond))} | ${median(runs.map((run) => run.p50))} | ${median(runs.map((run) => run.p99))} |`,
     );
   }
 } finally {

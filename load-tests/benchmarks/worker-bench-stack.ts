@@ -3,7 +3,7 @@
 // not running, and stopped again afterwards), a private in-memory Redis, and the typed queues.
 // Worker processes are started by the benchmarks themselves, with the settings they compare.
 import { mkdtemp, rm } from 'node:fs/promises';
-import { cpus, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { applyMigrations } from '@headroom/db/migrate';
 import { closeQueues, createQueues, type Queues } from '@headroom/jobs/queues';
@@ -17,6 +17,7 @@ import { startPrivateRedis } from '@headroom/testing/redis-server';
 import { createScratchDatabase } from '@headroom/testing/scratch-database';
 import { Redis } from 'ioredis';
 import pg from 'pg';
+import { describeMachine } from '../results.ts';
 
 const PREFIX = 'bench';
 
@@ -83,8 +84,8 @@ export async function openBenchStack(purpose: string): Promise<BenchStack> {
 
 /** A line saying where the numbers come from, printed above each table. */
 export function machineLine(): string {
-  const cores = cpus();
-  return `${cores.length} CPU cores (${cores[0]?.model.trim() ?? 'unknown'}), Node ${process.version}; PostgreSQL, Redis and the worker on the same machine`;
+  const machine = describeMachine();
+  return `${machine.cpus} CPU cores (${machine.cpuModel}), Node ${machine.node}; PostgreSQL, Redis and the worker on the same machine`;
 }
 
 /** Waits until `done()` holds, checking every `intervalMs`; returns the elapsed ms. */

@@ -6,7 +6,8 @@
 // quotes the output for the slowest endpoint.
 // Entry file: arguments are read here; the arithmetic is summarizeProfile().
 import { readFile, writeFile } from 'node:fs/promises';
-import { parseCommandLine, usageError } from '../cli.ts';
+import { numberArgument, parseCommandLine, usageError } from '../cli.ts';
+import { markdownTable } from '../results.ts';
 
 interface CallFrame {
   functionName: string;
@@ -225,13 +226,7 @@ function summarizeProfile(profile: CpuProfile, top = 20): ProfileSummary {
 }
 
 function table(title: string, header: string[], lines: string[][]): string {
-  return [
-    `### ${title}`,
-    '',
-    `| ${header.join(' | ')} |`,
-    `|${header.map((_, index) => (index === 0 ? '---' : '---:')).join('|')}|`,
-    ...lines.map((line) => `| ${line.join(' | ')} |`),
-  ].join('\n');
+  return `### ${title}\n\n${markdownTable(header, lines)}`;
 }
 
 const USAGE =
@@ -244,8 +239,9 @@ const { values, positionals } = parseCommandLine(USAGE, {
 if (positionals.length !== 1) {
   usageError(USAGE);
 }
+const top = numberArgument(USAGE, '--top', values.top, { integer: true });
 const profile = JSON.parse(await readFile(positionals[0]!, 'utf8')) as CpuProfile;
-const summary = summarizeProfile(profile, Number(values.top));
+const summary = summarizeProfile(profile, top);
 console.log(
   `${positionals[0]}: ${summary.durationMs} ms profiled, ${summary.busyMs} ms busy (${Math.round((summary.busyMs / summary.durationMs) * 100)}%)\n`,
 );

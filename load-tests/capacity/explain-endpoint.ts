@@ -10,9 +10,20 @@ import { nativeServiceUrls } from '@headroom/testing/native-services';
 import pg from 'pg';
 import { createArticlesService } from '../../apps/api/src/modules/articles/articles.service.ts';
 import { createProfilesService } from '../../apps/api/src/modules/profiles/profiles.service.ts';
-import { pick, pickPopular } from '../scenarios.ts';
+import { createTagsService } from '../../apps/api/src/modules/tags/tags.service.ts';
+import { atMostPositionals, numberArgument, parseCommandLine } from '../cli.ts';
+import { HOME_OFFSETS, pick, pickPopular } from '../scenarios.ts';
 
-const samples = Number(process.argv[2] ?? 40);
+const DEFAULT_SAMPLES = 40;
+const USAGE = `usage: npx tsx load-tests/capacity/explain-endpoint.ts [samples=${DEFAULT_SAMPLES}]
+
+  samples  requests per endpoint, each of whose statements is explained`;
+
+const { positionals } = parseCommandLine(USAGE, { allowPositionals: true, options: {} });
+atMostPositionals(USAGE, positionals, 1);
+const samples = numberArgument(USAGE, 'samples', positionals[0] ?? String(DEFAULT_SAMPLES), {
+  integer: true,
+});
 const { DATABASE_URL: databaseUrl } = nativeServiceUrls('stack');
 
 const captured: Prisma.QueryEvent[] = [];
@@ -25,13 +36,9 @@ const articles = createArticlesService({ db, profiles: createProfilesService({ d
 const explainer = new pg.Client({ connectionString: databaseUrl });
 await explainer.connect();
 
-// The mix's tag order is the API's: trending first (GET /api/tags), then by name.
-const tags = (
-  await explainer.query<{ name: string }>(
-    `SELECT t.name FROM tags t LEFT JOIN trending_tags tt ON tt.tag_id = t.id ORDER BY tt.rank ASC NULLS LAST, t.name ASC`,
-  )
-).rows.map((row) => row.name);
-const HOME_OFFSETS = [0, 0, 0, 0, 0, 0, 10, 10, 20, 30] as const;
+// The mix's tag order is the API's (GET /api/tags): trending first, then by name. Read before
+// measuring, so its statement is not among those explained.
+const tags = await createTagsService({ db }).list();
 
 interface Totals {
   count: number;

@@ -10,7 +10,7 @@ const STACK_DIR = fileURLToPath(new URL('../../.local/stack/', import.meta.url))
 /** /proc/<pid>/stat counts in clock ticks; 100 per second on every Linux build that matters. */
 const TICKS_PER_SECOND = 100;
 
-export const PARTS = [
+const PARTS = [
   'api',
   'postgres',
   'pgbouncer',
@@ -70,6 +70,16 @@ function readStat(pid: number): ProcStat | undefined {
   } catch {
     return undefined; // exited meanwhile
   }
+}
+
+/**
+ * CPU seconds (user and system) one process has used since it started: read twice, the
+ * difference over the wall time is the cores it used in between.
+ */
+export function processCpuSeconds(pid: number): number {
+  const stat = readStat(pid);
+  if (stat === undefined) throw new Error(`process ${pid} is not running`);
+  return stat.ticks / TICKS_PER_SECOND;
 }
 
 /** Process groups of the stack's app processes (stack.sh writes each group id in procs/). */

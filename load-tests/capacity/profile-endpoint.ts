@@ -8,93 +8,74 @@
 // and warm-up excluded), then stops the process with SIGTERM. Writes the .cpuprofile and a
 // JSON summary to load-tests/results/; summarise the profile with cpuprofile-summary.ts.
 // Entry file: arguments are read here and nowhere else.
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
-import { openSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { nativeServiceUrls } from '@headroom/testing/native-services';
+import { nativeServiceUrls, nativeStackPort } from '@headroom/testing/native-services';
+import { freePort, startApiProcess } from '@headroom/testing/processes';
 import autocannon from 'autocannon';
 import { loadFixtures } from '../autocannon/fixtures.ts';
-import { describeMachine } from '../results.ts';
-import { type ApiRequest, browseRequest, planScenario, requestHeaders } from '../scenarios.ts';
-import { cpuSnapshot, cpuUsage } from './process-cpu.ts';
+import { atMostPositionals, numberArgument, parseCommandLine, usageError } from '../cli.ts';
+import { describeMachine, fileStamp } from '../results.ts';
+import { BROWSE_ENDPOINTS, planScenario, requestHeaders } from '../scenarios.ts';
+import { cpuSnapshot, cpuUsage, processCpuSeconds } from './process-cpu.ts';
 
-const label = process.argv[2];
-const seconds = Number(process.argv[3] ?? 20);
-const connections = Number(process.argv[4] ?? 16);
-const LABELS = ['home', 'tags', 'tag page', 'article', 'comments'];
-if (label === undefined || !LABELS.includes(label) || !(seconds > 0) || !(connections > 0)) {
-  console.error(
-    `usage: npx tsx load-tests/capacity/profile-endpoint.ts <${LABELS.join('|')}> [seconds=20] [connections=16]`,
-  );
-  process.exit(2);
+const ENDPOINTS = Object.keys(BROWSE_ENDPOINTS);
+const DEFAULT_SECONDS = 20;
+const DEFAULT_CONNECTIONS = 16;
+const USAGE = `usage: npx tsx load-tests/capacity/profile-endpoint.ts <endpoint> [seconds=${DEFAULT_SECONDS}] [connections=${DEFAULT_CONNECTIONS}]
+
+  endpoint     one of the browse mix's: ${ENDPOINTS.map((name) => `"${name}"`).join(', ')}
+  seconds      how long the profile records, under load
+  connections  autocannon connections`;
+
+const { positionals } = parseCommandLine(USAGE, { allowPositionals: true, options: {} });
+atMostPositionals(USAGE, positionals, 3);
+const label = positionals[0];
+if (label === undefined || !Object.hasOwn(BROWSE_ENDPOINTS, label)) {
+  usageError(USAGE, `endpoint must be one of ${ENDPOINTS.join(', ')}, got "${label ?? ''}"`);
 }
+const makeRequest = BROWSE_ENDPOINTS[label as keyof typeof BROWSE_ENDPOINTS];
+const seconds = numberArgument(USAGE, 'seconds', positionals[1] ?? String(DEFAULT_SECONDS));
+const connections = numberArgument(
+  USAGE,
+  'connections',
+  positionals[2] ?? String(DEFAULT_CONNECTIONS),
+  { integer: true },
+);
 
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 const outDir = path.join(repoRoot, 'load-tests/results');
-const PORT = 3091;
-const INSPECTOR_PORT = 9329;
 const WARMUP_SECONDS = 5;
-const baseUrl = `http://127.0.0.1:${PORT}`;
+/** 1 ms between samples, --cpu-prof's default. */
+const SAMPLING_INTERVAL_US = 1000;
 
-// The stack's services, as stack.sh gives them to its API processes.
+// The stack's services, as stack.sh gives them to its API processes: the database through
+// PgBouncer (stack.sh's load_service_urls: Postgres' URL on PgBouncer's port).
 const services = nativeServiceUrls('stack');
-const env = {
-  PATH: process.env.PATH ?? '',
-  HOME: process.env.HOME ?? '',
-  NODE_ENV: 'development',
-  HOST: '127.0.0.1',
-  PORT: String(PORT),
-  METRICS_PORT: String(PORT + 1),
-  DATABASE_URL: 'postgresql://headroom:headroom@127.0.0.1:16432/headroom',
-  REDIS_URL: services.REDIS_URL,
-  JWT_SECRET: readFileSync(path.join(repoRoot, '.local/stack/jwt-secret'), 'utf8').trim(),
-  OTEL_SERVICE_NAME: 'headroom-api',
-};
+const throughPgBouncer = new URL(services.DATABASE_URL);
+throughPgBouncer.port = String(nativeStackPort('pgbouncer'));
 
 await mkdir(outDir, { recursive: true });
-const stamp = new Date()
-  .toISOString()
-  .replace(/\.\d+Z$/, 'Z')
-  .replaceAll(':', '');
-const base = path.join(outDir, `profile-${label.replaceAll(' ', '-')}-${stamp}`);
+const base = path.join(outDir, `profile-${label.replaceAll(' ', '-')}-${fileStamp(new Date())}`);
+const inspectorPort = await freePort();
 // Its log lines go to a file, as the stack's API processes' do.
-const apiLog = openSync(`${base}.api.log`, 'w');
-const api = spawn(
-  process.execPath,
-  [
-    `--inspect=127.0.0.1:${INSPECTOR_PORT}`,
-    '--import',
-    'tsx',
-    '--import',
-    '@headroom/telemetry/register',
-    'apps/api/src/main.ts',
-  ],
-  { cwd: repoRoot, env, stdio: ['ignore', apiLog, apiLog] },
+const api = await startApiProcess(
+  {
+    NODE_ENV: 'development',
+    DATABASE_URL: throughPgBouncer.href,
+    REDIS_URL: services.REDIS_URL,
+    JWT_SECRET: readFileSync(path.join(repoRoot, '.local/stack/jwt-secret'), 'utf8').trim(),
+    OTEL_SERVICE_NAME: 'headroom-api',
+  },
+  { nodeArgs: [`--inspect=127.0.0.1:${inspectorPort}`], logFile: `${base}.api.log` },
 );
-
-function sleep(ms: number) {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-async function waitUntilReady(): Promise<void> {
-  for (let attempt = 0; attempt < 300; attempt++) {
-    if (api.exitCode !== null) throw new Error(`the API exited (see ${base}.api.log)`);
-    try {
-      if ((await fetch(`${baseUrl}/api/readyz`)).ok) return;
-    } catch {
-      // not listening yet
-    }
-    await sleep(100);
-  }
-  throw new Error('the API was not ready after 30 s');
-}
+const apiPid = api.child.pid!;
 
 /** A minimal Chrome DevTools Protocol client over Node's built-in WebSocket. */
 async function inspector() {
-  const [target] = (await (await fetch(`http://127.0.0.1:${INSPECTOR_PORT}/json/list`)).json()) as {
+  const [target] = (await (await fetch(`http://127.0.0.1:${inspectorPort}/json/list`)).json()) as {
     webSocketDebuggerUrl: string;
   }[];
   const socket = new WebSocket(target!.webSocketDebuggerUrl);
@@ -127,32 +108,18 @@ async function inspector() {
   };
 }
 
-function processTicks(pid: number): number {
-  const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
-  return Number(fields[11]) + Number(fields[12]);
-}
-
 try {
-  await waitUntilReady();
-  const fixtures = await loadFixtures(baseUrl, planScenario('browse'));
-  // The browse mix's own request for this endpoint (same popularity skew), by drawing from the
-  // mix until one has the label.
-  const nextRequest = (): ApiRequest => {
-    for (;;) {
-      const request = browseRequest(fixtures, Math.random);
-      if (request.label === label) return request;
-    }
-  };
+  const fixtures = await loadFixtures(api.baseUrl, planScenario('browse'));
   const load = (duration: number) =>
     autocannon({
-      url: baseUrl,
+      url: api.baseUrl,
       connections,
       duration,
       requests: [
         {
           setupRequest: (defaults) => {
-            const request = nextRequest();
+            // The browse mix's own request for this endpoint (same popularity skew).
+            const request = makeRequest(fixtures, Math.random);
             return {
               ...defaults,
               method: request.method,
@@ -167,15 +134,14 @@ try {
 
   const devtools = await inspector();
   await devtools.send('Profiler.enable');
-  // 1 ms between samples, --cpu-prof's default.
-  await devtools.send('Profiler.setSamplingInterval', { interval: 1000 });
-  const before = cpuSnapshot({ extraApi: [api.pid!] });
-  const ticksBefore = processTicks(api.pid!);
+  await devtools.send('Profiler.setSamplingInterval', { interval: SAMPLING_INTERVAL_US });
+  const before = cpuSnapshot({ extraApi: [apiPid] });
+  const apiCpuBefore = processCpuSeconds(apiPid);
   await devtools.send('Profiler.start');
   const result = await load(seconds);
   const { profile } = await devtools.send<{ profile: unknown }>('Profiler.stop');
-  const apiCores = (processTicks(api.pid!) - ticksBefore) / 100 / seconds;
-  const usage = cpuUsage(before, cpuSnapshot({ extraApi: [api.pid!] }));
+  const apiCores = (processCpuSeconds(apiPid) - apiCpuBefore) / seconds;
+  const usage = cpuUsage(before, cpuSnapshot({ extraApi: [apiPid] }));
   devtools.close();
 
   const requests = result.requests.total;
@@ -185,7 +151,12 @@ try {
     endpoint: label,
     startedAt: new Date(Date.now() - seconds * 1000).toISOString(),
     machine: describeMachine(),
-    settings: { seconds, connections, warmupSeconds: WARMUP_SECONDS, samplingIntervalUs: 1000 },
+    settings: {
+      seconds,
+      connections,
+      warmupSeconds: WARMUP_SECONDS,
+      samplingIntervalUs: SAMPLING_INTERVAL_US,
+    },
     requestsPerSecond: result.requests.average,
     latency: { p50: result.latency.p50, p90: result.latency.p90, p99: result.latency.p99 },
     errors: result.errors + result.non2xx,
@@ -205,8 +176,5 @@ try {
     `\nprofile: ${base}.cpuprofile\nsummarise: npx tsx load-tests/capacity/cpuprofile-summary.ts ${path.relative(repoRoot, base)}.cpuprofile`,
   );
 } finally {
-  if (api.exitCode === null) {
-    api.kill('SIGTERM');
-    await once(api, 'exit');
-  }
+  await api.stop('SIGTERM');
 }

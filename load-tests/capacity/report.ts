@@ -6,11 +6,12 @@
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { RunResults } from '../results.ts';
-import type { Summary } from '../stats.ts';
+import { completeSeconds, markdownTable, type RunResults } from '../results.ts';
+import { SPIKE_MULTIPLIER } from '../scenarios.ts';
+import { median, type Summary } from '../stats.ts';
 import { renderBarChart, renderLineChart } from '../svg-charts.ts';
 import type { CpuUsage, Part } from './process-cpu.ts';
-import type { SweepResults } from './rate-sweep.ts';
+import { describeObjective, type SweepResults } from './rate-sweep.ts';
 
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 const BASELINE = path.join(repoRoot, 'load-tests/results/baseline');
@@ -28,24 +29,11 @@ const fmt = (value: number, digits = 0) =>
   Number.isFinite(value)
     ? round(value, digits).toLocaleString('en-US', { maximumFractionDigits: digits })
     : '–';
-const median = (values: number[]) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
-};
 const cores = (cpu: CpuUsage | undefined, part: Part) =>
   cpu === undefined ? Number.NaN : cpu.parts[part] / cpu.seconds;
 /** CPU milliseconds one request cost a part of the stack. */
 const msPerRequest = (cpu: CpuUsage | undefined, part: Part, requests: number) =>
   cpu === undefined ? Number.NaN : (cpu.parts[part] * 1000) / requests;
-
-function markdownTable(header: string[], rows: (string | number)[][]): string {
-  return [
-    `| ${header.join(' | ')} |`,
-    `|${header.map((_, index) => (index === 0 ? '---' : '---:')).join('|')}|`,
-    ...rows.map((row) => `| ${row.join(' | ')} |`),
-  ].join('\n');
-}
 
 const out: string[] = [];
 const print = (text = '') => out.push(text);
@@ -135,6 +123,33 @@ print(
   ),
 );
 
+// What a write-mix request costs each part, to set against the browse costs below.
+const writeMixRuns = scenarios.filter(({ results }) => results.scenario === 'write-mix');
+const writeMixParts: Part[] = ['api', 'postgres', 'pgbouncer', 'worker', 'redis'];
+print();
+print("CPU ms per write-mix request (each part's core-seconds while loaded ÷ responses):");
+print();
+print(
+  markdownTable(
+    ['run', ...writeMixParts],
+    writeMixRuns.map(({ file, results }) => [
+      `\`${file}\``,
+      ...writeMixParts.map((part) =>
+        fmt(msPerRequest(results.cpu, part, results.overall.requests), 2),
+      ),
+    ]),
+  ),
+);
+// The data set grows with every article these runs created: later runs see more rows.
+const createdArticles = scenarios
+  .filter(({ results }) => results.scenario === 'write-mix' || results.scenario === 'soak')
+  .map(({ results }) => results.endpoints.find((endpoint) => endpoint.name === 'create article'))
+  .reduce((sum, endpoint) => sum + (endpoint ? endpoint.requests - endpoint.errors : 0), 0);
+print();
+print(
+  `Articles created by the write-mix and soak runs (\`create article\` responses without an error): ${fmt(createdArticles)}.`,
+);
+
 const firstOf = (scenario: string) =>
   scenarios.find(({ results }) => results.scenario === scenario)!;
 const shown = ['browse', 'spike', 'write-mix', 'soak'].map(firstOf);
@@ -154,8 +169,7 @@ await svg(
   }),
 );
 const spike1 = firstOf('spike').results;
-const spikeSeconds = spike1.phases.reduce((sum, phase) => sum + phase.seconds, 0);
-const spikeTimeline = spike1.timeline.filter((point) => point.second < spikeSeconds);
+const spikeTimeline = completeSeconds(spike1);
 await svg(
   'capacity-spike.svg',
   renderLineChart({
@@ -217,7 +231,7 @@ print(
 );
 print();
 print(
-  `Sustainable rate (p99 < ${edgeSweeps[0]!.objective.p99Ms} ms, 0 errors, ≥ 95% delivered): ${edgeSweeps.map((sweep) => `${sweep.maxSustainedRate} req/s`).join(' and ')}.`,
+  `Sustainable rate (${describeObjective(edgeSweeps[0]!.objective)}): ${edgeSweeps.map((sweep) => `${sweep.maxSustainedRate} req/s`).join(' and ')}.`,
 );
 await svg(
   'capacity-edge-sweep.svg',
@@ -365,11 +379,12 @@ const replicaSweeps = (
   )
 ).sort((a, b) => a.replicas - b.replicas || a.run - b.run);
 const replicaCounts = [...new Set(replicaSweeps.map((entry) => entry.replicas))];
-/** A sweep whose every rate met the objective found a floor, not the ceiling. */
+/**
+ * A sweep whose highest offered rate still met the objective ran out of rates before it found
+ * the ceiling: its sustainable rate is a floor (a lower rate may have missed on the way).
+ */
 const sustainedText = (sweep: SweepResults) =>
-  sweep.steps.every((step) => step.meets)
-    ? `≥ ${sweep.maxSustainedRate}`
-    : `${sweep.maxSustainedRate}`;
+  sweep.steps.at(-1)?.meets ? `≥ ${sweep.maxSustainedRate}` : `${sweep.maxSustainedRate}`;
 const share = Number(replicaSweeps[0]!.sweep.params.cpuShare);
 const sustainedStep = (sweep: SweepResults) =>
   sweep.steps.find((step) => step.rate === sweep.maxSustainedRate);
@@ -454,7 +469,7 @@ await svg(
   'capacity-replicas-throughput.svg',
   renderLineChart({
     title: `Sustainable browse rate by replicas (${share} CPU each), against linear scaling`,
-    subtitle: 'each sweep: the highest offered rate with p99 < 250 ms, 0 errors, ≥ 95% delivered',
+    subtitle: `each sweep: the highest offered rate with ${describeObjective(replicaSweeps[0]!.sweep.objective)}`,
     xLabel: 'API replicas',
     unit: 'requests/s',
     xTicksAtData: true,
@@ -607,6 +622,10 @@ await svg(
 const API_UTILIZATION = 0.7;
 /** Postgres kept under this utilization: latency climbs fast above it (the 550 req/s step). */
 const POSTGRES_UTILIZATION = 0.7;
+/** Rates the model sizes for: a small site, about what this machine sustains, several machines' worth. */
+const MODEL_TARGET_RATES = [100, 500, 2000];
+/** Replicas beyond the rate's need (N+1), so a rolling restart or a lost replica keeps the rate. */
+const SPARE_REPLICAS = 1;
 const perReplicaMeasured = median(
   validSweeps.map(({ replicas, sweep }) => sweep.maxSustainedRate / replicas),
 );
@@ -658,12 +677,14 @@ print(
   ),
 );
 print();
-print('## Capacity model: the browse mix at p99 < 250 ms');
+print(
+  `## Capacity model: the browse mix at ${describeObjective(replicaSweeps[0]!.sweep.objective)}`,
+);
 print();
-const modelRows = [100, 500, 2000].flatMap((target) =>
-  [1, 8].map((spike) => {
+const modelRows = MODEL_TARGET_RATES.flatMap((target) =>
+  [1, SPIKE_MULTIPLIER].map((spike) => {
     const peak = target * spike;
-    const replicas = Math.ceil(peak / perReplica) + 1;
+    const replicas = Math.ceil(peak / perReplica) + SPARE_REPLICAS;
     const postgresCores = Math.max(1, Math.ceil(peak / postgresPerCore));
     const pgbouncerCores = (peak * costs.pgbouncer) / 1000;
     const nginxCores = (peak * costs.nginx) / 1000;
@@ -683,7 +704,7 @@ print(
     [
       'target req/s',
       'provisioned for',
-      'API replicas (1 CPU each, N+1)',
+      `API replicas (1 CPU each, N+${SPARE_REPLICAS})`,
       'Postgres cores',
       'PgBouncer cores',
       'nginx cores',

@@ -2,8 +2,8 @@
 // sustainable rate for the browse mix (rate-sweep.ts), e.g. the whole stack through the edge.
 // Entry file: arguments are read here and nowhere else.
 import { fileURLToPath } from 'node:url';
-import { parseCommandLine, parseParams, usageError } from '../cli.ts';
-import { DEFAULT_OBJECTIVE, sweepRates } from './rate-sweep.ts';
+import { numberArgument, numberListArgument, parseCommandLine, parseParams } from '../cli.ts';
+import { DEFAULT_OBJECTIVE, DEFAULT_STOP_AFTER_MISSES, sweepRates } from './rate-sweep.ts';
 
 const USAGE = `usage: npx tsx load-tests/capacity/sweep.ts --rates R1,R2,... [options]
 
@@ -13,7 +13,7 @@ const USAGE = `usage: npx tsx load-tests/capacity/sweep.ts --rates R1,R2,... [op
   --warmup S          unrecorded seconds at the first rate before the sweep (default 10)
   --p99-ms MS         the objective's p99 bound (default 250); also 0 errors and at least 95%
                       of the offered rate delivered
-  --stop-after N      stop after N rates in a row miss the objective (default 1)
+  --stop-after N      stop after N rates in a row miss the objective (default ${DEFAULT_STOP_AFTER_MISSES})
   --label NAME        names the summary file (default sweep)
   --param NAME=VALUE  a fact about the target, kept in every results file (replicas=2)
   --no-wait-quiet     do not wait for other processes to go quiet before each rate
@@ -26,21 +26,20 @@ const { values } = parseCommandLine(USAGE, {
     duration: { type: 'string', default: '20' },
     warmup: { type: 'string', default: '10' },
     'p99-ms': { type: 'string', default: String(DEFAULT_OBJECTIVE.p99Ms) },
-    'stop-after': { type: 'string', default: '1' },
+    'stop-after': { type: 'string', default: String(DEFAULT_STOP_AFTER_MISSES) },
     label: { type: 'string', default: 'sweep' },
     param: { type: 'string', multiple: true, default: [] },
     'no-wait-quiet': { type: 'boolean', default: false },
     'out-dir': { type: 'string' },
   },
 });
-const rates = (values.rates ?? '').split(',').filter(Boolean).map(Number);
-const numbers = [values.duration, values.warmup, values['p99-ms'], values['stop-after']].map(
-  Number,
-);
-if (rates.length === 0 || [...rates, ...numbers].some((n) => !Number.isFinite(n) || n < 0)) {
-  usageError(USAGE);
-}
-const [duration, warmup, p99Ms, stopAfter] = numbers as [number, number, number, number];
+// A rate of 0 would divide by zero in the delivered fraction; --stop-after 0 would stop
+// before the first rate.
+const rates = numberListArgument(USAGE, '--rates', values.rates ?? '');
+const duration = numberArgument(USAGE, '--duration', values.duration);
+const warmup = numberArgument(USAGE, '--warmup', values.warmup, { allowZero: true });
+const p99Ms = numberArgument(USAGE, '--p99-ms', values['p99-ms']);
+const stopAfter = numberArgument(USAGE, '--stop-after', values['stop-after'], { integer: true });
 await sweepRates({
   label: values.label,
   baseUrl: values['base-url'].replace(/\/+$/, ''),

@@ -30,6 +30,15 @@ describe('the load-test command lines', () => {
     'load-tests/capacity/sweep.ts',
     'load-tests/capacity/replicas.ts',
     'load-tests/capacity/cpuprofile-summary.ts',
+    'load-tests/capacity/profile-endpoint.ts',
+    'load-tests/capacity/explain-endpoint.ts',
+    'load-tests/benchmarks/pool-size.ts',
+    'load-tests/benchmarks/edge-vs-origin.ts',
+    'load-tests/benchmarks/framework-ceiling.ts',
+    'load-tests/benchmarks/hello-fastify.ts',
+    'load-tests/benchmarks/fan-out.ts',
+    'load-tests/benchmarks/render-article.ts',
+    'load-tests/benchmarks/outbox-latency.ts',
   ])('when %s is asked for --help, then it prints its usage and exits 0', async (script) => {
     const result = await runScript(script, ['--help']);
     expect(result).toMatchObject({ code: 0, stderr: '' });
@@ -41,6 +50,35 @@ describe('the load-test command lines', () => {
     expect(result.code).toBe(2);
     expect(result.stderr).toContain("Unknown option '--bogus'");
     expect(result.stderr).toContain('usage: npm run loadtest');
+  });
+
+  it.each([
+    [
+      'load-tests/capacity/sweep.ts',
+      ['--rates', '0,100'],
+      '--rates must be a positive number, got "0"',
+    ],
+    [
+      'load-tests/capacity/sweep.ts',
+      ['--rates', '100', '--stop-after', '0'],
+      '--stop-after must be a positive integer, got "0"',
+    ],
+    [
+      'load-tests/capacity/cpuprofile-summary.ts',
+      ['profile.cpuprofile', '--top', 'ten'],
+      '--top must be a positive integer, got "ten"',
+    ],
+    ['load-tests/benchmarks/pool-size.ts', ['2,x'], 'sizes must be a positive integer, got "x"'],
+    [
+      'load-tests/capacity/profile-endpoint.ts',
+      ['tag page', 'twenty'],
+      'seconds must be a positive number, got "twenty"',
+    ],
+  ])('when %s gets %j, then it names the bad value and exits 2', async (script, args, problem) => {
+    const result = await runScript(script, args);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain(problem);
+    expect(result.stderr).toContain('usage: ');
   });
 
   it.each([

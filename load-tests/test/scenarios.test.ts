@@ -1,6 +1,7 @@
 import { DEMO_PASSWORD } from '@headroom/db/seed';
 import { describe, expect, it } from 'vitest';
 import {
+  BROWSE_ENDPOINTS,
   browseRequest,
   type Fixtures,
   planScenario,
@@ -33,6 +34,13 @@ const fixtures: Fixtures = {
 describe('scenarios', () => {
   it('when the seed changes its password, then the scenarios must too', () => {
     expect(SEEDED_PASSWORD).toBe(DEMO_PASSWORD);
+  });
+
+  it('when one browse endpoint is asked for by its label, then its requests carry that label', () => {
+    const random = seededRandom(2);
+    for (const [label, make] of Object.entries(BROWSE_ENDPOINTS)) {
+      expect(make(fixtures, random).label).toBe(label);
+    }
   });
 
   it('when browsing, then every page of the mix appears, anonymously, with encoded paths', () => {

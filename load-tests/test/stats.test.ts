@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createRecorder, percentile, summarizeLatencies } from '../stats.ts';
+import { createRecorder, median, percentile, summarizeLatencies } from '../stats.ts';
 
 describe('percentile', () => {
   const oneToHundred = Array.from({ length: 100 }, (_, index) => index + 1);
@@ -22,6 +22,12 @@ describe('percentile', () => {
     expect(percentile([7], 99)).toBe(7);
     expect(percentile([], 99)).toBe(0);
     expect(percentile([3, 4], 0)).toBe(3);
+  });
+
+  it('when a median is asked of unsorted values, then it is the middle one or the mean of two', () => {
+    expect(median([30, 10, 20])).toBe(20);
+    expect(median([40, 10, 30, 20])).toBe(25);
+    expect(median([])).toBeNaN();
   });
 
   it('when summarising unsorted times, then it sorts numerically, not as strings', () => {

@@ -1,10 +1,12 @@
-// The native profiles' default ports (stack.sh ports, services.sh ports). A server port inside
+// The native profiles' default ports (stack.sh ports, services.sh ports, read through
+// packages/testing/src/native-services.ts). A server port inside
 // the range Linux draws outgoing connections' local ports from can be held by a client socket,
 // even one in TIME_WAIT after it closed, and the server then fails to bind: CI once lost the
 // stack's Postgres (:55432) that way, right after the test suite's load runs.
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { nativeServicePorts, nativeStackPorts } from '@headroom/testing/native-services';
 import { freePort, TEST_PORT_BAND } from '@headroom/testing/processes';
 import { describe, expect, it } from 'vitest';
 
@@ -19,25 +21,15 @@ function defaultsEnv(): NodeJS.ProcessEnv {
   );
 }
 
+/** A profile's parts and ports, named `<profile> <part>` so the profiles can be listed together. */
 function ports(
-  script: 'stack.sh' | 'services.sh',
-  profile: string,
+  profile: 'stack' | 'test' | 'e2e',
   overrides: Record<string, string> = {},
 ): Map<string, number> {
-  const printed = execFileSync('bash', [`infra/native/${script}`, 'ports', '--profile', profile], {
-    cwd: repoRoot,
-    env: { ...defaultsEnv(), ...overrides },
-    encoding: 'utf8',
-  });
-  return new Map(
-    printed
-      .trim()
-      .split('\n')
-      .map((line) => {
-        const [name, port] = line.split(' ');
-        return [`${profile} ${name}`, Number(port)];
-      }),
-  );
+  const env = { ...defaultsEnv(), ...overrides };
+  const listed =
+    profile === 'test' ? nativeServicePorts(profile, env) : nativeStackPorts(profile, env);
+  return new Map([...listed].map(([part, port]) => [`${profile} ${part}`, port]));
 }
 
 function ephemeralLow(): number {
@@ -45,11 +37,7 @@ function ephemeralLow(): number {
   return Math.min(Number(low), LINUX_DEFAULT_EPHEMERAL_LOW);
 }
 
-const byProfile = [
-  ports('stack.sh', 'stack'),
-  ports('services.sh', 'test'),
-  ports('stack.sh', 'e2e'),
-];
+const byProfile = [ports('stack'), ports('test'), ports('e2e')];
 const everyPort = byProfile.flatMap((profile) => [...profile]);
 
 describe('native ports', () => {
@@ -94,12 +82,12 @@ describe('native ports', () => {
       HEADROOM_API_REPLICAS: '3',
       HEADROOM_E2E_EDGE_PORT: '12347',
     };
-    const stack = ports('stack.sh', 'stack', exported);
+    const stack = ports('stack', exported);
     expect(stack.get('stack postgres')).toBe(12345);
     expect(stack.get('stack edge')).toBe(12346);
     expect(stack.get('stack api-3')).toBe(3003);
-    expect(ports('services.sh', 'test', exported).get('test postgres')).toBe(15442);
-    const e2e = ports('stack.sh', 'e2e', exported);
+    expect(ports('test', exported).get('test postgres')).toBe(15442);
+    const e2e = ports('e2e', exported);
     expect(e2e.get('e2e postgres')).toBe(15452);
     expect(e2e.get('e2e edge')).toBe(12347);
     expect(e2e.has('e2e api-2')).toBe(false);
