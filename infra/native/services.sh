@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Private PostgreSQL and Redis instances for this checkout, on their own ports and data
-# directories under .local/, so they never touch the machine's own services.
+# directories under .local/, so they never touch the machine's own services. Per profile: the
+# Postgres primary, a streaming replica of it (stack and e2e), the queue's Redis (BullMQ and
+# rate limits: nothing may be evicted) and the application cache's Redis (evicts by LRU).
 #
 #   services.sh up|down|status|env|ports|reset [--profile stack|test|e2e]
 #
@@ -13,6 +15,10 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 readonly DB_USER=headroom
 readonly DB_PASSWORD=headroom
 readonly DB_NAME=headroom
+# The role and slot the replica streams through, as in compose (infra/compose/postgres/).
+readonly REPLICATION_USER=replicator
+readonly REPLICATION_PASSWORD=replicator
+readonly REPLICATION_SLOT=replica_1
 # Bounded waits: a healthy start takes one or two seconds here.
 readonly PG_START_TIMEOUT=60
 readonly READY_TIMEOUT=30
@@ -21,15 +27,19 @@ usage() {
   cat >&2 <<'EOF'
 usage: services.sh up|down|status|env|ports|reset [--profile stack|test|e2e]
 
-  up      start PostgreSQL and Redis for the profile (installs them first if missing)
-  down    stop both
+  up      start PostgreSQL (and its replica: stack, e2e) and both Redis servers for the profile
+          (installs them first if missing)
+  down    stop them all (the replica before its primary)
   status  print whether each is up
-  env     print DATABASE_URL and REDIS_URL lines, for: set -a; eval "$(services.sh env)"; set +a
+  env     print DATABASE_URL, DATABASE_REPLICA_DIRECT_URL, REDIS_URL and CACHE_REDIS_URL lines,
+          for: set -a; eval "$(services.sh env)"; set +a
   ports   print each service's name and TCP port, one per line
-  reset   empty both: a new database, no Redis keys (test and e2e only; they must be up)
+  reset   empty them: a new database, no Redis keys (test and e2e only; they must be up)
 
-Ports can be overridden with HEADROOM_PG_PORT and HEADROOM_REDIS_PORT for the stack profile,
-HEADROOM_TEST_PG_PORT, HEADROOM_E2E_REDIS_PORT and so on for the others.
+Ports can be overridden with HEADROOM_PG_PORT, HEADROOM_PG_REPLICA_PORT, HEADROOM_REDIS_PORT
+and HEADROOM_CACHE_REDIS_PORT for the stack profile, HEADROOM_TEST_PG_PORT,
+HEADROOM_E2E_REDIS_PORT and so on for the others; the cache's memory with
+HEADROOM_CACHE_REDIS_MAXMEMORY (HEADROOM_TEST_CACHE_REDIS_MAXMEMORY, ...).
 EOF
   exit 2
 }
@@ -40,26 +50,43 @@ configure_profile() {
   case $PROFILE in
     stack)
       PG_PORT="$(profile_setting stack PG_PORT 15432)"
+      PG_REPLICA_PORT="$(profile_setting stack PG_REPLICA_PORT 15433)"
       REDIS_PORT="$(profile_setting stack REDIS_PORT 16379)"
+      CACHE_REDIS_PORT="$(profile_setting stack CACHE_REDIS_PORT 16380)"
+      # The default seed's whole cache, several times over (docs/configuration.md, "The
+      # cache's Redis: maxmemory").
+      CACHE_REDIS_MAXMEMORY="$(profile_setting stack CACHE_REDIS_MAXMEMORY 256mb)"
       DURABLE=1
       ;;
     test)
       PG_PORT="$(profile_setting test PG_PORT 15442)"
+      # None: the tests that need a replica make a private one (packages/testing/src/postgres-replica.ts).
+      PG_REPLICA_PORT=""
       REDIS_PORT="$(profile_setting test REDIS_PORT 16389)"
+      CACHE_REDIS_PORT="$(profile_setting test CACHE_REDIS_PORT 16390)"
+      # Each test fills a few hundred keys under its own prefix; LRU drops old runs' keys.
+      CACHE_REDIS_MAXMEMORY="$(profile_setting test CACHE_REDIS_MAXMEMORY 64mb)"
       DURABLE=0
       ;;
     e2e)
       PG_PORT="$(profile_setting e2e PG_PORT 15452)"
+      PG_REPLICA_PORT="$(profile_setting e2e PG_REPLICA_PORT 15453)"
       REDIS_PORT="$(profile_setting e2e REDIS_PORT 16399)"
+      CACHE_REDIS_PORT="$(profile_setting e2e CACHE_REDIS_PORT 16400)"
+      CACHE_REDIS_MAXMEMORY="$(profile_setting e2e CACHE_REDIS_MAXMEMORY 64mb)"
       DURABLE=0
       ;;
     *) die "unknown profile '$PROFILE' (expected stack, test or e2e)" ;;
   esac
   STATE_DIR="$REPO_ROOT/.local/$PROFILE"
   PG_DATA="$STATE_DIR/postgres"
+  PG_REPLICA_DATA="$STATE_DIR/postgres-replica"
   REDIS_DIR="$STATE_DIR/redis"
-  REDIS_PID_FILE="$REDIS_DIR/redis.pid"
-  REDIS_LOG="$REDIS_DIR/redis.log"
+  CACHE_REDIS_DIR="$STATE_DIR/redis-cache"
+}
+
+with_replica() {
+  [[ -n $PG_REPLICA_PORT ]]
 }
 
 # --- PostgreSQL -------------------------------------------------------------------------
@@ -117,14 +144,26 @@ pg_init() {
 }
 
 # Rewritten on every up so that a changed port or setting here takes effect on the next
-# start without recreating the cluster.
+# start (or, for settings Postgres reloads, at once) without recreating the cluster.
 write_pg_conf() {
-  local conf="$PG_DATA/headroom.conf"
   {
-    cat <<EOF
+    pg_conf_common "$PG_PORT"
+    cat <<'EOF'
+# Streaming replication (wal_level = replica and max_wal_senders = 10 are Postgres 15's
+# defaults). A replica's slot keeps the WAL it has not received, up to this much; past it the
+# primary lets go, rather than fill its disk for a replica gone for good (as in compose).
+max_slot_wal_keep_size = 1GB
+EOF
+  } | install_pg_conf "$PG_DATA/headroom.conf"
+}
+
+# pg_conf_common PORT: what the primary and its replica share. A hot standby refuses to start
+# with a smaller max_connections than its primary's, so the two never differ.
+pg_conf_common() {
+  cat <<EOF
 # Written by infra/native/services.sh on every up; edits here are overwritten.
 listen_addresses = '127.0.0.1'
-port = $PG_PORT
+port = $1
 # TCP only: no socket in /var/run/postgresql, which belongs to the machine's own cluster.
 unix_socket_directories = ''
 # Room for the API's pool, the worker's, vitest workers in parallel and a psql or two.
@@ -132,21 +171,25 @@ max_connections = 200
 shared_buffers = 256MB
 timezone = 'UTC'
 EOF
-    if ((DURABLE)); then
-      echo "# stack profile: fsync stays on; this data should survive a power cut."
-    else
-      cat <<'EOF'
-# test profile: the data is recreated by every run, so crash safety buys nothing and
+  if ((DURABLE)); then
+    echo "# stack profile: fsync stays on; this data should survive a power cut."
+  else
+    cat <<'EOF'
+# test and e2e profiles: the data is recreated by every run, so crash safety buys nothing and
 # costs a disk flush per commit. These three make migrations and seeding several times
 # faster. Never copy them to a database whose data matters.
 fsync = off
 synchronous_commit = off
 full_page_writes = off
 EOF
-    fi
-  } >"$conf"
+  fi
+}
+
+# install_pg_conf FILE: writes stdin to FILE, owned by the server's user.
+install_pg_conf() {
+  cat >"$1"
   if is_root; then
-    chown postgres:postgres "$conf"
+    chown postgres:postgres "$1"
   fi
 }
 
@@ -176,6 +219,8 @@ pg_up() {
   pg_init
   if pg_running; then
     write_pg_conf
+    # Settings Postgres can change while running take effect now; the rest at the next start.
+    as_pg_owner "$PG_BIN/pg_ctl" -D "$PG_DATA" reload >/dev/null
     echo "postgres ($PROFILE): already running on 127.0.0.1:$PG_PORT"
   else
     if port_in_use "$PG_PORT"; then
@@ -206,62 +251,256 @@ pg_down() {
   echo "postgres ($PROFILE): stopped"
 }
 
+# --- PostgreSQL replica (stack and e2e) ----------------------------------------------------
+# A hot standby streaming the primary's WAL, as compose's postgres-replica: a copy made with
+# pg_basebackup through a replication slot, standby.signal, and primary_conninfo in its own
+# headroom.conf. The API reads from it through PgBouncer (docs/database.md, "Read replicas").
+
+replica_initialized() {
+  [[ -s $PG_REPLICA_DATA/PG_VERSION ]]
+}
+
+replica_running() {
+  [[ -n ${PG_BIN:-} ]] && replica_initialized &&
+    as_pg_owner "$PG_BIN/pg_ctl" -D "$PG_REPLICA_DATA" status >/dev/null 2>&1
+}
+
+replica_accepts_connections() {
+  "$PG_BIN/pg_isready" -q -h 127.0.0.1 -p "$PG_REPLICA_PORT" -t 1
+}
+
+# Whether the replica receives the primary's WAL now. A standby cut off from its primary
+# still accepts connections, serving older and older data.
+replica_streaming() {
+  [[ "$(PGPASSWORD=$DB_PASSWORD "$PG_BIN/psql" -X -h 127.0.0.1 -p "$PG_REPLICA_PORT" \
+    -U "$DB_USER" -d postgres -tAc 'select status from pg_stat_wal_receiver' 2>/dev/null)" == streaming ]]
+}
+
+# The replication role and the slot, on the primary; nothing when they exist.
+ensure_replication_role() {
+  psql_headroom -d postgres -v role="$REPLICATION_USER" -v password="$REPLICATION_PASSWORD" \
+    >/dev/null <<'SQL'
+SELECT format('CREATE ROLE %I WITH LOGIN REPLICATION PASSWORD %L', :'role', :'password')
+WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = :'role') \gexec
+SQL
+}
+
+# The slot's wal_status on the primary (reserved, extended, unreserved, lost), or nothing.
+replication_slot_state() {
+  psql_headroom -d postgres -tAc \
+    "select wal_status from pg_replication_slots where slot_name = '$REPLICATION_SLOT'"
+}
+
+# The cluster's identity: initdb picks it, and every copy of the cluster keeps it.
+primary_system_identifier() {
+  psql_headroom -d postgres -tAc 'select system_identifier from pg_control_system()'
+}
+
+replica_system_identifier() {
+  as_pg_owner env LC_ALL=C "$PG_BIN/pg_controldata" "$PG_REPLICA_DATA" |
+    sed -n 's/^Database system identifier: *//p'
+}
+
+# Why the replica's copy cannot follow the primary, or nothing when it can: it was copied
+# from an earlier primary (.local/<profile>/postgres was deleted and made again), or the slot
+# it streams through is gone or lost (the primary dropped WAL the replica had not received).
+replica_unusable_reason() {
+  local slot
+  if [[ "$(replica_system_identifier)" != "$(primary_system_identifier)" ]]; then
+    echo "it is a copy of an earlier primary"
+    return 0
+  fi
+  slot="$(replication_slot_state)"
+  if [[ -z $slot ]]; then
+    echo "the primary has no slot $REPLICATION_SLOT"
+  elif [[ $slot == lost ]]; then
+    echo "the primary dropped WAL it had not received (slot $REPLICATION_SLOT is lost)"
+  fi
+}
+
+# A new copy of the primary, made aside and renamed when complete (as compose's
+# replica-entrypoint.sh does): a copy cut short is never taken for a data directory. The slot
+# is made afresh, so it holds WAL from where this copy starts and nothing older.
+replica_create() {
+  local staging="$PG_REPLICA_DATA.partial" backup_log="$STATE_DIR/pg_basebackup.log"
+  log "postgres-replica ($PROFILE): copying the primary into $(rel "$PG_REPLICA_DATA")"
+  ensure_replication_role
+  psql_headroom -d postgres -v slot="$REPLICATION_SLOT" >/dev/null <<'SQL'
+SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = :'slot';
+SELECT pg_create_physical_replication_slot(:'slot', true);
+SQL
+  rm -rf "$staging"
+  mkdir -m 700 "$staging"
+  if is_root; then
+    chown postgres:postgres "$staging"
+  fi
+  if ! as_pg_owner env PGPASSWORD="$REPLICATION_PASSWORD" "$PG_BIN/pg_basebackup" \
+    --no-password --host=127.0.0.1 --port="$PG_PORT" --username="$REPLICATION_USER" \
+    --pgdata="$staging" --wal-method=stream --slot="$REPLICATION_SLOT" --checkpoint=fast \
+    >"$backup_log" 2>&1; then
+    cat "$backup_log" >&2
+    die "pg_basebackup failed (log above, also in $(rel "$backup_log"))"
+  fi
+  # The primary's own log came with the copy.
+  rm -f "$staging/server.log"
+  as_pg_owner touch "$staging/standby.signal"
+  mv -T "$staging" "$PG_REPLICA_DATA"
+}
+
+# Rewritten on every up, like the primary's: a moved primary port reaches primary_conninfo.
+write_replica_conf() {
+  {
+    pg_conf_common "$PG_REPLICA_PORT"
+    cat <<EOF
+# A hot standby (standby.signal) of the primary on 127.0.0.1:$PG_PORT.
+primary_conninfo = 'host=127.0.0.1 port=$PG_PORT user=$REPLICATION_USER password=$REPLICATION_PASSWORD application_name=$REPLICATION_SLOT'
+primary_slot_name = '$REPLICATION_SLOT'
+EOF
+  } | install_pg_conf "$PG_REPLICA_DATA/headroom.conf"
+}
+
+replica_up() {
+  local reason
+  with_replica || return 0
+  if replica_initialized; then
+    reason="$(replica_unusable_reason)"
+    if [[ -n $reason ]]; then
+      log "postgres-replica ($PROFILE): $(rel "$PG_REPLICA_DATA") cannot follow the primary ($reason); making a new copy"
+      replica_down >/dev/null
+      rm -rf "$PG_REPLICA_DATA"
+    fi
+  fi
+  if ! replica_initialized; then
+    replica_create
+  fi
+  write_replica_conf
+  if replica_running; then
+    as_pg_owner "$PG_BIN/pg_ctl" -D "$PG_REPLICA_DATA" reload >/dev/null
+    echo "postgres-replica ($PROFILE): already running on 127.0.0.1:$PG_REPLICA_PORT"
+  else
+    if port_in_use "$PG_REPLICA_PORT"; then
+      die "port $PG_REPLICA_PORT is taken by another process; set $(profile_variable "$PROFILE" PG_REPLICA_PORT) to use another"
+    fi
+    # 9>&-: as for the primary (see lock_profile).
+    if ! as_pg_owner "$PG_BIN/pg_ctl" -D "$PG_REPLICA_DATA" -l "$PG_REPLICA_DATA/server.log" \
+      -w -t "$PG_START_TIMEOUT" start >/dev/null 9>&-; then
+      tail -n 20 "$PG_REPLICA_DATA/server.log" >&2 || true
+      die "postgres-replica ($PROFILE) did not start (log: $(rel "$PG_REPLICA_DATA")/server.log)"
+    fi
+    echo "postgres-replica ($PROFILE): started on 127.0.0.1:$PG_REPLICA_PORT, data in $(rel "$PG_REPLICA_DATA")"
+  fi
+  if ! wait_until "$READY_TIMEOUT" replica_accepts_connections; then
+    die "postgres-replica ($PROFILE) is not accepting connections on 127.0.0.1:$PG_REPLICA_PORT after ${READY_TIMEOUT}s"
+  fi
+  if ! wait_until "$READY_TIMEOUT" replica_streaming; then
+    tail -n 20 "$PG_REPLICA_DATA/server.log" >&2 || true
+    die "postgres-replica ($PROFILE) is not streaming from the primary after ${READY_TIMEOUT}s (log: $(rel "$PG_REPLICA_DATA")/server.log; rm -rf $(rel "$PG_REPLICA_DATA") makes a new copy at the next up)"
+  fi
+}
+
+replica_down() {
+  with_replica || return 0
+  if ! replica_running; then
+    echo "postgres-replica ($PROFILE): not running"
+    return 0
+  fi
+  as_pg_owner "$PG_BIN/pg_ctl" -D "$PG_REPLICA_DATA" -m fast -w stop >/dev/null
+  echo "postgres-replica ($PROFILE): stopped"
+}
+
 # --- Redis ------------------------------------------------------------------------------
+# Two servers per profile, because their data wants opposite things when memory runs out:
+#   redis        BullMQ's queues and the rate limits. A dropped key is a lost job, so
+#                noeviction: when full, writes fail loudly. Durable in the stack profile.
+#   redis-cache  the application cache. Every key can be rebuilt from Postgres, so when full
+#                it evicts the least recently used key (allkeys-lru) to stay within
+#                CACHE_REDIS_MAXMEMORY. Nothing on disk: a restart starts cold, as a cache may.
+# The functions take the server's name, redis or redis-cache.
+
+redis_port() {
+  if [[ $1 == redis-cache ]]; then echo "$CACHE_REDIS_PORT"; else echo "$REDIS_PORT"; fi
+}
+
+redis_dir() {
+  if [[ $1 == redis-cache ]]; then echo "$CACHE_REDIS_DIR"; else echo "$REDIS_DIR"; fi
+}
+
+# The memory settings, as `name value` words: passed as --name value at start, and applied
+# with CONFIG SET to a server already running, so a changed size needs no restart.
+redis_memory_settings() {
+  if [[ $1 == redis-cache ]]; then
+    echo maxmemory "$CACHE_REDIS_MAXMEMORY" maxmemory-policy allkeys-lru
+  else
+    # Redis' own default, stated so that no configuration change can make the queue evict.
+    # No maxmemory natively (the machine's memory is the limit); compose sets one below its
+    # container's limit.
+    echo maxmemory-policy noeviction
+  fi
+}
 
 # The pid of our redis-server, if it is alive. Checking the process name guards against a
 # stale pid file whose number was reused by something else.
 redis_pid() {
-  live_pid "$REDIS_PID_FILE" 'redis-server*'
+  live_pid "$(redis_dir "$1")/redis.pid" 'redis-server*'
 }
 
 redis_ping() {
-  [[ "$(redis-cli -h 127.0.0.1 -p "$REDIS_PORT" ping 2>/dev/null)" == PONG ]]
+  [[ "$(redis-cli -h 127.0.0.1 -p "$(redis_port "$1")" ping 2>/dev/null)" == PONG ]]
 }
 
 redis_up() {
-  local pid persistence
-  if pid="$(redis_pid)"; then
-    echo "redis ($PROFILE): already running on 127.0.0.1:$REDIS_PORT (pid $pid)"
+  local name=$1 pid port dir index persistence=() settings=() memory=()
+  port="$(redis_port "$name")"
+  dir="$(redis_dir "$name")"
+  read -ra settings <<<"$(redis_memory_settings "$name")"
+  if pid="$(redis_pid "$name")"; then
+    redis-cli -h 127.0.0.1 -p "$port" config set "${settings[@]}" >/dev/null
+    echo "$name ($PROFILE): already running on 127.0.0.1:$port (pid $pid)"
   else
-    if port_in_use "$REDIS_PORT"; then
-      die "port $REDIS_PORT is taken by another process; set $(profile_variable "$PROFILE" REDIS_PORT) to use another"
+    if port_in_use "$port"; then
+      local variable=REDIS_PORT
+      [[ $name == redis-cache ]] && variable=CACHE_REDIS_PORT
+      die "port $port is taken by another process; set $(profile_variable "$PROFILE" "$variable") to use another"
     fi
-    mkdir -p "$REDIS_DIR"
-    rm -f "$REDIS_PID_FILE"
-    if ((DURABLE)); then
+    mkdir -p "$dir"
+    rm -f "$dir/redis.pid"
+    if [[ $name == redis ]] && ((DURABLE)); then
       # The append-only file keeps every write, so queued jobs (BullMQ) survive a restart.
       persistence=(--appendonly yes)
     else
-      # Test data is thrown away: no snapshots, no append-only file, no disk writes.
+      # Test data and cached copies are thrown away: no snapshots, no append-only file.
       persistence=(--save '' --appendonly no)
     fi
-    redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --dir "$REDIS_DIR" \
-      --daemonize yes --pidfile "$REDIS_PID_FILE" --logfile "$REDIS_LOG" "${persistence[@]}" 9>&-
-    echo "redis ($PROFILE): started on 127.0.0.1:$REDIS_PORT, data in $(rel "$REDIS_DIR")"
+    for ((index = 0; index < ${#settings[@]}; index += 2)); do
+      memory+=("--${settings[index]}" "${settings[index + 1]}")
+    done
+    redis-server --port "$port" --bind 127.0.0.1 --dir "$dir" --daemonize yes \
+      --pidfile "$dir/redis.pid" --logfile "$dir/redis.log" "${persistence[@]}" "${memory[@]}" 9>&-
+    echo "$name ($PROFILE): started on 127.0.0.1:$port, data in $(rel "$dir")"
   fi
-  if ! wait_until "$READY_TIMEOUT" redis_ping; then
-    tail -n 20 "$REDIS_LOG" >&2 || true
-    die "redis ($PROFILE) is not answering PING on 127.0.0.1:$REDIS_PORT after ${READY_TIMEOUT}s"
+  if ! wait_until "$READY_TIMEOUT" redis_ping "$name"; then
+    tail -n 20 "$dir/redis.log" >&2 || true
+    die "$name ($PROFILE) is not answering PING on 127.0.0.1:$port after ${READY_TIMEOUT}s"
   fi
 }
 
 redis_down() {
-  local pid mode=()
-  if ! pid="$(redis_pid)"; then
-    echo "redis ($PROFILE): not running"
+  local name=$1 pid mode=()
+  if ! pid="$(redis_pid "$name")"; then
+    echo "$name ($PROFILE): not running"
     return 0
   fi
-  # stack: a plain SHUTDOWN flushes the append-only file to disk before exiting.
-  # test: nothing to keep, so NOSAVE skips any snapshot.
-  if ((!DURABLE)); then mode=(nosave); fi
-  redis-cli -h 127.0.0.1 -p "$REDIS_PORT" shutdown "${mode[@]}" >/dev/null 2>&1 || true
+  # The stack's queue: a plain SHUTDOWN flushes the append-only file to disk before exiting.
+  # The rest keep nothing, so NOSAVE skips any snapshot.
+  if [[ $name != redis ]] || ((!DURABLE)); then mode=(nosave); fi
+  redis-cli -h 127.0.0.1 -p "$(redis_port "$name")" shutdown "${mode[@]}" >/dev/null 2>&1 || true
   if ! wait_until 10 test ! -e "/proc/$pid"; then
-    log "redis ($PROFILE): did not stop after SHUTDOWN, sending SIGTERM to $pid"
+    log "$name ($PROFILE): did not stop after SHUTDOWN, sending SIGTERM to $pid"
     kill "$pid" 2>/dev/null || true
-    wait_until 10 test ! -e "/proc/$pid" || die "redis ($PROFILE) pid $pid would not stop"
+    wait_until 10 test ! -e "/proc/$pid" || die "$name ($PROFILE) pid $pid would not stop"
   fi
-  rm -f "$REDIS_PID_FILE"
-  echo "redis ($PROFILE): stopped"
+  rm -f "$(redis_dir "$name")/redis.pid"
+  echo "$name ($PROFILE): stopped"
 }
 
 # --- Commands ---------------------------------------------------------------------------
@@ -285,28 +524,57 @@ cmd_up() {
   PG_BIN="$(find_pg_bindir)" || die "PostgreSQL server binaries not found after install"
   cmd_ports | while read -r name port; do warn_if_ephemeral_port "$name" "$port"; done
   lock_profile
+  # The replica copies the primary and streams from it, so it starts after it.
   pg_up
-  redis_up
+  replica_up
+  redis_up redis
+  redis_up redis-cache
 }
 
 cmd_down() {
   PG_BIN="$(find_pg_bindir || true)"
   lock_profile
+  # The replica first: stopped before its primary, it does not spend the primary's shutdown
+  # retrying to reconnect.
+  replica_down
   pg_down
   if command -v redis-cli >/dev/null 2>&1; then
-    redis_down
+    redis_down redis
+    redis_down redis-cache
   fi
 }
 
+status_line() {
+  printf '%-16s %-5s 127.0.0.1:%-6s %s\n' "$@"
+}
+
 cmd_status() {
-  local state
+  local state name detail
   PG_BIN="$(find_pg_bindir || true)"
   state=down
   if pg_running && pg_accepts_connections; then state=up; fi
-  printf '%-9s %-5s 127.0.0.1:%-6s %s\n' postgres "$state" "$PG_PORT" "$(rel "$PG_DATA")"
-  state=down
-  if command -v redis-cli >/dev/null 2>&1 && redis_pid >/dev/null && redis_ping; then state=up; fi
-  printf '%-9s %-5s 127.0.0.1:%-6s %s\n' redis "$state" "$REDIS_PORT" "$(rel "$REDIS_DIR")"
+  status_line postgres "$state" "$PG_PORT" "$(rel "$PG_DATA")"
+  if with_replica; then
+    state=down detail=""
+    if replica_running && replica_accepts_connections; then
+      state=up detail=", not streaming"
+      if replica_streaming; then detail=", streaming"; fi
+    fi
+    status_line postgres-replica "$state" "$PG_REPLICA_PORT" "$(rel "$PG_REPLICA_DATA")$detail"
+  fi
+  for name in redis redis-cache; do
+    state=down
+    if command -v redis-cli >/dev/null 2>&1 && redis_pid "$name" >/dev/null && redis_ping "$name"; then
+      state=up
+    fi
+    status_line "$name" "$state" "$(redis_port "$name")" "$(rel "$(redis_dir "$name")")"
+  done
+}
+
+# Whether the replica has replayed the primary's WAL up to LSN.
+replica_replayed() {
+  [[ "$(PGPASSWORD=$DB_PASSWORD "$PG_BIN/psql" -X -h 127.0.0.1 -p "$PG_REPLICA_PORT" \
+    -U "$DB_USER" -d postgres -tAc "select pg_last_wal_replay_lsn() >= '$1'::pg_lsn" 2>/dev/null)" == t ]]
 }
 
 # Every run of the browser tests starts from nothing: no users, articles or rate-limit keys
@@ -316,20 +584,35 @@ cmd_reset() {
   PG_BIN="$(find_pg_bindir)" || die "PostgreSQL server binaries not found"
   lock_profile
   pg_accepts_connections || die "postgres ($PROFILE) is not running; run: services.sh up --profile $PROFILE"
+  local lsn
   psql_headroom -d postgres -c "drop database if exists $DB_NAME with (force)"
   ensure_database
+  if with_replica && replica_running; then
+    # The new database reaches the replica through WAL; what starts next (migrations, the API
+    # reading from the replica) must find it there too.
+    lsn="$(psql_headroom -d postgres -tAc 'select pg_current_wal_insert_lsn()')"
+    wait_until "$READY_TIMEOUT" replica_replayed "$lsn" ||
+      die "postgres-replica ($PROFILE) has not replayed the reset after ${READY_TIMEOUT}s"
+  fi
   redis-cli -h 127.0.0.1 -p "$REDIS_PORT" flushall >/dev/null
-  echo "postgres and redis ($PROFILE): emptied"
+  redis-cli -h 127.0.0.1 -p "$CACHE_REDIS_PORT" flushall >/dev/null
+  echo "postgres, redis and redis-cache ($PROFILE): emptied"
 }
 
 cmd_env() {
   echo "DATABASE_URL=postgresql://$DB_USER:$DB_PASSWORD@127.0.0.1:$PG_PORT/$DB_NAME"
+  if with_replica; then
+    echo "DATABASE_REPLICA_DIRECT_URL=postgresql://$DB_USER:$DB_PASSWORD@127.0.0.1:$PG_REPLICA_PORT/$DB_NAME"
+  fi
   echo "REDIS_URL=redis://127.0.0.1:$REDIS_PORT"
+  echo "CACHE_REDIS_URL=redis://127.0.0.1:$CACHE_REDIS_PORT"
 }
 
 cmd_ports() {
   echo "postgres $PG_PORT"
+  if with_replica; then echo "postgres-replica $PG_REPLICA_PORT"; fi
   echo "redis $REDIS_PORT"
+  echo "redis-cache $CACHE_REDIS_PORT"
 }
 
 main() {

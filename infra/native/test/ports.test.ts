@@ -43,11 +43,26 @@ const everyPort = byProfile.flatMap((profile) => [...profile]);
 describe('native ports', () => {
   it('when a profile is listed, then its services and every process it starts have a port', () => {
     expect([...byProfile[0]!.keys()]).toEqual(
-      expect.arrayContaining(['stack postgres', 'stack redis', 'stack edge', 'stack pgbouncer']),
+      expect.arrayContaining([
+        'stack postgres',
+        'stack postgres-replica',
+        'stack redis',
+        'stack redis-cache',
+        'stack edge',
+        'stack pgbouncer',
+      ]),
     );
-    expect([...byProfile[1]!.keys()]).toEqual(['test postgres', 'test redis']);
+    // No replica in the test profile: the tests that need one make their own.
+    expect([...byProfile[1]!.keys()]).toEqual(['test postgres', 'test redis', 'test redis-cache']);
     expect([...byProfile[2]!.keys()]).toEqual(
-      expect.arrayContaining(['e2e postgres', 'e2e redis', 'e2e edge', 'e2e api-1']),
+      expect.arrayContaining([
+        'e2e postgres',
+        'e2e postgres-replica',
+        'e2e redis',
+        'e2e redis-cache',
+        'e2e edge',
+        'e2e api-1',
+      ]),
     );
     for (const [, port] of everyPort) expect(Number.isInteger(port) && port > 0).toBe(true);
   });

@@ -1,5 +1,6 @@
-// The environment an API process or app gets in tests: the test run's Postgres and Redis
-// (or the ones given), cheap password hashing, and rate limits only the rate-limit tests reach.
+// The environment an API process or app gets in tests: the test run's Postgres and both Redis
+// servers (or the ones given), cheap password hashing, and rate limits only the rate-limit
+// tests reach. No DATABASE_REPLICA_URL: reads go to the primary unless a test gives a replica.
 import { randomBytes } from 'node:crypto';
 import { inject } from 'vitest';
 
@@ -9,6 +10,7 @@ export function apiTestEnv(overrides: Record<string, string> = {}): Record<strin
     LOG_LEVEL: 'silent',
     DATABASE_URL: inject('databaseUrl'),
     REDIS_URL: inject('redisUrl'),
+    CACHE_REDIS_URL: inject('cacheRedisUrl'),
     DATABASE_POOL_SIZE: '4',
     JWT_SECRET: randomBytes(32).toString('hex'),
     PASSWORD_HASH_MEMORY_KIB: '1024',

@@ -13,7 +13,10 @@ declare module 'vitest' {
     databaseUrl: string;
     /** The same server's `postgres` database, for tests that create scratch databases. */
     adminDatabaseUrl: string;
+    /** The queue's Redis (BullMQ, rate limits): noeviction. */
     redisUrl: string;
+    /** The application cache's own Redis: allkeys-lru, nothing on disk. */
+    cacheRedisUrl: string;
   }
 }
 
@@ -26,7 +29,11 @@ function withDatabase(url: string, database: string): string {
 export default async function setup(project: TestProject) {
   const wasRunning = nativeServicesRunning('test');
   nativeServices('up', 'test');
-  const { DATABASE_URL: serverUrl, REDIS_URL: redisUrl } = nativeServiceUrls('test');
+  const {
+    DATABASE_URL: serverUrl,
+    REDIS_URL: redisUrl,
+    CACHE_REDIS_URL: cacheRedisUrl,
+  } = nativeServiceUrls('test');
 
   const adminDatabaseUrl = withDatabase(serverUrl, 'postgres');
   const database = await createScratchDatabase(adminDatabaseUrl, 'test');
@@ -36,6 +43,7 @@ export default async function setup(project: TestProject) {
   project.provide('databaseUrl', databaseUrl);
   project.provide('adminDatabaseUrl', adminDatabaseUrl);
   project.provide('redisUrl', redisUrl);
+  project.provide('cacheRedisUrl', cacheRedisUrl);
 
   return async () => {
     await database.drop();

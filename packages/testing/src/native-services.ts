@@ -36,7 +36,7 @@ function parsePorts(printed: string): Map<string, number> {
   );
 }
 
-/** The test profile's ports (Postgres, Redis): it has no stack, only services. */
+/** The test profile's ports (Postgres, both Redis servers): it has no stack, only services. */
 export function nativeServicePorts(
   profile: ServicesProfile,
   env: NodeJS.ProcessEnv = process.env,
@@ -69,10 +69,11 @@ export function nativeServicesRunning(profile: ServicesProfile): boolean {
   return /^postgres\s+up/m.test(nativeServices('status', profile));
 }
 
-/** The profile's DATABASE_URL (its `headroom` database) and REDIS_URL. */
+/** The profile's DATABASE_URL (its `headroom` database), REDIS_URL and CACHE_REDIS_URL. */
 export function nativeServiceUrls(profile: ServicesProfile): {
   DATABASE_URL: string;
   REDIS_URL: string;
+  CACHE_REDIS_URL: string;
 } {
   const printed = nativeServices('env', profile);
   const value = (name: string) => {
@@ -80,5 +81,9 @@ export function nativeServiceUrls(profile: ServicesProfile): {
     if (!found) throw new Error(`infra/native/services.sh env printed no ${name}`);
     return found;
   };
-  return { DATABASE_URL: value('DATABASE_URL'), REDIS_URL: value('REDIS_URL') };
+  return {
+    DATABASE_URL: value('DATABASE_URL'),
+    REDIS_URL: value('REDIS_URL'),
+    CACHE_REDIS_URL: value('CACHE_REDIS_URL'),
+  };
 }
