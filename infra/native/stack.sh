@@ -19,7 +19,9 @@
 #                                              |                             -> api-2 :3002 ...
 #                                              -> else  -> web origin :8082 (nginx, apps/web/dist)
 #   api-N, worker-N -> PgBouncer :16432 (transaction pooling) -> Postgres :15432
-#   api-N, worker-N -> Redis :16379;  worker-N LISTENs on Postgres directly
+#   api-N (reads)   -> PgBouncer :16432/headroom_replica -> replica :15433 (streams from :15432)
+#   api-N, worker-N -> Redis :16379 (queues) and the cache's Redis :16380
+#   worker-N LISTENs on Postgres directly
 #   Prometheus :19090 scrapes every api-N and worker-N
 set -euo pipefail
 
@@ -140,16 +142,24 @@ install_topology_packages() {
   return 0
 }
 
-# The services' URLs: DIRECT_DATABASE_URL (the primary), DATABASE_URL (through PgBouncer),
-# REDIS_URL, and POSTGRES_PORT for PgBouncer's configuration.
+# The services' URLs: DIRECT_DATABASE_URL (the primary), DATABASE_URL and DATABASE_REPLICA_URL
+# (the primary and the replica through PgBouncer), REDIS_URL, CACHE_REDIS_URL, and
+# POSTGRES_PORT and POSTGRES_REPLICA_PORT for PgBouncer's configuration.
 load_service_urls() {
   set -a
   eval "$(bash "$SERVICES" env --profile "$PROFILE")"
   set +a
   DIRECT_DATABASE_URL=$DATABASE_URL
-  POSTGRES_PORT=${DIRECT_DATABASE_URL##*:}
-  POSTGRES_PORT=${POSTGRES_PORT%%/*}
+  POSTGRES_PORT="$(url_port "$DIRECT_DATABASE_URL")"
+  POSTGRES_REPLICA_PORT="$(url_port "$DATABASE_REPLICA_DIRECT_URL")"
   DATABASE_URL="postgresql://headroom:headroom@127.0.0.1:$PGBOUNCER_PORT/headroom"
+  DATABASE_REPLICA_URL="postgresql://headroom:headroom@127.0.0.1:$PGBOUNCER_PORT/headroom_replica"
+}
+
+# url_port URL: the port in postgresql://user:password@host:PORT/database.
+url_port() {
+  local port=${1##*:}
+  printf '%s\n' "${port%%/*}"
 }
 
 # Everything the apps need before they can start, each step a no-op when already done.
@@ -183,9 +193,11 @@ prepare() {
   JWT_SECRET="$(jwt_secret)"
 }
 
-# The environment every app process gets, one NAME=value per line (for `env`).
+# The environment every app process gets, one NAME=value per line (for `env`). The worker gets
+# CACHE_REDIS_URL too: its outbox relay applies the cache's invalidation rules again.
 app_environment() {
-  printf '%s\n' "DATABASE_URL=$DATABASE_URL" "REDIS_URL=$REDIS_URL" "HOST=127.0.0.1"
+  printf '%s\n' "DATABASE_URL=$DATABASE_URL" "REDIS_URL=$REDIS_URL" \
+    "CACHE_REDIS_URL=$CACHE_REDIS_URL" "HOST=127.0.0.1"
   if [[ $PROFILE == e2e ]]; then
     # As vitest's testEnv: cheap password hashing, limits no browser test reaches.
     printf '%s\n' NODE_ENV=test LOG_LEVEL=warn PASSWORD_HASH_MEMORY_KIB=1024 \
@@ -267,8 +279,10 @@ start_api() {
   port_in_use "$port" && die "$name: port $port is taken by another process"
   # TRUSTED_PROXY_HOPS=2: the edge and the load balancer, whose X-Forwarded-For is believed,
   # so rate limits and logs see the browser's address.
+  # DATABASE_REPLICA_URL: reads that may be slightly stale go to the replica (docs/database.md).
   start_app "$name" apps/api/src/main.ts "PORT=$port" \
     "METRICS_PORT=$(api_metrics_port "$index")" "JWT_SECRET=$JWT_SECRET" \
+    "DATABASE_REPLICA_URL=$DATABASE_REPLICA_URL" \
     TRUSTED_PROXY_HOPS=2 OTEL_SERVICE_NAME=headroom-api
 }
 
@@ -326,21 +340,27 @@ pgbouncer_pid() {
 
 pgbouncer_up() {
   # The template's variables, listed so envsubst leaves everything else alone.
-  local variables='${PGBOUNCER_LISTEN_ADDR} ${PGBOUNCER_LISTEN_PORT} ${POSTGRES_HOST} ${POSTGRES_PORT} ${PGBOUNCER_AUTH_FILE} ${PGBOUNCER_DATA_DIR}'
-  local binary
-  if pgbouncer_pid >/dev/null; then return 0; fi
-  log "==> pgbouncer on 127.0.0.1:$PGBOUNCER_PORT (transaction pooling in front of Postgres)"
-  port_in_use "$PGBOUNCER_PORT" && die "pgbouncer: port $PGBOUNCER_PORT is taken by another process"
+  local variables='${PGBOUNCER_LISTEN_ADDR} ${PGBOUNCER_LISTEN_PORT} ${POSTGRES_HOST} ${POSTGRES_PORT} ${POSTGRES_REPLICA_HOST} ${POSTGRES_REPLICA_PORT} ${PGBOUNCER_AUTH_FILE} ${PGBOUNCER_DATA_DIR}'
+  local binary pid
   mkdir -p "$PGBOUNCER_DIR"
   cp "$REPO_ROOT/infra/pgbouncer/userlist.txt" "$PGBOUNCER_DIR/userlist.txt"
   PGBOUNCER_LISTEN_ADDR=127.0.0.1 PGBOUNCER_LISTEN_PORT=$PGBOUNCER_PORT POSTGRES_HOST=127.0.0.1 \
-    POSTGRES_PORT=$POSTGRES_PORT PGBOUNCER_AUTH_FILE="$PGBOUNCER_DIR/userlist.txt" \
+    POSTGRES_PORT=$POSTGRES_PORT POSTGRES_REPLICA_HOST=127.0.0.1 \
+    POSTGRES_REPLICA_PORT=$POSTGRES_REPLICA_PORT PGBOUNCER_AUTH_FILE="$PGBOUNCER_DIR/userlist.txt" \
     PGBOUNCER_DATA_DIR="$PGBOUNCER_DIR" \
     envsubst "$variables" <"$REPO_ROOT/infra/pgbouncer/pgbouncer.ini.template" >"$PGBOUNCER_DIR/pgbouncer.ini"
+  if is_root; then chown -R postgres "$PGBOUNCER_DIR"; fi
+  if pid="$(pgbouncer_pid)"; then
+    # Running already: SIGHUP rereads the file, so a changed template reaches it without
+    # dropping a client.
+    kill -HUP "$pid"
+    return 0
+  fi
+  log "==> pgbouncer on 127.0.0.1:$PGBOUNCER_PORT (transaction pooling in front of Postgres)"
+  port_in_use "$PGBOUNCER_PORT" && die "pgbouncer: port $PGBOUNCER_PORT is taken by another process"
   binary="$(command -v pgbouncer || echo /usr/sbin/pgbouncer)"
   if is_root; then
     # PgBouncer refuses to run as root, as Postgres does: it runs as the postgres user.
-    chown -R postgres "$PGBOUNCER_DIR"
     ensure_user_can_reach postgres "$PGBOUNCER_DIR"
     runuser -u postgres -- "$binary" -d "$PGBOUNCER_DIR/pgbouncer.ini" 9>&-
   else
@@ -431,7 +451,7 @@ print_locations() {
     printf '%-12s %s\n' "worker-$index" "metrics http://127.0.0.1:$(worker_metrics_port "$index")/metrics   emails in $(rel "$MAIL_DIR")/"
   done
   if ((WITH_PROMETHEUS)); then printf '%-12s %s\n' prometheus "http://127.0.0.1:$PROMETHEUS_PORT/"; fi
-  printf '%-12s %s\n' pgbouncer "127.0.0.1:$PGBOUNCER_PORT (DATABASE_URL of the apps)"
+  printf '%-12s %s\n' pgbouncer "127.0.0.1:$PGBOUNCER_PORT (the apps' DATABASE_URL, and the API's DATABASE_REPLICA_URL: database headroom_replica)"
   printf '%-12s %s\n' logs "$(rel "$PROCS_DIR")/*.log, $(rel "$STATE_DIR")/nginx/*/logs/"
   bash "$SERVICES" env --profile "$PROFILE"
 }
@@ -505,7 +525,7 @@ cmd_rolling_restart() {
 }
 
 status_line() {
-  printf '%-12s %-5s %-22s %s\n' "$@"
+  printf '%-16s %-5s %-22s %s\n' "$@"
 }
 
 cmd_status() {

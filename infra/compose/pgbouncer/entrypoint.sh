@@ -8,7 +8,7 @@ TEMPLATE=${PGBOUNCER_TEMPLATE:-/etc/pgbouncer/pgbouncer.ini.template}
 # Exactly the variables the template's header lists (compose.test.ts holds the two lists
 # together): envsubst leaves anything else that looks like $NAME as it is.
 VARIABLES=(PGBOUNCER_LISTEN_ADDR PGBOUNCER_LISTEN_PORT POSTGRES_HOST POSTGRES_PORT
-  PGBOUNCER_AUTH_FILE PGBOUNCER_DATA_DIR)
+  POSTGRES_REPLICA_HOST POSTGRES_REPLICA_PORT PGBOUNCER_AUTH_FILE PGBOUNCER_DATA_DIR)
 
 for name in "${VARIABLES[@]}"; do
   if [[ -z ${!name:-} ]]; then
