@@ -23,6 +23,24 @@ export const ApiEnvSchema = Type.Object({
   /** Connections per API process. Total = replicas x this; must stay under Postgres max_connections (or PgBouncer's pool). */
   DATABASE_POOL_SIZE: Type.Integer({ minimum: 1, maximum: 200, default: 10 }),
   REDIS_URL: Type.String({ pattern: '^rediss?://' }),
+  /**
+   * The application cache's own Redis (allkeys-lru, nothing on disk), apart from REDIS_URL,
+   * whose queues must never be evicted. Unset: no application cache, every read from Postgres.
+   */
+  CACHE_REDIS_URL: Type.Optional(Type.String({ pattern: '^rediss?://' })),
+  /**
+   * A streaming replica (natively and in compose, PgBouncer's `headroom_replica`). Reads that
+   * may be slightly stale go there (packages/db/src/read-routing.ts); unset, all go to the primary.
+   */
+  DATABASE_REPLICA_URL: Type.Optional(Type.String({ pattern: '^postgres(ql)?://' })),
+  /**
+   * A replica whose data may be older than this takes no reads until it catches up. Well above
+   * the lag a write burst causes, at most the staleness a reader of a shared page accepts
+   * (docs/database.md, "Read replicas").
+   */
+  REPLICA_MAX_LAG_MS: Type.Integer({ minimum: 100, default: 2_000 }),
+  /** How often each API process asks the replica and the primary where their WAL stands. */
+  REPLICA_STATUS_INTERVAL_MS: Type.Integer({ minimum: 50, default: 500 }),
 
   JWT_SECRET: Type.String({ minLength: 32 }),
   /** argon2id cost. OWASP's minimum is 19 MiB, 2 iterations; see docs/security.md for the measured cost per hash. */
@@ -55,6 +73,13 @@ const rules: CrossFieldRule<ApiConfig>[] = [
     variables: ['PORT', 'METRICS_PORT'],
     message: 'must be different ports',
     holds: (config) => config.PORT === 0 || config.PORT !== config.METRICS_PORT,
+  },
+  {
+    // A replica's status ages between polls; with a bound shorter than the interval it would
+    // lose its reads before each poll came round.
+    variables: ['REPLICA_MAX_LAG_MS', 'REPLICA_STATUS_INTERVAL_MS'],
+    message: 'the lag bound must be longer than the status interval',
+    holds: (config) => config.REPLICA_MAX_LAG_MS > config.REPLICA_STATUS_INTERVAL_MS,
   },
 ];
 

@@ -28,4 +28,19 @@ describe('API configuration', () => {
       loadApiConfig({ ...base, JWT_SECRET: 's'.repeat(32), PORT: '9000', METRICS_PORT: '9000' }),
     ).toThrow(/PORT, METRICS_PORT: must be different ports/);
   });
+
+  it('when the replica lag bound is not longer than its status interval, then start-up refuses', () => {
+    const base = {
+      DATABASE_URL: 'postgresql://x',
+      REDIS_URL: 'redis://x',
+      JWT_SECRET: 's'.repeat(32),
+    };
+    expect(() =>
+      loadApiConfig({ ...base, REPLICA_MAX_LAG_MS: '500', REPLICA_STATUS_INTERVAL_MS: '500' }),
+    ).toThrow(/REPLICA_MAX_LAG_MS, REPLICA_STATUS_INTERVAL_MS: the lag bound must be longer/);
+    expect(loadApiConfig(base)).toMatchObject({
+      REPLICA_MAX_LAG_MS: 2_000,
+      REPLICA_STATUS_INTERVAL_MS: 500,
+    });
+  });
 });
