@@ -29,6 +29,8 @@ export interface RunResults {
   /** One point per second since the run began. */
   timeline: TimelinePoint[];
   statusCodes: Record<string, number>;
+  /** Responses per X-Cache-Status the edge sent (HIT, MISS, BYPASS, ...); none without an edge. */
+  cacheStatuses?: Record<string, number>;
   connectionErrors: number;
   timeouts: number;
   /** Errors / (responses + connection errors). */
@@ -156,9 +158,8 @@ function toMarkdown(results: RunResults): string {
   const params = Object.entries(results.params)
     .map(([name, value]) => `${name}=${value}`)
     .join(', ');
-  const statuses = Object.entries(results.statusCodes)
-    .map(([status, count]) => `${status}: ${count}`)
-    .join(', ');
+  const statuses = formatCounts(results.statusCodes);
+  const cacheStatuses = formatCounts(results.cacheStatuses ?? {});
   const smoke =
     results.passed === undefined
       ? []
@@ -172,6 +173,7 @@ function toMarkdown(results: RunResults): string {
 - set-up found ${results.fixtures.slugs} slugs, ${results.fixtures.tags} tags, ${results.fixtures.sessions} logged-in users
 - machine: ${results.machine.cpus} x ${results.machine.cpuModel}, ${results.machine.memoryGiB} GiB, Node ${results.machine.node}, ${results.machine.platform}
 - statuses: ${statuses === '' ? 'none' : statuses}; connection errors ${results.connectionErrors} (timeouts ${results.timeouts})
+- the edge's X-Cache-Status: ${cacheStatuses === '' ? 'none' : cacheStatuses}
 ${results.cpu ? `- CPU while loaded: ${formatCpu(results.cpu)}\n` : ''}${smoke.map((line) => `${line}\n`).join('')}
 ${formatSummary(results, { markdown: true })}
 
@@ -179,6 +181,13 @@ Latencies are measured by the load generator on the same machine (autocannon, on
 flight per connection), from writing a request to reading the whole response, over every
 response including errors. Errors are connection errors, timeouts and unexpected statuses.
 `;
+}
+
+/** `200: 5210, 404: 3`: counts by status (or any name: value pairs), as Markdown shows them. */
+export function formatCounts(counts: Readonly<Record<string, number | string>>): string {
+  return Object.entries(counts)
+    .map(([name, count]) => `${name}: ${count}`)
+    .join(', ');
 }
 
 /** Average cores per part while loaded, e.g. `api 0.98, postgres 0.31, ...; machine 1.91`. */

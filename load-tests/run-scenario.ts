@@ -1,11 +1,18 @@
 // One scenario run, start to finish, as a function: set-up against the API, the plan's phases
 // through autocannon, then the results (RunResults) with the CPU each part of the stack used
-// while the load ran. run.ts (npm run loadtest) and the capacity harness (capacity/) call it.
+// while the load ran. run.ts (npm run loadtest) and the capacity harness (capacity/) call it;
+// measurePlan is the part after set-up, for scripts that set up once and run many plans.
 import { loadFixtures } from './autocannon/fixtures.ts';
 import { runPlan } from './autocannon/run-plan.ts';
 import { type CpuSnapshot, cpuSnapshot, cpuUsage } from './capacity/process-cpu.ts';
 import { describeMachine, RESULTS_FORMAT, type RunResults } from './results.ts';
-import { type PlanOptions, planScenario, type ScenarioName } from './scenarios.ts';
+import {
+  type Fixtures,
+  type PlanOptions,
+  planScenario,
+  type ScenarioName,
+  type ScenarioPlan,
+} from './scenarios.ts';
 import { createRecorder } from './stats.ts';
 
 export interface ScenarioRun {
@@ -17,6 +24,8 @@ export interface ScenarioRun {
   maxErrorRate?: number;
   /** What the machine was doing before the run (capacity/process-cpu.ts waitForQuiet). */
   conditions?: RunResults['conditions'];
+  /** The native stack whose parts' CPU is counted (default this checkout's). */
+  stackDir?: string;
   log: (line: string) => void;
 }
 
@@ -30,13 +39,30 @@ export async function runScenario(run: ScenarioRun): Promise<RunResults> {
   log(
     `set-up: ${fixtures.catalog.slugs.length} slugs, ${fixtures.catalog.tags.length} tags, ${fixtures.sessions.length} users logged in`,
   );
+  return measurePlan({ ...run, plan, fixtures, smoke });
+}
 
+export interface PlanMeasurement {
+  plan: ScenarioPlan;
+  fixtures: Fixtures;
+  baseUrl: string;
+  params: Record<string, string>;
+  smoke: boolean;
+  maxErrorRate?: number | undefined;
+  conditions?: RunResults['conditions'] | undefined;
+  stackDir?: string | undefined;
+  log: (line: string) => void;
+}
+
+/** Runs a plan against fixtures already set up, and measures it. */
+export async function measurePlan(run: PlanMeasurement): Promise<RunResults> {
+  const { plan, fixtures, baseUrl, smoke, log } = run;
   const recorder = createRecorder();
-  const cpuBefore = trySnapshot();
+  const cpuBefore = trySnapshot(run.stackDir);
   const startedAt = new Date();
   await runPlan({ plan, fixtures, baseUrl, recorder, log });
   const finishedAt = new Date();
-  const cpuAfter = trySnapshot();
+  const cpuAfter = trySnapshot(run.stackDir);
 
   const measured = recorder.summarize(
     new Map(plan.phases.map((phase) => [phase.name, phase.seconds])),
@@ -47,7 +73,7 @@ export async function runScenario(run: ScenarioRun): Promise<RunResults> {
     : undefined;
   return {
     format: RESULTS_FORMAT,
-    scenario,
+    scenario: plan.scenario,
     tool: 'autocannon',
     baseUrl,
     startedAt: startedAt.toISOString(),
@@ -66,6 +92,7 @@ export async function runScenario(run: ScenarioRun): Promise<RunResults> {
     phaseSummaries: measured.phases,
     timeline: measured.timeline,
     statusCodes: measured.statusCodes,
+    cacheStatuses: measured.cacheStatuses,
     connectionErrors: measured.connectionErrors,
     timeouts: measured.timeouts,
     errorRate: measured.errorRate,
@@ -76,9 +103,9 @@ export async function runScenario(run: ScenarioRun): Promise<RunResults> {
 }
 
 /** CPU accounting reads /proc: on a machine without it, a run simply has no `cpu`. */
-function trySnapshot(): CpuSnapshot | undefined {
+function trySnapshot(stackDir: string | undefined): CpuSnapshot | undefined {
   try {
-    return cpuSnapshot();
+    return cpuSnapshot(stackDir === undefined ? {} : { stackDir });
   } catch {
     return undefined;
   }

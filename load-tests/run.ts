@@ -20,6 +20,8 @@ const USAGE = `usage: npm run loadtest -- <${SCENARIO_NAMES.join('|')}> [options
   --param NAME=VALUE   record a fact about the target in the results (e.g. replicas=2)
   --wait-quiet         first wait (up to 10 minutes) until other processes use under half
                        a core, and record what the machine was doing in the results
+  --stack-dir DIR      the native stack whose parts' CPU is counted (default this checkout's
+                       .local/stack)
   --out-dir DIR        where results go (default load-tests/results)`;
 
 const { values, positionals } = parseCommandLine(USAGE, {
@@ -34,6 +36,7 @@ const { values, positionals } = parseCommandLine(USAGE, {
     'max-error-rate': { type: 'string', default: '0' },
     param: { type: 'string', multiple: true, default: [] },
     'wait-quiet': { type: 'boolean', default: false },
+    'stack-dir': { type: 'string' },
     'out-dir': { type: 'string' },
   },
 });
@@ -75,7 +78,8 @@ const plan = {
 };
 
 const log = (line: string) => console.log(line);
-const conditions = values['wait-quiet'] ? await waitForQuiet({ log }) : undefined;
+const onStack = values['stack-dir'] ? { stackDir: values['stack-dir'] } : {};
+const conditions = values['wait-quiet'] ? await waitForQuiet({ log, ...onStack }) : undefined;
 const results = await runScenario({
   scenario,
   baseUrl,
@@ -83,6 +87,7 @@ const results = await runScenario({
   params,
   maxErrorRate,
   ...(conditions ? { conditions } : {}),
+  ...onStack,
   log,
 });
 

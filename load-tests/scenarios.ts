@@ -14,6 +14,8 @@ export interface Catalog {
   slugs: string[];
   /** In the API's order: trending first, so a skewed pick favours popular tags. */
   tags: string[];
+  /** Usernames of the articles' authors (profile pages; login candidates). */
+  authors: string[];
 }
 
 /** A seeded user logged in at set-up. */
@@ -93,7 +95,10 @@ export function collectArticles(pages: readonly ArticlesPage[]): {
 }
 
 /** Stops a run before it starts when the API lacks what the plan's requests need. */
-export function checkFixtures(plan: ScenarioPlan, fixtures: Fixtures): void {
+export function checkFixtures(
+  plan: Pick<ScenarioPlan, 'scenario' | 'sessions'>,
+  fixtures: Fixtures,
+): void {
   const problems: string[] = [];
   if (fixtures.catalog.slugs.length === 0) problems.push('no articles (is the database seeded?)');
   if (fixtures.catalog.tags.length === 0) problems.push('no tags (is the database seeded?)');
@@ -341,6 +346,134 @@ export const soakRequest = weightedMix([
 ]);
 
 // ---------------------------------------------------------------------------------------------
+// Single endpoints, loaded one at a time: the targets table of issue 8 (capacity/endpoints.ts)
+// and the p99 growth with the data set (capacity/data-growth.ts).
+
+/** One page of the spec's default size (20), as the issue's targets table asks for. */
+const TARGET_PAGE = 20;
+
+export interface SingleEndpoint {
+  /** The request in words, for tables. */
+  description: string;
+  /** Whether it needs seeded users logged in at set-up. */
+  signedIn: boolean;
+  request: RequestMaker;
+}
+
+function singleEndpoint(
+  label: string,
+  description: string,
+  signedIn: boolean,
+  make: (fixtures: Fixtures, random: Random) => Omit<ApiRequest, 'label' | 'token'>,
+): SingleEndpoint {
+  return {
+    description,
+    signedIn,
+    request: (fixtures, random) => ({
+      ...make(fixtures, random),
+      label,
+      ...(signedIn ? { token: pick(fixtures.sessions, random).token } : {}),
+    }),
+  };
+}
+
+const listPath = `/api/articles?limit=${TARGET_PAGE}`;
+
+/** By name: the name is the `--endpoints` value and each response's label. */
+export const SINGLE_ENDPOINTS = {
+  list: singleEndpoint('list', `GET ${listPath} (anonymous)`, false, () => ({
+    method: 'GET',
+    path: listPath,
+    expect: OK,
+  })),
+  'tag-list': singleEndpoint(
+    'tag-list',
+    `GET /api/articles?tag=X&limit=${TARGET_PAGE} (popular tags, as the browse mix picks them)`,
+    false,
+    ({ catalog }, random) => ({
+      method: 'GET',
+      path: `/api/articles?tag=${encodeURIComponent(pickPopular(catalog.tags, random))}&limit=${TARGET_PAGE}`,
+      expect: OK,
+    }),
+  ),
+  article: singleEndpoint(
+    'article',
+    'GET /api/articles/:slug (each slug set-up read, 500 by default, equally often)',
+    false,
+    ({ catalog }, random) => ({
+      method: 'GET',
+      path: `/api/articles/${encodeURIComponent(pick(catalog.slugs, random))}`,
+      expect: OK,
+    }),
+  ),
+  tags: singleEndpoint('tags', 'GET /api/tags', false, () => ({
+    method: 'GET',
+    path: '/api/tags',
+    expect: OK,
+  })),
+  feed: singleEndpoint(
+    'feed',
+    `GET /api/articles/feed?limit=${TARGET_PAGE} (signed in)`,
+    true,
+    () => ({ method: 'GET', path: `/api/articles/feed?limit=${TARGET_PAGE}`, expect: OK }),
+  ),
+  'list-signed-in': singleEndpoint('list-signed-in', `GET ${listPath} (signed in)`, true, () => ({
+    method: 'GET',
+    path: listPath,
+    expect: OK,
+  })),
+  comment: singleEndpoint(
+    'comment',
+    'POST /api/articles/:slug/comments (signed in)',
+    true,
+    ({ catalog }, random) => ({
+      method: 'POST',
+      path: `/api/articles/${encodeURIComponent(pick(catalog.slugs, random))}/comments`,
+      body: JSON.stringify({ comment: { body: `${words(20, random)}.` } }),
+      expect: [200, 201],
+    }),
+  ),
+  profile: singleEndpoint(
+    'profile',
+    'GET /api/profiles/:username (anonymous; the authors of the articles set-up read)',
+    false,
+    ({ catalog }, random) => ({
+      method: 'GET',
+      path: `/api/profiles/${encodeURIComponent(pick(catalog.authors, random))}`,
+      expect: OK,
+    }),
+  ),
+} as const satisfies Record<string, SingleEndpoint>;
+
+export type SingleEndpointName = keyof typeof SINGLE_ENDPOINTS;
+
+export function isSingleEndpointName(name: string): name is SingleEndpointName {
+  return Object.keys(SINGLE_ENDPOINTS).includes(name);
+}
+
+/**
+ * The rows of issue 8's targets table, in its order: the comment write last, so the comments it
+ * adds change nothing a read in the same run measures.
+ */
+export const TARGET_ENDPOINTS: readonly SingleEndpointName[] = [
+  'list',
+  'tag-list',
+  'article',
+  'tags',
+  'feed',
+  'list-signed-in',
+  'comment',
+];
+
+/** The pages whose p99 may grow at most 1.5x from 20,000 to 1,000,000 articles (issue 8). */
+export const DATA_GROWTH_ENDPOINTS: readonly SingleEndpointName[] = [
+  'list',
+  'tag-list',
+  'feed',
+  'profile',
+];
+
+// ---------------------------------------------------------------------------------------------
 // Plans: phases, rates and connections, scaled to the machine.
 
 /**
@@ -355,7 +488,8 @@ export interface Phase {
 }
 
 export interface ScenarioPlan {
-  scenario: ScenarioName;
+  /** A scenario's name, or one endpoint's (capacity/endpoint-runs.ts). */
+  scenario: string;
   phases: Phase[];
   /** Seeded users to log in at set-up (0: anonymous). */
   sessions: number;
@@ -395,10 +529,25 @@ const DEFAULTS = {
 /** A smoke run sends about 60 requests: every endpoint of a mix, a few times. */
 const SMOKE = { seconds: 3, rate: 20, spikeRate: 5, connections: 2, sessions: 5 } as const;
 
-/** Connections for a rate: enough that each sends about 4 requests a second. */
-function connectionsFor(rate: number): number {
-  return Math.max(2, Math.ceil(rate / 4));
+/**
+ * Connections for a fixed rate. Each sends about 4 requests a second, so a connection keeps
+ * its share of the rate even while responses take 250 ms (the sweep's objective), up to
+ * MAX_RATE_CONNECTIONS; past that, each connection sends more. Below 1,600 req/s this is the
+ * rule docs/capacity.md's baseline was measured with.
+ */
+export function connectionsFor(rate: number): number {
+  return Math.max(2, Math.min(MAX_RATE_CONNECTIONS, Math.ceil(rate / 4)));
 }
+
+/**
+ * The most connections a fixed rate is sent over. Measured against the edge's /healthz (nginx
+ * answering a constant, load-tests/README.md "The load generator's ceiling"): one autocannon
+ * process sends 8,000 req/s over 400 connections with a p99 of a few ms, but over 2,000
+ * connections its own timers and sockets add hundreds of ms to the p99, and over 4,000 it
+ * cannot deliver the rate at all. 400 is also well inside the edge's 2 x 1,024
+ * worker_connections, which the API upstream's connections share.
+ */
+export const MAX_RATE_CONNECTIONS = 400;
 
 export function planScenario(scenario: ScenarioName, options: PlanOptions = {}): ScenarioPlan {
   const scale = options.scale ?? 1;

@@ -1,5 +1,6 @@
 // What a load run measured: every response time kept (autocannon's own histogram has no p95),
-// grouped overall, per endpoint label, per phase and per second, then summarised.
+// grouped overall, per endpoint label, per phase and per second, then summarised; and how the
+// edge answered (its X-Cache-Status header), for its hit ratio.
 
 /**
  * The nearest-rank percentile of values sorted ascending: the smallest value that at least
@@ -77,6 +78,8 @@ export interface ResponseSample {
   ms: number;
   /** Seconds since the run began. */
   at: number;
+  /** The edge's X-Cache-Status (HIT, MISS, BYPASS, ...); absent when no edge answered. */
+  cacheStatus?: string | undefined;
 }
 
 export interface TimelinePoint extends LatencySummary {
@@ -93,6 +96,7 @@ export function createRecorder() {
   const byPhase = new Map<string, Group>();
   const bySecond = new Map<number, Group>();
   const statusCodes: Record<string, number> = {};
+  const cacheStatuses: Record<string, number> = {};
   let timeouts = 0;
 
   const groupsFor = (phase: string, at: number, label?: string): Group[] => {
@@ -104,6 +108,9 @@ export function createRecorder() {
   return {
     response(sample: ResponseSample): void {
       statusCodes[sample.status] = (statusCodes[sample.status] ?? 0) + 1;
+      if (sample.cacheStatus !== undefined) {
+        cacheStatuses[sample.cacheStatus] = (cacheStatuses[sample.cacheStatus] ?? 0) + 1;
+      }
       for (const group of groupsFor(sample.phase, sample.at, sample.label)) {
         group.latencies.push(sample.ms);
         if (sample.status < 200 || sample.status > 299) group.non2xx++;
@@ -144,6 +151,7 @@ export function createRecorder() {
             }),
           ),
         statusCodes: { ...statusCodes },
+        cacheStatuses: { ...cacheStatuses },
         connectionErrors: overall.connectionErrors,
         timeouts,
         errorRate: attempts === 0 ? 0 : errorsIn(overall) / attempts,
@@ -174,4 +182,22 @@ function summary(name: string, group: Group, seconds: number): Summary {
     errors: errorsIn(group),
     non2xx: group.non2xx,
   };
+}
+
+/** nginx's $upstream_cache_status values for a response that did not reach the API. */
+const EDGE_SERVED_STATUSES = new Set(['HIT', 'STALE', 'UPDATING']);
+
+/**
+ * The share of responses the edge answered from its cache: HIT, STALE (served stale while the
+ * origin failed) and UPDATING (served stale while one request refreshes it) over every response
+ * that carried an X-Cache-Status. NaN when none did (no edge in front, or an older results file).
+ */
+export function edgeHitRatio(cacheStatuses: Readonly<Record<string, number>> | undefined): number {
+  const counts = Object.entries(cacheStatuses ?? {});
+  const total = counts.reduce((sum, [, count]) => sum + count, 0);
+  if (total === 0) return Number.NaN;
+  const served = counts
+    .filter(([status]) => EDGE_SERVED_STATUSES.has(status))
+    .reduce((sum, [, count]) => sum + count, 0);
+  return served / total;
 }

@@ -16,20 +16,48 @@ import {
 /** Logins in flight at once: quick set-up without a burst the login limiter would notice. */
 const LOGIN_CONCURRENCY = 4;
 
-export async function loadFixtures(baseUrl: string, plan: ScenarioPlan): Promise<Fixtures> {
+export interface FixtureOptions {
+  /**
+   * Read the newest this-many articles (pages of DISCOVERY.pageSize, one after another) instead
+   * of the newest page and pages at random offsets: a fixed set of slugs, as the endpoint
+   * benchmark's "500 slugs" asks. Fewer when the database holds fewer.
+   */
+  newestArticles?: number;
+}
+
+/** The fixtures, and how many articles the API says it holds (the data set's size). */
+export async function loadFixtures(
+  baseUrl: string,
+  plan: Pick<ScenarioPlan, 'scenario' | 'sessions'>,
+  { newestArticles }: FixtureOptions = {},
+): Promise<Fixtures & { articlesCount: number }> {
   const { tags } = await getJson<{ tags: string[] }>(baseUrl, '/api/tags');
   const first = await getJson<ArticlesPage>(baseUrl, '/api/articles?limit=1');
+  const offsets =
+    newestArticles === undefined
+      ? discoveryOffsets(first.articlesCount, Math.random)
+      : newestOffsets(Math.min(newestArticles, first.articlesCount));
   const pages = await Promise.all(
-    discoveryOffsets(first.articlesCount, Math.random).map((offset) =>
+    offsets.map((offset) =>
       getJson<ArticlesPage>(baseUrl, `/api/articles?limit=${DISCOVERY.pageSize}&offset=${offset}`),
     ),
   );
   const { slugs, usernames } = collectArticles(pages);
-  const catalog: Catalog = { slugs, tags };
+  const catalog: Catalog = {
+    slugs: newestArticles === undefined ? slugs : slugs.slice(0, newestArticles),
+    tags,
+    authors: usernames,
+  };
   const sessions = plan.sessions > 0 ? await logIn(baseUrl, usernames, plan.sessions) : [];
   const fixtures = { catalog, sessions };
   checkFixtures(plan, fixtures);
-  return fixtures;
+  return { ...fixtures, articlesCount: first.articlesCount };
+}
+
+/** Offsets of the pages that hold the newest `count` articles. */
+function newestOffsets(count: number): number[] {
+  const pages = Math.max(1, Math.ceil(count / DISCOVERY.pageSize));
+  return Array.from({ length: pages }, (_, page) => page * DISCOVERY.pageSize);
 }
 
 /**

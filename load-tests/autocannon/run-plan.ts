@@ -95,7 +95,7 @@ export async function runPlan({
                 body: request.body ?? '',
               };
             },
-            onResponse: (status, _body, rawContext) => {
+            onResponse: (status, _body, rawContext, headers) => {
               const { request, sentAt } = rawContext as RequestContext;
               if (request === undefined || sentAt === undefined) return;
               recorder.response({
@@ -105,6 +105,7 @@ export async function runPlan({
                 expected: request.expect.includes(status),
                 ms: performance.now() - sentAt,
                 at: secondsSinceStart(),
+                cacheStatus: cacheStatusOf(headers),
               });
             },
           },
@@ -119,6 +120,17 @@ export async function runPlan({
       });
     }
   }
+}
+
+/**
+ * The edge's X-Cache-Status. autocannon passes the response headers as sent (nginx writes
+ * `X-Cache-Status`), not lower-cased as Node's http does.
+ */
+function cacheStatusOf(
+  headers: Record<string, string | string[] | undefined> | undefined,
+): string | undefined {
+  const value = headers?.['X-Cache-Status'] ?? headers?.['x-cache-status'];
+  return Array.isArray(value) ? value[0] : value;
 }
 
 /** A closed-loop phase runs as one instance; a rate phase as staggered slices (RATE_SLICES). */

@@ -1,21 +1,31 @@
 // CPU time per part of the native stack, from /proc: how many core-seconds the API processes,
-// Postgres, PgBouncer, nginx, Redis, the worker, the load generator and everything else on the
-// machine used between two snapshots. The capacity report turns these into CPU per request
-// (docs/capacity.md), and "everything else" is how a run says whether it had the machine to
-// itself. Linux only; reads the stack's pid files under .local/stack/.
+// Postgres (and its replica), PgBouncer, nginx, Redis (the queue's and the cache's), the worker,
+// the load generator and everything else on the machine used between two snapshots. The
+// capacity report turns these into CPU per request (docs/capacity.md), and "everything else" is
+// how a run says whether it had the machine to itself. Linux only; reads the stack's pid files
+// under .local/stack/ (or another checkout's, `stackDir`).
 import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const STACK_DIR = fileURLToPath(new URL('../../.local/stack/', import.meta.url));
+/** This checkout's native stack (infra/native/stack.sh keeps its state there). */
+export const DEFAULT_STACK_DIR = fileURLToPath(new URL('../../.local/stack/', import.meta.url));
 /** /proc/<pid>/stat counts in clock ticks; 100 per second on every Linux build that matters. */
 const TICKS_PER_SECOND = 100;
 
-const PARTS = [
+/**
+ * The streaming replica and the application cache's Redis are parts of their own, so a results
+ * file says where reads went; a report adds them to `postgres` and `redis` when it wants the
+ * whole database's or the whole of Redis' cost. Results written before they existed lack them.
+ */
+export const PARTS = [
   'api',
   'postgres',
+  'postgres-replica',
   'pgbouncer',
   'nginx',
   'redis',
+  'redis-cache',
   'worker',
   'loadgen',
   'other',
@@ -83,16 +93,16 @@ export function processCpuSeconds(pid: number): number {
 }
 
 /** Process groups of the stack's app processes (stack.sh writes each group id in procs/). */
-function appGroups(): Map<number, Part> {
+function appGroups(stackDir: string): Map<number, Part> {
   const groups = new Map<number, Part>();
   let names: string[] = [];
   try {
-    names = readdirSync(`${STACK_DIR}procs`).filter((name) => name.endsWith('.pid'));
+    names = readdirSync(path.join(stackDir, 'procs')).filter((name) => name.endsWith('.pid'));
   } catch {
     return groups;
   }
   for (const name of names) {
-    const pgid = readPid(`${STACK_DIR}procs/${name}`);
+    const pgid = readPid(path.join(stackDir, 'procs', name));
     if (pgid === undefined) continue;
     if (name.startsWith('api-')) groups.set(pgid, 'api');
     else if (name.startsWith('worker-')) groups.set(pgid, 'worker');
@@ -100,40 +110,47 @@ function appGroups(): Map<number, Part> {
   return groups;
 }
 
-/** Parents whose children belong to a part: the postmaster, the nginx masters. */
-function parentParts(): Map<number, Part> {
-  const parents = new Map<number, Part>();
-  const add = (file: string, part: Part) => {
-    const pid = readPid(file);
-    if (pid !== undefined) parents.set(pid, part);
-  };
-  add(`${STACK_DIR}postgres/postmaster.pid`, 'postgres');
-  for (const role of ['edge', 'lb', 'web-origin'])
-    add(`${STACK_DIR}nginx/${role}/nginx.pid`, 'nginx');
-  return parents;
+/** Pid files of processes whose children belong to a part: the postmasters, the nginx masters. */
+const PARENT_PID_FILES: [string, Part][] = [
+  ['postgres/postmaster.pid', 'postgres'],
+  ['postgres-replica/postmaster.pid', 'postgres-replica'],
+  ['nginx/edge/nginx.pid', 'nginx'],
+  ['nginx/lb/nginx.pid', 'nginx'],
+  ['nginx/web-origin/nginx.pid', 'nginx'],
+];
+/** Pid files of parts that are one process each. */
+const SINGLE_PID_FILES: [string, Part][] = [
+  ['pgbouncer/pgbouncer.pid', 'pgbouncer'],
+  ['redis/redis.pid', 'redis'],
+  ['redis-cache/redis.pid', 'redis-cache'],
+];
+
+function pidParts(stackDir: string, files: [string, Part][]): Map<number, Part> {
+  const parts = new Map<number, Part>();
+  for (const [file, part] of files) {
+    const pid = readPid(path.join(stackDir, file));
+    if (pid !== undefined) parts.set(pid, part);
+  }
+  return parts;
 }
 
-function singleProcessParts(): Map<number, Part> {
-  const single = new Map<number, Part>();
-  const pgbouncer = readPid(`${STACK_DIR}pgbouncer/pgbouncer.pid`);
-  if (pgbouncer !== undefined) single.set(pgbouncer, 'pgbouncer');
-  const redis = readPid(`${STACK_DIR}redis/redis.pid`);
-  if (redis !== undefined) single.set(redis, 'redis');
-  return single;
+export interface SnapshotOptions {
+  /** The load generator's process ids (default this process; the runs it starts count too). */
+  loadgen?: Iterable<number>;
+  /** API processes started outside the stack (a profiled one). */
+  extraApi?: Iterable<number>;
+  /** The native stack's state directory (default DEFAULT_STACK_DIR). */
+  stackDir?: string;
 }
 
-/**
- * Takes a snapshot. `loadgen` holds the process ids of the load generator (this process and
- * the runs it starts); `extraApi` holds API processes started outside the stack (a profiled one).
- */
-export function cpuSnapshot(
-  options: { loadgen?: Iterable<number>; extraApi?: Iterable<number> } = {},
-): CpuSnapshot {
+/** Takes a snapshot of every process's CPU time, each assigned to its part of the stack. */
+export function cpuSnapshot(options: SnapshotOptions = {}): CpuSnapshot {
   const loadgen = new Set(options.loadgen ?? [process.pid]);
   const extraApi = new Set(options.extraApi ?? []);
-  const groups = appGroups();
-  const parents = parentParts();
-  const single = singleProcessParts();
+  const stackDir = options.stackDir ?? DEFAULT_STACK_DIR;
+  const groups = appGroups(stackDir);
+  const parents = pidParts(stackDir, PARENT_PID_FILES);
+  const single = pidParts(stackDir, SINGLE_PID_FILES);
   const stats = readdirSync('/proc')
     .filter((name) => /^\d+$/.test(name))
     .map((name) => readStat(Number(name)))
@@ -204,12 +221,14 @@ export async function waitForQuiet({
   windowSeconds = 5,
   pollSeconds = 30,
   maxWaitSeconds = 600,
+  stackDir = DEFAULT_STACK_DIR,
   log = (line: string) => console.log(line),
 }: {
   maxOtherCores?: number;
   windowSeconds?: number;
   pollSeconds?: number;
   maxWaitSeconds?: number;
+  stackDir?: string;
   log?: (line: string) => void;
 } = {}): Promise<{
   otherCores: number;
@@ -219,9 +238,9 @@ export async function waitForQuiet({
 }> {
   const started = performance.now();
   for (;;) {
-    const before = cpuSnapshot();
+    const before = cpuSnapshot({ stackDir });
     await sleep(windowSeconds * 1000);
-    const usage = cpuUsage(before, cpuSnapshot());
+    const usage = cpuUsage(before, cpuSnapshot({ stackDir }));
     const otherCores = Math.round((usage.parts.other / usage.seconds) * 100) / 100;
     const loadAverage = Number(readFileSync('/proc/loadavg', 'utf8').split(' ')[0]);
     const waitedSeconds = Math.round((performance.now() - started) / 1000);

@@ -51,6 +51,8 @@ export interface SweepStep {
   /** Responses per second over the offered rate. */
   delivered: number;
   meets: boolean;
+  /** How the edge answered (X-Cache-Status counts), for its hit ratio; none without an edge. */
+  cacheStatuses?: Record<string, number>;
   cpu?: CpuUsage;
   conditions?: RunResults['conditions'];
 }
@@ -89,6 +91,7 @@ export async function sweepRates({
   params = {},
   outDir,
   waitQuiet = true,
+  stackDir,
   log = (line: string) => console.log(line),
 }: {
   label: string;
@@ -101,8 +104,11 @@ export async function sweepRates({
   params?: Record<string, string>;
   outDir: string;
   waitQuiet?: boolean;
+  /** The native stack whose parts' CPU is counted (default this checkout's). */
+  stackDir?: string;
   log?: (line: string) => void;
 }): Promise<{ summary: SweepResults; file: string }> {
+  const onStack = stackDir === undefined ? {} : { stackDir };
   const startedAt = new Date();
   const quiet = (line: string) => {
     if (line.startsWith('  ')) log(line);
@@ -115,19 +121,21 @@ export async function sweepRates({
       baseUrl,
       plan: { rate: rates[0], durationSeconds: warmupSeconds },
       params,
+      ...onStack,
       log: quiet,
     });
   }
   const steps: SweepStep[] = [];
   let misses = 0;
   for (const rate of rates) {
-    const conditions = waitQuiet ? await waitForQuiet({ log }) : undefined;
+    const conditions = waitQuiet ? await waitForQuiet({ log, ...onStack }) : undefined;
     const results = await runScenario({
       scenario: 'browse',
       baseUrl,
       plan: { rate, durationSeconds: secondsPerRate },
       params: { ...params, sweep: label, rate: String(rate) },
       ...(conditions ? { conditions } : {}),
+      ...onStack,
       log: quiet,
     });
     const files = await writeResults(outDir, results);
@@ -139,14 +147,19 @@ export async function sweepRates({
       endpoints: results.endpoints,
       delivered: Math.round((results.overall.requestsPerSecond / rate) * 1000) / 1000,
       meets,
+      ...(results.cacheStatuses ? { cacheStatuses: results.cacheStatuses } : {}),
       ...(results.cpu ? { cpu: results.cpu } : {}),
       ...(conditions ? { conditions } : {}),
     };
     steps.push(step);
     const o = results.overall;
     const other = results.cpu ? (results.cpu.parts.other / results.cpu.seconds).toFixed(2) : '?';
+    const postgres = results.cpu
+      ? ((results.cpu.parts.postgres + (results.cpu.parts['postgres-replica'] ?? 0)) * 1000) /
+        o.requests
+      : Number.NaN;
     log(
-      `${label}: ${rate} req/s offered -> ${o.requestsPerSecond} delivered, p50 ${o.p50} p95 ${o.p95} p99 ${o.p99} ms, ${o.errors} errors, other processes ${other} cores: ${meets ? 'meets' : 'MISSES'} the objective`,
+      `${label}: ${rate} req/s offered -> ${o.requestsPerSecond} delivered, p50 ${o.p50} p95 ${o.p95} p99 ${o.p99} ms, ${o.errors} errors, Postgres ${postgres.toFixed(2)} ms CPU per request, other processes ${other} cores: ${meets ? 'meets' : 'MISSES'} the objective`,
     );
     misses = meets ? 0 : misses + 1;
     if (misses >= stopAfterMisses) break;

@@ -3,6 +3,7 @@
 // Entry file: arguments are read here and nowhere else.
 import { fileURLToPath } from 'node:url';
 import { numberArgument, numberListArgument, parseCommandLine, parseParams } from '../cli.ts';
+import { MAX_RATE_CONNECTIONS } from '../scenarios.ts';
 import { DEFAULT_OBJECTIVE, DEFAULT_STOP_AFTER_MISSES, sweepRates } from './rate-sweep.ts';
 
 const USAGE = `usage: npx tsx load-tests/capacity/sweep.ts --rates R1,R2,... [options]
@@ -17,7 +18,11 @@ const USAGE = `usage: npx tsx load-tests/capacity/sweep.ts --rates R1,R2,... [op
   --label NAME        names the summary file (default sweep)
   --param NAME=VALUE  a fact about the target, kept in every results file (replicas=2)
   --no-wait-quiet     do not wait for other processes to go quiet before each rate
-  --out-dir DIR       where results go (default load-tests/results)`;
+  --stack-dir DIR     the native stack whose parts' CPU is counted (default this checkout's
+                      .local/stack; another checkout's when measuring its stack)
+  --out-dir DIR       where results go (default load-tests/results)
+
+Connections: one per 4 req/s offered, at most ${MAX_RATE_CONNECTIONS} (load-tests/README.md).`;
 
 const { values } = parseCommandLine(USAGE, {
   options: {
@@ -30,6 +35,7 @@ const { values } = parseCommandLine(USAGE, {
     label: { type: 'string', default: 'sweep' },
     param: { type: 'string', multiple: true, default: [] },
     'no-wait-quiet': { type: 'boolean', default: false },
+    'stack-dir': { type: 'string' },
     'out-dir': { type: 'string' },
   },
 });
@@ -51,4 +57,5 @@ await sweepRates({
   params: parseParams(USAGE, values.param),
   outDir: values['out-dir'] ?? fileURLToPath(new URL('../results/', import.meta.url)),
   waitQuiet: !values['no-wait-quiet'],
+  ...(values['stack-dir'] ? { stackDir: values['stack-dir'] } : {}),
 });

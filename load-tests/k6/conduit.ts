@@ -113,7 +113,7 @@ export function k6Setup(plan: ScenarioPlan): Fixtures {
   );
   const { slugs, usernames } = collectArticles(pages);
   const fixtures: Fixtures = {
-    catalog: { slugs, tags },
+    catalog: { slugs, tags, authors: usernames },
     sessions: plan.sessions > 0 ? logIn(usernames, plan.sessions) : [],
   };
   checkFixtures(plan, fixtures);

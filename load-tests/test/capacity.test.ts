@@ -1,3 +1,6 @@
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { cpuSnapshot, cpuUsage } from '../capacity/process-cpu.ts';
 import { DEFAULT_OBJECTIVE, meetsObjective } from '../capacity/rate-sweep.ts';
@@ -47,5 +50,23 @@ describe('CPU per part of the stack', () => {
     expect(usage.parts.loadgen).toBeGreaterThan(0.05);
     expect(usage.parts.loadgen).toBeLessThanOrEqual(usage.seconds + 0.05);
     expect(usage.machineCores).toBeGreaterThan(0);
+  });
+});
+
+describe('the stack a snapshot reads', () => {
+  it("when another checkout's stack names this process as its cache Redis, then its CPU counts as redis-cache", async () => {
+    const stackDir = await mkdtemp(path.join(os.tmpdir(), 'headroom-stack-'));
+    try {
+      await mkdir(path.join(stackDir, 'redis-cache'));
+      await writeFile(path.join(stackDir, 'redis-cache', 'redis.pid'), `${process.pid}\n`);
+      const before = cpuSnapshot({ stackDir });
+      const start = process.cpuUsage();
+      while (process.cpuUsage(start).user < 150_000) Math.sqrt(Math.random());
+      const usage = cpuUsage(before, cpuSnapshot({ stackDir }));
+      expect(usage.parts['redis-cache']).toBeGreaterThan(0.05);
+      expect(usage.parts.loadgen).toBeLessThan(usage.parts['redis-cache']);
+    } finally {
+      await rm(stackDir, { recursive: true, force: true });
+    }
   });
 });

@@ -3,12 +3,17 @@ import { describe, expect, it } from 'vitest';
 import {
   BROWSE_ENDPOINTS,
   browseRequest,
+  connectionsFor,
+  DATA_GROWTH_ENDPOINTS,
   type Fixtures,
+  MAX_RATE_CONNECTIONS,
   planScenario,
   SCENARIO_NAMES,
   SEEDED_PASSWORD,
+  SINGLE_ENDPOINTS,
   SPIKE_MULTIPLIER,
   soakRequest,
+  TARGET_ENDPOINTS,
   writeMixRequest,
 } from '../scenarios.ts';
 
@@ -24,7 +29,11 @@ function seededRandom(seed: number): () => number {
 }
 
 const fixtures: Fixtures = {
-  catalog: { slugs: ['first-post', 'second-post', 'a/b c'], tags: ['node', 'c++'] },
+  catalog: {
+    slugs: ['first-post', 'second-post', 'a/b c'],
+    tags: ['node', 'c++'],
+    authors: ['ann', 'bob'],
+  },
   sessions: [
     { username: 'ann', token: 'token-ann' },
     { username: 'bob', token: 'token-bob' },
@@ -112,5 +121,57 @@ describe('scenarios', () => {
         expect(phase.rate).toBeLessThanOrEqual(50);
       }
     }
+  });
+});
+
+describe('connections for a fixed rate', () => {
+  it('when the rate is low, then each connection sends about 4 requests a second', () => {
+    expect(connectionsFor(1)).toBe(2);
+    expect(connectionsFor(500)).toBe(125);
+    expect(planScenario('browse', { rate: 600 }).phases[0]!.connections).toBe(150);
+  });
+
+  it("when the rate is high, then the connections stop at the load generator's cap", () => {
+    expect(connectionsFor(8_000)).toBe(MAX_RATE_CONNECTIONS);
+    expect(planScenario('browse', { rate: 20_000 }).phases[0]!.connections).toBe(
+      MAX_RATE_CONNECTIONS,
+    );
+  });
+});
+
+describe('single endpoints', () => {
+  const random = seededRandom(7);
+
+  it.each(Object.entries(SINGLE_ENDPOINTS))(
+    'when %s makes a request, then its label is its name and only signed-in ones carry a token',
+    (name, endpoint) => {
+      const request = endpoint.request(fixtures, random);
+      expect(request.label).toBe(name);
+      expect(request.token !== undefined).toBe(endpoint.signedIn);
+    },
+  );
+
+  it('when the article page is loaded, then every slug set-up read is asked for', () => {
+    const paths = new Set(
+      Array.from({ length: 300 }, () => SINGLE_ENDPOINTS.article.request(fixtures, random).path),
+    );
+    expect(paths.size).toBe(fixtures.catalog.slugs.length);
+  });
+
+  it('when the lists are asked for, then they ask for pages of 20 as the issue measured', () => {
+    for (const name of ['list', 'tag-list', 'feed', 'list-signed-in'] as const) {
+      expect(SINGLE_ENDPOINTS[name].request(fixtures, random).path).toContain('limit=20');
+    }
+  });
+
+  it("when the targets run, then the issue's seven rows run with the write last", () => {
+    expect(TARGET_ENDPOINTS).toHaveLength(7);
+    expect(TARGET_ENDPOINTS.at(-1)).toBe('comment');
+    expect(
+      TARGET_ENDPOINTS.slice(0, -1).every(
+        (name) => SINGLE_ENDPOINTS[name].request(fixtures, random).method === 'GET',
+      ),
+    ).toBe(true);
+    expect(DATA_GROWTH_ENDPOINTS).toEqual(['list', 'tag-list', 'feed', 'profile']);
   });
 });

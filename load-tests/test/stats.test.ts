@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createRecorder, median, percentile, summarizeLatencies } from '../stats.ts';
+import { createRecorder, edgeHitRatio, median, percentile, summarizeLatencies } from '../stats.ts';
 
 describe('percentile', () => {
   const oneToHundred = Array.from({ length: 100 }, (_, index) => index + 1);
@@ -64,5 +64,38 @@ describe('createRecorder', () => {
     ]);
     expect(result.statusCodes).toEqual({ 200: 2, 404: 1, 500: 1 });
     expect(result).toMatchObject({ connectionErrors: 1, timeouts: 1, errorRate: 2 / 5 });
+  });
+});
+
+describe('the edge hit ratio', () => {
+  it('when the edge served some responses from its cache, then hits, stale and updating count as served', () => {
+    expect(edgeHitRatio({ HIT: 6, STALE: 1, UPDATING: 1, MISS: 1, BYPASS: 1 })).toBe(0.8);
+  });
+
+  it('when every response reached the API, then the ratio is 0', () => {
+    expect(edgeHitRatio({ MISS: 10, EXPIRED: 3, REVALIDATED: 2 })).toBe(0);
+  });
+
+  it('when no response carried X-Cache-Status, then the ratio is unknown, not 0', () => {
+    expect(edgeHitRatio({})).toBeNaN();
+    expect(edgeHitRatio(undefined)).toBeNaN();
+  });
+});
+
+describe('the recorder', () => {
+  it('when responses carry the edge cache status, then the summary counts each status', () => {
+    const recorder = createRecorder();
+    for (const cacheStatus of ['HIT', 'HIT', 'MISS', undefined]) {
+      recorder.response({
+        label: 'list',
+        phase: 'steady',
+        status: 200,
+        expected: true,
+        ms: 1,
+        at: 0,
+        cacheStatus,
+      });
+    }
+    expect(recorder.summarize(new Map([['steady', 1]])).cacheStatuses).toEqual({ HIT: 2, MISS: 1 });
   });
 });
