@@ -1,6 +1,7 @@
 // `npx tsx load-tests/capacity/report.ts`: the tables and plots of docs/capacity.md, from the
 // curated results in load-tests/results/baseline/ (copied there from the raw runs the commands
-// in docs/capacity.md wrote). Writes docs/img/capacity-*.svg and prints the tables, the
+// in docs/capacity.md wrote), and issue 8's before/after table and capacity model from
+// results/before-issue-8/ and results/after-issue-8/ (before-after.ts). Writes docs/img/capacity-*.svg and prints the tables, the
 // per-request CPU costs and the capacity model as Markdown. Reads only committed files, so
 // anyone can regenerate the page's figures without running a load test.
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
@@ -10,6 +11,14 @@ import { completeSeconds, markdownTable, type RunResults } from '../results.ts';
 import { SPIKE_MULTIPLIER } from '../scenarios.ts';
 import { median, type Summary } from '../stats.ts';
 import { renderBarChart, renderLineChart } from '../svg-charts.ts';
+import { beforeAfterTable, capacityModelSection, loadResultSet } from './before-after.ts';
+import {
+  capacityInputs,
+  estimateCapacity,
+  PLANNING_UTILIZATION,
+  requestsPerCore,
+  SPARE_REPLICAS,
+} from './capacity-model.ts';
 import type { CpuUsage, Part } from './process-cpu.ts';
 import { describeObjective, type SweepResults } from './rate-sweep.ts';
 
@@ -618,21 +627,17 @@ await svg(
 
 // --- 5. The capacity model --------------------------------------------------------------------
 
-/** A replica in production gets a whole core; the API uses this fraction of it at most. */
-const API_UTILIZATION = 0.7;
-/** Postgres kept under this utilization: latency climbs fast above it (the 550 req/s step). */
-const POSTGRES_UTILIZATION = 0.7;
 /** Rates the model sizes for: a small site, about what this machine sustains, several machines' worth. */
 const MODEL_TARGET_RATES = [100, 500, 2000];
-/** Replicas beyond the rate's need (N+1), so a rolling restart or a lost replica keeps the rate. */
-const SPARE_REPLICAS = 1;
 const perReplicaMeasured = median(
   validSweeps.map(({ replicas, sweep }) => sweep.maxSustainedRate / replicas),
 );
 const perCoreFromShare = perReplicaMeasured / share;
-const perCoreFromCost = (1000 / costs.api) * API_UTILIZATION;
-const perReplica = Math.min(perCoreFromShare, perCoreFromCost);
-const postgresPerCore = (1000 / costs.postgres) * POSTGRES_UTILIZATION;
+// The edge cached no API response when the baseline was measured: every request reached it.
+const baselineInputs = capacityInputs({ edgeHitRatio: 0, msPerRequest: costs }, perCoreFromShare);
+const perCoreFromCost = requestsPerCore(costs.api);
+const postgresPerCore = requestsPerCore(costs.postgres);
+const utilization = `${PLANNING_UTILIZATION * 100}%`;
 print();
 print('## Capacity model inputs');
 print();
@@ -652,20 +657,24 @@ print(
         'edge sweep steps that met the objective',
       ],
       [
-        `req/s per API core at ${API_UTILIZATION * 100}% busy`,
+        `req/s per API core at ${utilization} busy`,
         fmt(perCoreFromCost),
-        `1000 / ${fmt(costs.api, 2)} x ${API_UTILIZATION}`,
+        `1000 / ${fmt(costs.api, 2)} x ${PLANNING_UTILIZATION}`,
       ],
-      ['planning figure: req/s per 1-CPU replica', fmt(perReplica), 'the lower of the two'],
+      [
+        'planning figure: req/s per 1-CPU replica',
+        fmt(baselineInputs.apiRequestsPerReplica),
+        'the lower of the two',
+      ],
       [
         'Postgres CPU ms per browse request',
         fmt(costs.postgres, 2),
         'edge sweep steps that met the objective',
       ],
       [
-        `req/s per Postgres core at ${POSTGRES_UTILIZATION * 100}% busy`,
+        `req/s per Postgres core at ${utilization} busy`,
         fmt(postgresPerCore),
-        `1000 / ${fmt(costs.postgres, 2)} x ${POSTGRES_UTILIZATION}`,
+        `1000 / ${fmt(costs.postgres, 2)} x ${PLANNING_UTILIZATION}`,
       ],
       [
         'PgBouncer CPU ms per request (one thread)',
@@ -683,19 +692,15 @@ print(
 print();
 const modelRows = MODEL_TARGET_RATES.flatMap((target) =>
   [1, SPIKE_MULTIPLIER].map((spike) => {
-    const peak = target * spike;
-    const replicas = Math.ceil(peak / perReplica) + SPARE_REPLICAS;
-    const postgresCores = Math.max(1, Math.ceil(peak / postgresPerCore));
-    const pgbouncerCores = (peak * costs.pgbouncer) / 1000;
-    const nginxCores = (peak * costs.nginx) / 1000;
+    const estimate = estimateCapacity(target * spike, baselineInputs);
     return [
       fmt(target),
-      spike === 1 ? 'steady' : `${spike}x spike: ${fmt(peak)}`,
-      replicas,
-      postgresCores,
-      fmt(pgbouncerCores, 2),
-      fmt(nginxCores, 2),
-      Math.ceil(replicas + postgresCores + pgbouncerCores + nginxCores),
+      spike === 1 ? 'steady' : `${spike}x spike: ${fmt(estimate.rate)}`,
+      estimate.apiReplicas,
+      estimate.postgresCores,
+      fmt(estimate.pgbouncerCores, 2),
+      fmt(estimate.nginxCores, 2),
+      estimate.totalCores,
     ];
   }),
 );
@@ -713,6 +718,22 @@ print(
     modelRows,
   ),
 );
+
+// --- Issue 8: before and after ----------------------------------------------------------------
+
+const RESULTS = path.join(repoRoot, 'load-tests/results');
+const before = await loadResultSet('before (ea7d577)', path.join(RESULTS, 'before-issue-8'));
+const after = await loadResultSet('after', path.join(RESULTS, 'after-issue-8'));
+print();
+print('## Issue 8: the targets before and after');
+print();
+print(beforeAfterTable(before, after));
+for (const set of [before, after]) {
+  print();
+  print(`## Capacity model, ${set.name}: the browse mix at its measured costs and edge hit ratio`);
+  print();
+  print(capacityModelSection(set));
+}
 
 console.log(out.join('\n'));
 console.log(`\nwrote ${written.join(', ')}`);

@@ -1,0 +1,60 @@
+import { describe, expect, it } from 'vitest';
+import { capacityInputs, estimateCapacity, requestsPerCore } from '../capacity/capacity-model.ts';
+
+/** docs/capacity.md's baseline: CPU ms per browse request, nothing cached at the edge. */
+const BASELINE = {
+  edgeHitRatio: 0,
+  msPerRequest: { api: 1.22, postgres: 1.98, pgbouncer: 0.18, nginx: 0.17, redis: 0 },
+};
+
+describe('the capacity model', () => {
+  it('when nothing is cached at the edge, then it sizes 2,000 req/s as the baseline did', () => {
+    const inputs = capacityInputs(BASELINE);
+    expect(inputs.apiRequestsPerReplica).toBeCloseTo(574, 0);
+    expect(estimateCapacity(2_000, inputs)).toMatchObject({
+      originRate: 2_000,
+      apiReplicas: 5,
+      postgresCores: 6,
+      totalCores: 12,
+    });
+    expect(estimateCapacity(16_000, inputs)).toMatchObject({
+      apiReplicas: 29,
+      postgresCores: 46,
+      pgbouncerProcesses: 5,
+      totalCores: 81,
+    });
+  });
+
+  it('when a replica held to a CPU share served fewer requests than its cost says, then the lower figure plans', () => {
+    expect(capacityInputs(BASELINE, 300).apiRequestsPerReplica).toBe(300);
+  });
+
+  it('when the edge answers 90% of requests, then a part behind it is sized for the tenth that reaches it', () => {
+    // Measured over every response: the API's 0.122 ms per request is 1.22 ms per request it saw.
+    const inputs = capacityInputs({
+      edgeHitRatio: 0.9,
+      msPerRequest: { api: 0.122, postgres: 0.198, pgbouncer: 0.018, nginx: 0.17, redis: 0.01 },
+    });
+    expect(inputs.originMs.postgres).toBeCloseTo(1.98);
+    expect(inputs.apiRequestsPerReplica).toBeCloseTo(requestsPerCore(1.22));
+    const estimate = estimateCapacity(20_000, inputs);
+    expect(estimate.originRate).toBeCloseTo(2_000);
+    expect(estimate.apiReplicas).toBe(5);
+    expect(estimate.postgresCores).toBe(6);
+    expect(estimate.redisCores).toBeCloseTo(0.2);
+    // nginx answers every request, hit or not.
+    expect(estimate.nginxCores).toBeCloseTo(3.4);
+  });
+
+  it('when the edge answered every request, then the origin costs are unknown and it says so', () => {
+    expect(() => capacityInputs({ ...BASELINE, edgeHitRatio: 1 })).toThrow(/every request/);
+  });
+
+  it('when the rate is tiny, then one Postgres core and N+1 replicas are the floor', () => {
+    expect(estimateCapacity(1, capacityInputs(BASELINE))).toMatchObject({
+      apiReplicas: 2,
+      postgresCores: 1,
+      pgbouncerProcesses: 1,
+    });
+  });
+});
