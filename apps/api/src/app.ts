@@ -26,6 +26,7 @@ import { authPlugin, createTokenService } from './plugins/auth.ts';
 import { corsPlugin } from './plugins/cors.ts';
 import { errorHandlerPlugin } from './plugins/error-handler.ts';
 import { healthPlugin } from './plugins/health.ts';
+import { httpCachingPlugin } from './plugins/http-caching.ts';
 import { jsonBodyPlugin } from './plugins/json-body.ts';
 import { metricsPlugin } from './plugins/metrics.ts';
 import { nulCharactersPlugin } from './plugins/nul-characters.ts';
@@ -85,6 +86,11 @@ export async function buildApp(deps: AppDeps) {
   });
 
   await app.register(errorHandlerPlugin);
+  await app.register(httpCachingPlugin, {
+    sharedMaxAgeSeconds: config.HTTP_CACHE_SHARED_MAX_AGE_SECONDS,
+    staleWhileRevalidateSeconds: config.HTTP_CACHE_STALE_WHILE_REVALIDATE_SECONDS,
+    staleIfErrorSeconds: config.HTTP_CACHE_STALE_IF_ERROR_SECONDS,
+  });
   await app.register(helmet, { contentSecurityPolicy: false });
   await app.register(corsPlugin, { allowedOrigins: config.CORS_ORIGINS });
   await app.register(jsonBodyPlugin);

@@ -55,6 +55,20 @@ export const ApiEnvSchema = Type.Object({
   /** Trust X-Forwarded-For from this many proxy hops (the load balancer and the edge). */
   TRUSTED_PROXY_HOPS: Type.Integer({ minimum: 0, default: 0 }),
 
+  /**
+   * HTTP caching of anonymous reads (plugins/http-caching.ts, docs/cdn.md): how long the edge
+   * or a CDN serves one answer as fresh (s-maxage). 0 turns shared caching off.
+   */
+  HTTP_CACHE_SHARED_MAX_AGE_SECONDS: Type.Integer({ minimum: 0, default: 1 }),
+  /**
+   * How long past that a shared cache may serve the answer while one request refreshes it
+   * (stale-while-revalidate). Longer than the API's slowest healthy answer, or requests past
+   * it stop waiting for that refresh and all ask the API at once.
+   */
+  HTTP_CACHE_STALE_WHILE_REVALIDATE_SECONDS: Type.Integer({ minimum: 0, default: 2 }),
+  /** How long past freshness a shared cache may serve the answer while the API fails (stale-if-error). */
+  HTTP_CACHE_STALE_IF_ERROR_SECONDS: Type.Integer({ minimum: 0, default: 60 }),
+
   LOGIN_RATE_LIMIT_MAX: Type.Integer({ minimum: 1, default: 10 }),
   LOGIN_RATE_LIMIT_WINDOW_SECONDS: Type.Integer({ minimum: 1, default: 60 }),
   REGISTER_RATE_LIMIT_MAX: Type.Integer({ minimum: 1, default: 60 }),

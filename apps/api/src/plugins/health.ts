@@ -24,6 +24,7 @@ export async function healthPlugin(
   app.get(
     '/healthz',
     {
+      config: { httpCache: 'no-store' },
       schema: {
         tags: ['Operations'],
         summary: 'Liveness: the process is running',
@@ -36,6 +37,7 @@ export async function healthPlugin(
   app.get(
     '/readyz',
     {
+      config: { httpCache: 'no-store' },
       schema: {
         tags: ['Operations'],
         summary: 'Readiness: Postgres and Redis are reachable',
