@@ -67,6 +67,11 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
           headers,
           body: body === undefined ? null : JSON.stringify(body),
           signal: signal ?? null,
+          // The browser may keep answers, but asks the edge before each use (a 304 when
+          // unchanged). The API's anonymous answers allow stale-while-revalidate, meant for the
+          // edge; without this a browser could show a page from before the user's own write
+          // (signed out since, so no longer told apart by Authorization) while it revalidates.
+          cache: 'no-cache',
         });
       } catch (error) {
         if (isAbort(error)) throw error;
