@@ -85,6 +85,8 @@ interface ReplicaState {
   replayPaused: boolean;
   /** Set when the last poll failed or a read failed since; cleared by a good poll. */
   failure: string | null;
+  /** The reads waiting on it now: each gives up when the replica is marked failed. */
+  waiting: Set<() => void>;
   polled: boolean;
   healthyAtLastReport: boolean;
 }
@@ -109,12 +111,15 @@ type ReplicaRow = {
  * to the bound and a little past it (the gauge reads on while a replica falls behind).
  */
 const SAMPLE_RETENTION_BOUNDS = 4;
+/** The least time a poll gets before it counts as failed (see pollDeadlineMs). */
+const POLL_DEADLINE_FLOOR_MS = 500;
 
 export function createReadRouting(settings: ReadRoutingSettings): ReadRouting {
   const { primary, maxLagMs, statusIntervalMs } = settings;
-  // A poll slower than the bound could not keep a replica's data within it anyway; a hung one
-  // must not stop the next.
-  const pollDeadlineMs = maxLagMs;
+  // A poll is one trivial query per server. One with no answer within the interval (or
+  // POLL_DEADLINE_FLOOR_MS on a short interval) is failing: through PgBouncer a query for a
+  // replica that died waits query_wait_timeout (10 s) for a server that is not coming.
+  const pollDeadlineMs = Math.min(maxLagMs, Math.max(statusIntervalMs, POLL_DEADLINE_FLOOR_MS));
   const replicas: ReplicaState[] = settings.replicas.map(({ name, client }) => ({
     name,
     client,
@@ -124,6 +129,7 @@ export function createReadRouting(settings: ReadRoutingSettings): ReadRouting {
     lagBytes: null,
     replayPaused: false,
     failure: null,
+    waiting: new Set(),
     polled: false,
     healthyAtLastReport: false,
   }));
@@ -211,7 +217,7 @@ export function createReadRouting(settings: ReadRoutingSettings): ReadRouting {
         pollDeadlineMs,
       )) as [ReplicaRow];
     } catch (error) {
-      replica.failure = `poll failed: ${describe(error)}`;
+      markFailed(replica, `poll failed: ${describe(error)}`);
       replica.lagMs =
         replica.freshAsOf === null ? null : Math.max(0, Date.now() - replica.freshAsOf);
       return;
@@ -220,7 +226,7 @@ export function createReadRouting(settings: ReadRoutingSettings): ReadRouting {
     replica.polled = true;
     if (!row.in_recovery || row.replay_lsn === null) {
       // Promoted, or a primary named by mistake: its data no longer follows ours.
-      replica.failure = 'not a standby (pg_is_in_recovery() is false)';
+      markFailed(replica, 'not a standby (pg_is_in_recovery() is false)');
       return;
     }
     replica.failure = null;
@@ -286,18 +292,31 @@ export function createReadRouting(settings: ReadRoutingSettings): ReadRouting {
         metrics.reads.inc({ target: 'primary', reason });
         return query(primary);
       }
+      // A read still waiting when the replica is marked failed (a poll found it gone, or
+      // another read failed on it) is left to time out on its own, and asked of the primary.
+      let giveUp = () => {};
+      const abandoned = new Promise<null>((resolve) => {
+        giveUp = () => resolve(null);
+      });
+      replica.waiting.add(giveUp);
+      const attempt = query(replica.client);
       try {
-        const result = await query(replica.client);
-        metrics.reads.inc({ target: 'replica', reason });
-        return result;
+        const outcome = await Promise.race([attempt.then((value) => ({ value })), abandoned]);
+        if (outcome !== null) {
+          metrics.reads.inc({ target: 'replica', reason });
+          return outcome.value;
+        }
+        attempt.catch(() => {});
       } catch (error) {
         if (!isReplicaFailure(error)) throw error;
         // No reads until a poll finds it answering again.
-        replica.failure = `read failed: ${describe(error)}`;
+        markFailed(replica, `read failed: ${describe(error)}`);
         reportChanges();
-        metrics.reads.inc({ target: 'primary', reason: 'replica_failed' });
-        return query(primary);
+      } finally {
+        replica.waiting.delete(giveUp);
       }
+      metrics.reads.inc({ target: 'primary', reason: 'replica_failed' });
+      return query(primary);
     },
 
     async currentLsn() {
@@ -364,6 +383,12 @@ export function freshAsOf({
     fresh = Math.max(fresh ?? Number.NEGATIVE_INFINITY, answeredAt - replayAgeMs);
   // Null: nothing dates it yet (no sample it has reached, no transaction replayed).
   return fresh === null ? null : Math.min(fresh, sentAt);
+}
+
+function markFailed(replica: ReplicaState, failure: string) {
+  replica.failure = failure;
+  for (const giveUp of replica.waiting) giveUp();
+  replica.waiting.clear();
 }
 
 function registerMetrics(registry: Registry, statuses: () => ReplicaStatus[]) {

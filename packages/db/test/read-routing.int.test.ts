@@ -3,6 +3,7 @@
 // test's writes move the lag these tests measure. Each test leaves the replica running and
 // caught up for the next.
 import { randomBytes } from 'node:crypto';
+import { connect, createServer, type Socket } from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
 import {
   type PrivatePostgres,
@@ -197,6 +198,38 @@ describe('read routing with a streaming replica', () => {
     expect(await readRow(reads, id)).toEqual({ ranOn: 'primary', found: true });
   });
 
+  it('when the replica stops answering with a read waiting on it, then that read moves to the primary at the next failed poll', async () => {
+    // As PgBouncer does for a replica that died: it holds the query, waiting for a server
+    // (up to its query_wait_timeout, 10 s), and answers nothing.
+    const proxy = await startFreezableProxy(replica.port);
+    const proxied = new URL(replica.url);
+    proxied.port = String(proxy.port);
+    const client = createPrismaClient({ databaseUrl: proxied.href, maxConnections: 2 });
+    try {
+      const registry = new Registry();
+      const reads = createReadRouting({
+        primary: primaryClient,
+        replicas: [{ name: 'replica-1', client }],
+        maxLagMs: MAX_LAG_MS,
+        statusIntervalMs: STATUS_INTERVAL_MS,
+        registry,
+      });
+      routings.push(reads);
+      const id = await insertRow();
+      await replica.catchUp();
+      await reads.refresh();
+      expect(reads.replicas()[0]?.healthy).toBe(true);
+
+      proxy.freeze();
+      expect(await readRow(reads, id)).toEqual({ ranOn: 'primary', found: true });
+      expect(reads.replicas()[0]?.reason).toMatch(/^poll failed: no answer within/);
+      expect(await metricValue(registry, 'db_reads_total', { reason: 'replica_failed' })).toBe(1);
+    } finally {
+      proxy.close();
+      await client.$disconnect();
+    }
+  });
+
   it('when a killed replica is started again, then it takes reads after its next good poll', async () => {
     const { reads } = routing();
     await replica.stop('immediate');
@@ -303,6 +336,43 @@ describe('how fresh a replica is (freshAsOf)', () => {
     expect(fresh).toBeNull();
   });
 });
+
+/**
+ * A TCP proxy to the replica that can stop passing bytes (and connecting) while keeping every
+ * connection open: a replica that hangs rather than refuses.
+ */
+async function startFreezableProxy(targetPort: number) {
+  let frozen = false;
+  const sockets = new Set<Socket>();
+  const track = (socket: Socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+    socket.on('error', () => {});
+  };
+  const server = createServer((client) => {
+    track(client);
+    if (frozen) return;
+    const upstream = connect(targetPort, '127.0.0.1');
+    track(upstream);
+    client.on('data', (chunk) => frozen || upstream.write(chunk));
+    upstream.on('data', (chunk) => frozen || client.write(chunk));
+    client.on('close', () => upstream.destroy());
+    upstream.on('close', () => client.destroy());
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  if (address === null || typeof address === 'string') throw new Error('proxy has no port');
+  return {
+    port: address.port,
+    freeze: () => {
+      frozen = true;
+    },
+    close: () => {
+      server.close();
+      for (const socket of sockets) socket.destroy();
+    },
+  };
+}
 
 async function replicaSleepers(): Promise<number> {
   const [row] = await sql(
