@@ -138,7 +138,7 @@ cmd_status() {
   if [[ -f $DIR/site.conf ]]; then
     address="$(sed -n 's/^ *listen \([^;]*\);.*/\1/p' "$DIR/site.conf" | head -n 1)"
   fi
-  printf '%-12s %-5s %-22s %s\n' "$ROLE" "$state" "$address" "$(rel "$DIR")"
+  printf '%-16s %-5s %-22s %s\n' "$ROLE" "$state" "$address" "$(rel "$DIR")"
 }
 
 main() {
