@@ -2,8 +2,10 @@
 //   GET /api/healthz  is the process alive? (never touches a dependency, so a slow database
 //                     does not get healthy processes restarted)
 //   GET /api/readyz   can it serve? Postgres and Redis both answer within a short deadline;
-//                     503 otherwise, so the load balancer sends traffic elsewhere.
+//                     503 otherwise, so the load balancer sends traffic elsewhere. Replicas
+//                     are reported but never make it fail: without them reads go to the primary.
 import type { PrismaClient } from '@headroom/db/client';
+import type { ReadRouting } from '@headroom/db/read-routing';
 import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
 import { Type } from 'typebox';
@@ -15,11 +17,25 @@ const CheckStatus = Type.Union([Type.Literal('up'), Type.Literal('down')]);
 const ReadinessResponse = Type.Object({
   status: Type.Union([Type.Literal('ready'), Type.Literal('unavailable')]),
   checks: Type.Object({ postgres: CheckStatus, redis: CheckStatus }),
+  /** Present when a replica is configured: whether each takes reads now, from its last poll. */
+  replicas: Type.Optional(
+    Type.Array(
+      Type.Object({
+        name: Type.String(),
+        takesReads: Type.Boolean(),
+        lagMs: Type.Union([Type.Number(), Type.Null()]),
+      }),
+    ),
+  ),
 });
 
 export async function healthPlugin(
   app: FastifyInstance,
-  options: { db: Pick<PrismaClient, '$queryRaw'>; redis: Pick<Redis, 'ping'> },
+  options: {
+    db: Pick<PrismaClient, '$queryRaw'>;
+    redis: Pick<Redis, 'ping'>;
+    reads?: Pick<ReadRouting, 'replicas'>;
+  },
 ) {
   app.get(
     '/healthz',
@@ -50,9 +66,16 @@ export async function healthPlugin(
         probe(() => options.redis.ping()),
       ]);
       const ready = postgres === 'up' && redis === 'up';
-      return reply
-        .status(ready ? 200 : 503)
-        .send({ status: ready ? 'ready' : 'unavailable', checks: { postgres, redis } });
+      const replicas = (options.reads?.replicas() ?? []).map(({ name, healthy, lagMs }) => ({
+        name,
+        takesReads: healthy,
+        lagMs,
+      }));
+      return reply.status(ready ? 200 : 503).send({
+        status: ready ? 'ready' : 'unavailable',
+        checks: { postgres, redis },
+        ...(replicas.length > 0 && { replicas }),
+      });
     },
   );
 }
