@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 import helmet from '@fastify/helmet';
 import { type TypeBoxTypeProvider, TypeBoxValidatorCompiler } from '@fastify/type-provider-typebox';
 import type { PrismaClient } from '@headroom/db/client';
+import type { ReadRouting } from '@headroom/db/read-routing';
 import Fastify, { type FastifyServerOptions } from 'fastify';
 import type { Redis } from 'ioredis';
 import type { Registry } from 'prom-client';
@@ -35,7 +36,10 @@ import { rateLimitPlugin } from './plugins/rate-limit.ts';
 
 export interface AppDeps {
   config: ApiConfig;
+  /** The primary, for writes and the reads that must see them. */
   db: PrismaClient;
+  /** Where other reads go: a replica that has caught up, else the primary. */
+  reads: ReadRouting;
   redis: Redis;
   metrics: Registry;
   /** Prefix for this deployment's Redis keys; tests give each app its own. */
@@ -116,7 +120,7 @@ export async function buildApp(deps: AppDeps) {
   await app.register(
     async (api) => {
       await api.register(authPlugin, { tokens });
-      await api.register(healthPlugin, { db: deps.db, redis: deps.redis });
+      await api.register(healthPlugin, { db: deps.db, redis: deps.redis, reads: deps.reads });
       await api.register(usersRoutes, {
         users: createUsersService({ db: deps.db, passwords, tokens }),
         limits: {

@@ -3,6 +3,7 @@
 // OpenTelemetry is loaded before this file by `--import @headroom/telemetry/register`.
 import { createServer } from 'node:http';
 import { createPrismaClient } from '@headroom/db/client';
+import { createReadRouting } from '@headroom/db/read-routing';
 import { flushTelemetry } from '@headroom/telemetry/lifecycle';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { buildApp } from './app.ts';
@@ -28,7 +29,29 @@ const redis = createRedisClient(config.REDIS_URL);
 const metrics = new Registry();
 collectDefaultMetrics({ register: metrics });
 
-const app = await buildApp({ config, db, redis, metrics });
+// Reads that may be slightly stale go to the replica when it qualifies (docs/database.md).
+const replica = config.DATABASE_REPLICA_URL
+  ? createPrismaClient({
+      databaseUrl: config.DATABASE_REPLICA_URL,
+      maxConnections: config.DATABASE_POOL_SIZE,
+      applicationName: 'headroom-api-reads',
+    })
+  : undefined;
+const reads = createReadRouting({
+  primary: db,
+  replicas: replica ? [{ name: 'replica-1', client: replica }] : [],
+  maxLagMs: config.REPLICA_MAX_LAG_MS,
+  statusIntervalMs: config.REPLICA_STATUS_INTERVAL_MS,
+  registry: metrics,
+});
+
+const app = await buildApp({ config, db, reads, redis, metrics });
+
+// A replica that stops or starts taking reads is worth a line; its reads move meanwhile.
+reads.onStatusChange(({ healthy, ...status }) => {
+  if (healthy) app.log.info(status, 'replica takes reads');
+  else app.log.warn(status, 'replica takes no reads; they go to the primary');
+});
 
 // Redis connects only once the app's logger exists to report its errors. A Redis that is down
 // does not stop start-up: ioredis keeps retrying and readyz answers 503 until it is back.
@@ -67,7 +90,8 @@ async function shutdown(signal: string) {
   // "Connection: close", and resolves once every in-flight request has been answered.
   await app.close();
   metricsServer.close();
-  await Promise.allSettled([db.$disconnect(), redis.quit()]);
+  await reads.close();
+  await Promise.allSettled([db.$disconnect(), replica?.$disconnect(), redis.quit()]);
   app.log.info('shutdown complete');
   await flushTelemetry();
   process.exit(0);

@@ -12,7 +12,7 @@ import {
   type RegisteredUser,
   registerUser,
 } from './support/conduit-client.ts';
-import { buildTestApp, type TestApp } from './support/test-app.ts';
+import { buildTestApp, readsOnPrimary, type TestApp } from './support/test-app.ts';
 
 let testApp: TestApp;
 let user: RegisteredUser;
@@ -165,11 +165,13 @@ describe('blank query parameters', () => {
 describe('values the database refuses that validation let through', () => {
   it('when Postgres rejects a value as data, then 422 in the error shape, not 500', async () => {
     const config = loadApiConfig(apiTestEnv());
+    const metrics = new Registry();
     const app = await buildApp({
       config,
       db: testApp.db,
+      reads: readsOnPrimary(testApp.db, metrics),
       redis: undefined as never,
-      metrics: new Registry(),
+      metrics,
     });
     // Routes without the schemas and checks that guard the real ones.
     app.get('/unguarded/nul', () => testApp.db.article.findUnique({ where: { slug: 'a\u0000' } }));

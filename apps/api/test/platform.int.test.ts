@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../src/app.ts';
 import { loadApiConfig } from '../src/config.ts';
 import { call, registerUser } from './support/conduit-client.ts';
-import { buildTestApp, type TestApp } from './support/test-app.ts';
+import { buildTestApp, readsOnPrimary, type TestApp } from './support/test-app.ts';
 
 let testApp: TestApp;
 beforeAll(async () => {
@@ -22,6 +22,24 @@ describe('health', () => {
     const ready = await call(testApp.app, 'GET', '/api/readyz');
     expect(ready.status).toBe(200);
     expect(ready.body).toEqual({ status: 'ready', checks: { postgres: 'up', redis: 'up' } });
+  });
+
+  it('when the replica is unreachable, then readyz stays 200 and says it takes no reads', async () => {
+    const withReplica = await buildTestApp({
+      DATABASE_REPLICA_URL: 'postgresql://headroom:headroom@127.0.0.1:1/headroom',
+    });
+    try {
+      await withReplica.reads.refresh();
+      const ready = await call(withReplica.app, 'GET', '/api/readyz');
+      expect(ready.status).toBe(200);
+      expect(ready.body).toEqual({
+        status: 'ready',
+        checks: { postgres: 'up', redis: 'up' },
+        replicas: [{ name: 'replica-1', takesReads: false, lagMs: null }],
+      });
+    } finally {
+      await withReplica.close();
+    }
   });
 
   it('when Redis and Postgres are unreachable, then readyz is 503 naming both and healthz stays 200', async () => {
@@ -38,7 +56,8 @@ describe('health', () => {
       maxRetriesPerRequest: 0,
       retryStrategy: () => null,
     });
-    const app = await buildApp({ config, db, redis, metrics: new Registry() });
+    const metrics = new Registry();
+    const app = await buildApp({ config, db, reads: readsOnPrimary(db, metrics), redis, metrics });
     try {
       const ready = await call(app, 'GET', '/api/readyz');
       expect(ready.status).toBe(503);

@@ -2,6 +2,7 @@
 // Redis key prefix and metrics registry, so tests in parallel never see each other's state.
 import { randomUUID } from 'node:crypto';
 import { createPrismaClient, type PrismaClient } from '@headroom/db/client';
+import { createReadRouting, type ReadRouting } from '@headroom/db/read-routing';
 import { apiTestEnv } from '@headroom/testing/api-env';
 import { Registry } from 'prom-client';
 import { type App, buildApp } from '../../src/app.ts';
@@ -12,8 +13,22 @@ export interface TestApp {
   app: App;
   /** The app's own database client, for arranging rows no request can (a deleted account). */
   db: PrismaClient;
+  /** The app's read routing: no replica, unless DATABASE_REPLICA_URL is among the overrides. */
+  reads: ReadRouting;
   redisKeyPrefix: string;
   close: () => Promise<void>;
+}
+
+/** The read routing of an app built by hand, without a replica: every read on `db`. */
+export function readsOnPrimary(db: PrismaClient, metrics: Registry): ReadRouting {
+  return createReadRouting({
+    primary: db,
+    replicas: [],
+    // Unused without a replica; the config's defaults.
+    maxLagMs: 2_000,
+    statusIntervalMs: 500,
+    registry: metrics,
+  });
 }
 
 export async function buildTestApp(
@@ -33,21 +48,41 @@ export async function buildTestApp(
   const redis = createRedisClient(config.REDIS_URL);
   await redis.connect();
   const redisKeyPrefix = `test:${randomUUID()}`;
+  const appDb = options.wrapDb?.(db) ?? db;
+  const metrics = new Registry();
+  // As main.ts builds it: every read on the primary, unless the overrides name a replica
+  // (e.g. { DATABASE_REPLICA_URL: replica.url } with packages/testing's startPrivateReplica).
+  const replica = config.DATABASE_REPLICA_URL
+    ? createPrismaClient({
+        databaseUrl: config.DATABASE_REPLICA_URL,
+        maxConnections: config.DATABASE_POOL_SIZE,
+      })
+    : undefined;
+  const reads = createReadRouting({
+    primary: appDb,
+    replicas: replica ? [{ name: 'replica-1', client: replica }] : [],
+    maxLagMs: config.REPLICA_MAX_LAG_MS,
+    statusIntervalMs: config.REPLICA_STATUS_INTERVAL_MS,
+    registry: metrics,
+  });
   const app = await buildApp({
     config,
-    db: options.wrapDb?.(db) ?? db,
+    db: appDb,
+    reads,
     redis,
-    metrics: new Registry(),
+    metrics,
     redisKeyPrefix,
   });
   await app.ready();
   return {
     app,
     db,
+    reads,
     redisKeyPrefix,
     close: async () => {
       await app.close();
-      await Promise.allSettled([db.$disconnect(), redis.quit()]);
+      await reads.close();
+      await Promise.allSettled([db.$disconnect(), replica?.$disconnect(), redis.quit()]);
     },
   };
 }
