@@ -6,14 +6,42 @@
 import { type Static, type TSchema, Type } from 'typebox';
 
 const Id = Type.Integer({ minimum: 1 });
+/**
+ * Tag names, for the cache's invalidation rules (packages/cache/src/invalidation-rules.ts).
+ * Optional: an event recorded by an API from before the field existed (a rolling deploy) has
+ * none, and its rule falls back to what it can still name.
+ */
+const TagNames = Type.Optional(Type.Array(Type.String()));
 
 export const domainEvents = {
   'user.registered': Type.Object({ userId: Id }),
-  'article.published': Type.Object({ articleId: Id, authorId: Id }),
-  'article.updated': Type.Object({ articleId: Id }),
-  'article.deleted': Type.Object({ articleId: Id, slug: Type.String() }),
+  /** Profile fields changed (username, bio, image, email or password). */
+  'user.updated': Type.Object({ userId: Id, previousUsername: Type.Optional(Type.String()) }),
+  'article.published': Type.Object({ articleId: Id, authorId: Id, tags: TagNames }),
+  'article.updated': Type.Object({
+    articleId: Id,
+    authorId: Type.Optional(Id),
+    /** Set when the title change gave the article a new slug. */
+    previousSlug: Type.Optional(Type.String()),
+    /** Set when the tags changed: the old and the new ones together. */
+    tagsChanged: TagNames,
+  }),
+  'article.deleted': Type.Object({
+    articleId: Id,
+    slug: Type.String(),
+    authorId: Type.Optional(Id),
+    tags: TagNames,
+  }),
+  /** The worker rendered the body (HTML, excerpt, reading time). */
+  'article.rendered': Type.Object({ articleId: Id }),
+  'article.favorited': Type.Object({ articleId: Id, userId: Id }),
+  'article.unfavorited': Type.Object({ articleId: Id, userId: Id }),
   'comment.created': Type.Object({ commentId: Id, articleId: Id, authorId: Id }),
+  'comment.deleted': Type.Object({ commentId: Id, articleId: Id }),
   'user.followed': Type.Object({ followerId: Id, followingId: Id }),
+  'user.unfollowed': Type.Object({ followerId: Id, followingId: Id }),
+  /** The worker recomputed the trending tags (the order of GET /api/tags). */
+  'tags.ranked': Type.Object({}),
 } satisfies Record<string, TSchema>;
 
 export type DomainEventType = keyof typeof domainEvents;
@@ -58,6 +86,7 @@ export const followUps = {
   'user.registered': ({ userId }) => [
     { name: 'send-email', payload: { template: 'welcome', userId } },
   ],
+  'user.updated': () => [],
   'article.published': ({ articleId, authorId }) => [
     { name: 'render-article', payload: { articleId } },
     { name: 'fan-out-notifications', payload: { articleId, authorId, afterFollowerId: 0 } },
@@ -65,11 +94,17 @@ export const followUps = {
   'article.updated': ({ articleId }) => [{ name: 'render-article', payload: { articleId } }],
   // Rows that referenced the article went with it (ON DELETE CASCADE): nothing to do.
   'article.deleted': () => [],
+  'article.rendered': () => [],
+  'article.favorited': () => [],
+  'article.unfavorited': () => [],
   'comment.created': ({ commentId }) => [
     { name: 'send-email', payload: { template: 'new-comment', commentId } },
   ],
+  'comment.deleted': () => [],
   // Recorded for the audit trail and for consumers to come (a "new follower" email, say).
   'user.followed': () => [],
+  'user.unfollowed': () => [],
+  'tags.ranked': () => [],
 } satisfies { [Type in DomainEventType]: (payload: DomainEventPayload<Type>) => JobRequest[] };
 
 export function followUpJobs(event: DomainEvent): JobRequest[] {
