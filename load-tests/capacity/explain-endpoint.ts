@@ -5,12 +5,14 @@
 // the server's planning and execution time. Printed per statement, averaged over the samples,
 // next to Prisma's own measure of each statement (client side: round trip included).
 // Read-only. Needs the native stack (npm run stack:up). docs/capacity.md quotes the result.
+import { createPassThroughCache } from '@headroom/cache/versioned-cache';
 import { createPrismaClient, type Prisma } from '@headroom/db/client';
+import { createReadRouting } from '@headroom/db/read-routing';
 import { nativeServiceUrls } from '@headroom/testing/native-services';
 import pg from 'pg';
-import { createArticlesService } from '../../apps/api/src/modules/articles/articles.service.ts';
-import { createProfilesService } from '../../apps/api/src/modules/profiles/profiles.service.ts';
-import { createTagsService } from '../../apps/api/src/modules/tags/tags.service.ts';
+import pino from 'pino';
+import { Registry } from 'prom-client';
+import { createServices } from '../../apps/api/src/services.ts';
 import { atMostPositionals, numberArgument, parseCommandLine } from '../cli.ts';
 import { HOME_OFFSETS, pick, pickPopular } from '../scenarios.ts';
 
@@ -32,13 +34,25 @@ const db = createPrismaClient({
   maxConnections: 4,
   onQuery: (event) => captured.push(event),
 });
-const articles = createArticlesService({ db, profiles: createProfilesService({ db }) });
+// The API's services with no application cache: every statement a cache miss sends.
+const { articles, tags: tagsService } = createServices({
+  db,
+  reads: createReadRouting({
+    primary: db,
+    replicas: [],
+    maxLagMs: 2_000,
+    statusIntervalMs: 500,
+    registry: new Registry(),
+  }),
+  cache: createPassThroughCache(),
+  log: pino({ level: 'silent' }),
+});
 const explainer = new pg.Client({ connectionString: databaseUrl });
 await explainer.connect();
 
 // The mix's tag order is the API's (GET /api/tags): trending first, then by name. Read before
 // measuring, so its statement is not among those explained.
-const tags = await createTagsService({ db }).list();
+const tags = await tagsService.list();
 
 interface Totals {
   count: number;

@@ -4,22 +4,29 @@
 import { randomUUID } from 'node:crypto';
 import helmet from '@fastify/helmet';
 import { type TypeBoxTypeProvider, TypeBoxValidatorCompiler } from '@fastify/type-provider-typebox';
+import {
+  createPassThroughCache,
+  createVersionedCache,
+  type VersionedCache,
+} from '@headroom/cache/versioned-cache';
 import type { PrismaClient } from '@headroom/db/client';
 import type { ReadRouting } from '@headroom/db/read-routing';
-import Fastify, { type FastifyServerOptions } from 'fastify';
+import Fastify, {
+  type FastifyReply,
+  type FastifyRequest,
+  type FastifyServerOptions,
+  LogController,
+} from 'fastify';
 import type { Redis } from 'ioredis';
+import pino from 'pino';
 import type { Registry } from 'prom-client';
 import type { ApiConfig } from './config.ts';
 import { articlesRoutes } from './modules/articles/articles.routes.ts';
-import { createArticlesService } from './modules/articles/articles.service.ts';
 import { commentsRoutes } from './modules/comments/comments.routes.ts';
-import { createCommentsService } from './modules/comments/comments.service.ts';
 import { notificationsRoutes } from './modules/notifications/notifications.routes.ts';
 import { createNotificationsService } from './modules/notifications/notifications.service.ts';
 import { profilesRoutes } from './modules/profiles/profiles.routes.ts';
-import { createProfilesService } from './modules/profiles/profiles.service.ts';
 import { tagsRoutes } from './modules/tags/tags.routes.ts';
-import { createTagsService } from './modules/tags/tags.service.ts';
 import { createPasswordHasher } from './modules/users/passwords.ts';
 import { usersRoutes } from './modules/users/users.routes.ts';
 import { createUsersService } from './modules/users/users.service.ts';
@@ -33,6 +40,7 @@ import { metricsPlugin } from './plugins/metrics.ts';
 import { nulCharactersPlugin } from './plugins/nul-characters.ts';
 import { openApiPlugin } from './plugins/openapi.ts';
 import { rateLimitPlugin } from './plugins/rate-limit.ts';
+import { createServices } from './services.ts';
 
 export interface AppDeps {
   config: ApiConfig;
@@ -40,9 +48,12 @@ export interface AppDeps {
   db: PrismaClient;
   /** Where other reads go: a replica that has caught up, else the primary. */
   reads: ReadRouting;
+  /** Rate limits and readiness (the queues' Redis). */
   redis: Redis;
+  /** The application cache's own Redis; without one every read goes to Postgres. */
+  cacheRedis?: Redis;
   metrics: Registry;
-  /** Prefix for this deployment's Redis keys; tests give each app its own. */
+  /** Prefix for this deployment's rate-limit keys; tests give each app its own. */
   redisKeyPrefix?: string;
 }
 
@@ -52,8 +63,10 @@ export type App = Awaited<ReturnType<typeof buildApp>>;
 
 export async function buildApp(deps: AppDeps) {
   const { config } = deps;
+  const keyPrefix = deps.redisKeyPrefix ?? 'headroom';
   const app = Fastify({
     logger: loggerOptions(config),
+    logController: new OneLinePerRequest(),
     bodyLimit: config.BODY_LIMIT_BYTES,
     requestTimeout: config.REQUEST_TIMEOUT_MS,
     // Client addresses (for rate limits and logs) come from X-Forwarded-For only through
@@ -79,6 +92,7 @@ export async function buildApp(deps: AppDeps) {
     reply.header('x-request-id', request.id);
   });
 
+
   // Once close() has begun, every response tells its client to reconnect elsewhere; otherwise
   // an idle keep-alive socket would hold shutdown open until SHUTDOWN_TIMEOUT_MS.
   let closing = false;
@@ -102,7 +116,7 @@ export async function buildApp(deps: AppDeps) {
   await app.register(metricsPlugin, { registry: deps.metrics });
   await app.register(rateLimitPlugin, {
     redis: deps.redis,
-    keyPrefix: `${deps.redisKeyPrefix ?? 'headroom'}:rate-limit:`,
+    keyPrefix: `${keyPrefix}:rate-limit:`,
   });
   await app.register(openApiPlugin);
 
@@ -115,14 +129,26 @@ export async function buildApp(deps: AppDeps) {
     iterations: config.PASSWORD_HASH_ITERATIONS,
   });
 
-  const profiles = createProfilesService({ db: deps.db });
+  const cache: VersionedCache = deps.cacheRedis
+    ? createVersionedCache({
+        redis: deps.cacheRedis,
+        keyPrefix: config.CACHE_KEY_PREFIX,
+        ttlSeconds: config.CACHE_TTL_SECONDS,
+        breakerCooldownMs: config.CACHE_BREAKER_COOLDOWN_MS,
+        registry: deps.metrics,
+        log: app.log,
+      })
+    : createPassThroughCache();
+  const { db, reads } = deps;
+  const services = createServices({ db, reads, cache, log: app.log });
+  const { outbox, profiles, articles, comments, tags } = services;
 
   await app.register(
     async (api) => {
       await api.register(authPlugin, { tokens });
       await api.register(healthPlugin, { db: deps.db, redis: deps.redis, reads: deps.reads });
       await api.register(usersRoutes, {
-        users: createUsersService({ db: deps.db, passwords, tokens }),
+        users: createUsersService({ db, outbox, passwords, tokens }),
         limits: {
           login: {
             max: config.LOGIN_RATE_LIMIT_MAX,
@@ -135,13 +161,9 @@ export async function buildApp(deps: AppDeps) {
         },
       });
       await api.register(profilesRoutes, { profiles });
-      await api.register(articlesRoutes, {
-        articles: createArticlesService({ db: deps.db, profiles }),
-      });
-      await api.register(commentsRoutes, {
-        comments: createCommentsService({ db: deps.db, profiles }),
-      });
-      await api.register(tagsRoutes, { tags: createTagsService({ db: deps.db }) });
+      await api.register(articlesRoutes, { articles });
+      await api.register(commentsRoutes, { comments });
+      await api.register(tagsRoutes, { tags });
       await api.register(notificationsRoutes, {
         notifications: createNotificationsService({ db: deps.db }),
       });
@@ -152,6 +174,23 @@ export async function buildApp(deps: AppDeps) {
   return app;
 }
 
+/**
+ * One log line per request, when it completes, with the request in it: Fastify's default writes
+ * a second one at `info` as it arrives, and every line costs (docs/capacity.md, "A leaner hot
+ * path"). The arrival is still there at `debug`.
+ */
+class OneLinePerRequest extends LogController {
+  override incomingRequest(request: FastifyRequest) {
+    request.log.debug({ req: request }, 'incoming request');
+  }
+
+  override requestCompleted(error: Error | null, request: FastifyRequest, reply: FastifyReply) {
+    const line = { req: request, res: reply, responseTime: reply.elapsedTime };
+    if (error) reply.log.error({ ...line, err: error }, 'request errored');
+    else reply.log.info(line, 'request completed');
+  }
+}
+
 function loggerOptions(config: ApiConfig): FastifyServerOptions['logger'] {
   return {
     level: config.LOG_LEVEL,
@@ -160,5 +199,21 @@ function loggerOptions(config: ApiConfig): FastifyServerOptions['logger'] {
       paths: ['req.headers.authorization', '*.password', '*.passwordHash', '*.token'],
       censor: '[redacted]',
     },
+    ...(config.LOG_BUFFER_BYTES > 0 && { stream: bufferedStdout(config) }),
   };
+}
+
+/** Standard output written asynchronously in LOG_BUFFER_BYTES chunks (pino flushes it on exit). */
+function bufferedStdout(config: ApiConfig) {
+  const stream = pino.destination({ dest: 1, sync: false, minLength: config.LOG_BUFFER_BYTES });
+  const flush = setInterval(() => {
+    try {
+      stream.flush();
+    } catch {
+      // Closed at shutdown between two ticks: nothing left to write.
+    }
+  }, config.LOG_FLUSH_INTERVAL_MS);
+  flush.unref();
+  stream.on('close', () => clearInterval(flush));
+  return stream;
 }

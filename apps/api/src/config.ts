@@ -1,6 +1,8 @@
 // The API's whole configuration: every variable it reads, its type, its default and why.
 // main.ts is the only caller (`loadApiConfig(process.env)`); everything else receives values.
 // Defaults for tunable numbers are justified by measurements in docs/configuration.md.
+
+import { CACHE_KEY_PREFIX } from '@headroom/cache/keys';
 import { type CrossFieldRule, loadEnv } from '@headroom/config/load-env';
 import { type Static, Type } from 'typebox';
 
@@ -18,6 +20,15 @@ export const ApiEnvSchema = Type.Object({
     ),
     { default: 'info' },
   ),
+  /**
+   * Log lines are written in chunks of this many bytes, asynchronously, rather than one
+   * blocking write each; 0 writes each line at once. At most this much (and at most
+   * LOG_FLUSH_INTERVAL_MS of lines) is lost if the process is killed with SIGKILL; a normal
+   * exit or a crash flushes it. Measured in docs/capacity.md ("A leaner hot path").
+   */
+  LOG_BUFFER_BYTES: Type.Integer({ minimum: 0, default: 4_096 }),
+  /** A partly filled log buffer is written at least this often, so a quiet API still logs promptly. */
+  LOG_FLUSH_INTERVAL_MS: Type.Integer({ minimum: 10, default: 1_000 }),
 
   DATABASE_URL: Type.String({ pattern: '^postgres(ql)?://' }),
   /** Connections per API process. Total = replicas x this; must stay under Postgres max_connections (or PgBouncer's pool). */
@@ -28,6 +39,23 @@ export const ApiEnvSchema = Type.Object({
    * whose queues must never be evicted. Unset: no application cache, every read from Postgres.
    */
   CACHE_REDIS_URL: Type.Optional(Type.String({ pattern: '^rediss?://' })),
+  /**
+   * Every cache entry expires after this, invalidated or not: the bound on a stale entry when
+   * both the API's and the relay's invalidation of a write failed (docs/caching.md).
+   */
+  CACHE_TTL_SECONDS: Type.Integer({ minimum: 1, default: 300 }),
+  /**
+   * Prepended to every cache key. The worker's relay invalidates with the same prefix; two
+   * deployments (or two test databases) sharing one cache Redis need different ones.
+   */
+  CACHE_KEY_PREFIX: Type.String({ default: CACHE_KEY_PREFIX, pattern: '^[\\w:.-]+$' }),
+  /**
+   * A cache command slower than this counts as a failure and the request reads Postgres: the
+   * most a stuck cache adds to a request. Commands take well under a millisecond here.
+   */
+  CACHE_COMMAND_TIMEOUT_MS: Type.Integer({ minimum: 1, default: 100 }),
+  /** After a cache failure, requests skip the cache for this long before trying it again. */
+  CACHE_BREAKER_COOLDOWN_MS: Type.Integer({ minimum: 0, default: 1_000 }),
   /**
    * A streaming replica (natively and in compose, PgBouncer's `headroom_replica`). Reads that
    * may be slightly stale go there (packages/db/src/read-routing.ts); unset, all go to the primary.

@@ -2,6 +2,7 @@
 // Only this file reads process.env or calls process.exit; everything below receives values.
 // OpenTelemetry is loaded before this file by `--import @headroom/telemetry/register`.
 import { createServer } from 'node:http';
+import { createCacheRedisClient } from '@headroom/cache/redis-client';
 import { createPrismaClient } from '@headroom/db/client';
 import { createReadRouting } from '@headroom/db/read-routing';
 import { flushTelemetry } from '@headroom/telemetry/lifecycle';
@@ -25,6 +26,9 @@ const db = createPrismaClient({
   applicationName: 'headroom-api',
 });
 const redis = createRedisClient(config.REDIS_URL);
+const cacheRedis = config.CACHE_REDIS_URL
+  ? createCacheRedisClient(config.CACHE_REDIS_URL, config.CACHE_COMMAND_TIMEOUT_MS)
+  : undefined;
 
 const metrics = new Registry();
 collectDefaultMetrics({ register: metrics });
@@ -45,7 +49,7 @@ const reads = createReadRouting({
   registry: metrics,
 });
 
-const app = await buildApp({ config, db, reads, redis, metrics });
+const app = await buildApp({ config, db, reads, redis, cacheRedis, metrics });
 
 // A replica that stops or starts taking reads is worth a line; its reads move meanwhile.
 reads.onStatusChange(({ healthy, ...status }) => {
@@ -58,6 +62,9 @@ reads.onStatusChange(({ healthy, ...status }) => {
 redis.on('error', (error) => app.log.warn({ err: error }, 'redis connection error'));
 // A failed first attempt is already reported through the 'error' event.
 redis.connect().catch(() => {});
+// The cache is optional at every moment: while it is away, reads go to Postgres.
+cacheRedis?.on('error', (error) => app.log.warn({ err: error }, 'cache redis connection error'));
+cacheRedis?.connect().catch(() => {});
 
 const metricsServer = createServer(async (request, response) => {
   if (request.url !== '/metrics') {
@@ -91,7 +98,12 @@ async function shutdown(signal: string) {
   await app.close();
   metricsServer.close();
   await reads.close();
-  await Promise.allSettled([db.$disconnect(), replica?.$disconnect(), redis.quit()]);
+  await Promise.allSettled([
+    db.$disconnect(),
+    replica?.$disconnect(),
+    redis.quit(),
+    ...(cacheRedis ? [cacheRedis.quit()] : []),
+  ]);
   app.log.info('shutdown complete');
   await flushTelemetry();
   process.exit(0);

@@ -1,24 +1,36 @@
-// The write side of the transactional outbox. A service calls `recordEvent(tx, event)` inside
-// the transaction that makes the change, so the event exists if and only if the change
-// committed: no accepted write can lose its follow-up work, even if Redis or every worker is
-// down at that moment. The worker's relay (apps/worker/src/outbox-relay.ts) does the rest.
-import type { Prisma } from '@headroom/db/client';
+// The write side of the transactional outbox. A service runs its write through
+// `outbox.transaction`, and calls `record(event)` inside it, so the event exists if and only if
+// the change committed: no accepted write can lose its follow-up work, even if Redis or every
+// worker is down at that moment. The worker's relay (apps/worker/src/outbox-relay.ts) does the
+// rest. Once the transaction has committed, `afterCommit` gets its events (the application
+// cache's invalidations, so the writer's next read sees the write).
+import type { Prisma, PrismaClient } from '@headroom/db/client';
 import type { DomainEvent } from '@headroom/jobs/contract';
-import { context, propagation } from '@opentelemetry/api';
+import { recordEvent } from '@headroom/jobs/record-event';
 
-export type OutboxWriter = Pick<Prisma.TransactionClient, 'outboxEvent'>;
+export type RecordEvent = (event: DomainEvent) => Promise<void>;
 
-export async function recordEvent(tx: OutboxWriter, event: DomainEvent): Promise<void> {
-  // The request's trace context travels with the event, so the job that handles it joins the
-  // same trace. Without an active OpenTelemetry SDK this stays empty and costs nothing.
-  const traceContext: Record<string, string> = {};
-  propagation.inject(context.active(), traceContext);
-  await tx.outboxEvent.create({
-    data: {
-      type: event.type,
-      payload: event.payload,
-      ...(Object.keys(traceContext).length > 0 && { traceContext }),
+export function createOutbox(deps: {
+  db: Pick<PrismaClient, '$transaction'>;
+  /** Runs after every commit that recorded events; must not throw (failures are its own). */
+  afterCommit: (events: DomainEvent[]) => Promise<void>;
+}) {
+  return {
+    /** Runs `write` in one transaction; the events it records commit with it. */
+    async transaction<T>(
+      write: (tx: Prisma.TransactionClient, record: RecordEvent) => Promise<T>,
+    ): Promise<T> {
+      const events: DomainEvent[] = [];
+      const result = await deps.db.$transaction((tx) =>
+        write(tx, async (event) => {
+          await recordEvent(tx, event);
+          events.push(event);
+        }),
+      );
+      if (events.length > 0) await deps.afterCommit(events);
+      return result;
     },
-    select: { id: true },
-  });
+  };
 }
+
+export type Outbox = ReturnType<typeof createOutbox>;

@@ -283,7 +283,7 @@ describe('listing', () => {
     ]) {
       const response = await call(testApp.app, 'GET', `/api/articles?${query}`);
       expect(response.status).toBe(200);
-      expect(response.body).toEqual({ articles: [], articlesCount: 0 });
+      expect(response.body).toEqual({ articles: [], articlesCount: 0, nextCursor: null });
     }
   });
 
@@ -304,7 +304,7 @@ describe('feed', () => {
     const stranger = await registerUser(testApp.app, 'stranger');
 
     const empty = await call(testApp.app, 'GET', '/api/articles/feed', { token: reader.token });
-    expect(empty.body).toEqual({ articles: [], articlesCount: 0 });
+    expect(empty.body).toEqual({ articles: [], articlesCount: 0, nextCursor: null });
 
     await call(testApp.app, 'POST', `/api/profiles/${followed.username}/follow`, {
       token: reader.token,

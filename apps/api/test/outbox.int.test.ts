@@ -51,7 +51,7 @@ describe('the transactional outbox, API side', () => {
   it('when an article is published, updated and deleted, then one event each, in order', async () => {
     const author = await registerUser(testApp.app);
     const authorId = await userId(author.username);
-    const article = await createArticle(testApp.app, author.token);
+    const article = await createArticle(testApp.app, author.token, { tagList: ['one'] });
     const { id: articleId } = await db.article.findUniqueOrThrow({
       where: { slug: article.slug },
       select: { id: true },
@@ -60,12 +60,22 @@ describe('the transactional outbox, API side', () => {
       token: author.token,
       body: { article: { body: 'changed' } },
     });
-    await call(testApp.app, 'DELETE', `/api/articles/${article.slug}`, { token: author.token });
+    await call(testApp.app, 'PUT', `/api/articles/${article.slug}`, {
+      token: author.token,
+      body: { article: { title: 'A new title', tagList: ['two'] } },
+    });
+    const { slug } = await db.article.findUniqueOrThrow({ where: { id: articleId } });
+    await call(testApp.app, 'DELETE', `/api/articles/${slug}`, { token: author.token });
 
+    // What each event's cache invalidation needs travels with it (docs/caching.md).
     expect(await eventsAbout((payload) => payload.articleId === articleId)).toEqual([
-      { type: 'article.published', payload: { articleId, authorId } },
-      { type: 'article.updated', payload: { articleId } },
-      { type: 'article.deleted', payload: { articleId, slug: article.slug } },
+      { type: 'article.published', payload: { articleId, authorId, tags: ['one'] } },
+      { type: 'article.updated', payload: { articleId, authorId } },
+      {
+        type: 'article.updated',
+        payload: { articleId, authorId, previousSlug: article.slug, tagsChanged: ['one', 'two'] },
+      },
+      { type: 'article.deleted', payload: { articleId, slug, authorId, tags: ['two'] } },
     ]);
   });
 
@@ -90,6 +100,57 @@ describe('the transactional outbox, API side', () => {
     ]);
   });
 
+  it('when a reader favorites or unfavorites twice, then only the first of each is an event', async () => {
+    const author = await registerUser(testApp.app);
+    const reader = await registerUser(testApp.app);
+    const article = await createArticle(testApp.app, author.token);
+    const url = `/api/articles/${article.slug}/favorite`;
+    for (const method of ['POST', 'POST', 'DELETE', 'DELETE'] as const) {
+      await call(testApp.app, method, url, { token: reader.token });
+    }
+    const readerId = await userId(reader.username);
+    expect(await eventsAbout((payload) => payload.userId === readerId)).toEqual([
+      { type: 'user.registered', payload: { userId: readerId } },
+      { type: 'article.favorited', payload: { articleId: expect.any(Number), userId: readerId } },
+      { type: 'article.unfavorited', payload: { articleId: expect.any(Number), userId: readerId } },
+    ]);
+  });
+
+  it('when a comment is deleted, then comment.deleted carries its ids', async () => {
+    const author = await registerUser(testApp.app);
+    const article = await createArticle(testApp.app, author.token);
+    const comment = await call(testApp.app, 'POST', `/api/articles/${article.slug}/comments`, {
+      token: author.token,
+      body: { comment: { body: 'Hello' } },
+    });
+    const commentId = comment.body.comment.id;
+    await call(testApp.app, 'DELETE', `/api/articles/${article.slug}/comments/${commentId}`, {
+      token: author.token,
+    });
+    expect(
+      (await eventsAbout((payload) => payload.commentId === commentId)).map((event) => event.type),
+    ).toEqual(['comment.created', 'comment.deleted']);
+  });
+
+  it('when a user changes their username and then their bio, then each change is user.updated, the first with the old name', async () => {
+    const user = await registerUser(testApp.app);
+    const id = await userId(user.username);
+    const renamed = `${user.username}x`;
+    await call(testApp.app, 'PUT', '/api/user', {
+      token: user.token,
+      body: { user: { username: renamed } },
+    });
+    await call(testApp.app, 'PUT', '/api/user', {
+      token: user.token,
+      body: { user: { bio: 'hi' } },
+    });
+    expect(await eventsAbout((payload) => payload.userId === id)).toEqual([
+      { type: 'user.registered', payload: { userId: id } },
+      { type: 'user.updated', payload: { userId: id, previousUsername: user.username } },
+      { type: 'user.updated', payload: { userId: id } },
+    ]);
+  });
+
   it('when a user follows twice, then only the first follow is an event', async () => {
     const fan = await registerUser(testApp.app);
     const celeb = await registerUser(testApp.app);
@@ -102,5 +163,18 @@ describe('the transactional outbox, API side', () => {
     expect(await eventsAbout((payload) => payload.followingId === followingId)).toEqual([
       { type: 'user.followed', payload: { followerId: await userId(fan.username), followingId } },
     ]);
+  });
+
+  it('when a user unfollows twice, then only the first unfollow is an event', async () => {
+    const fan = await registerUser(testApp.app);
+    const celeb = await registerUser(testApp.app);
+    const url = `/api/profiles/${celeb.username}/follow`;
+    for (const method of ['POST', 'DELETE', 'DELETE'] as const) {
+      await call(testApp.app, method, url, { token: fan.token });
+    }
+    const followingId = await userId(celeb.username);
+    expect(
+      (await eventsAbout((payload) => payload.followingId === followingId)).map((e) => e.type),
+    ).toEqual(['user.followed', 'user.unfollowed']);
   });
 });

@@ -1,15 +1,18 @@
 // The hot read paths over the default seeded data set (1,000 users, 20,000 articles, ...):
 // every SQL statement the API sends for them is EXPLAINed, and a sequential scan of a large
 // table fails the test. A missing index shows up here, not in production at the first spike.
+
+import { createPassThroughCache } from '@headroom/cache/versioned-cache';
 import { createPrismaClient, type Prisma, type PrismaClient } from '@headroom/db/client';
 import { applyMigrations } from '@headroom/db/migrate';
+import { createReadRouting } from '@headroom/db/read-routing';
 import { seedDatabase } from '@headroom/db/seed';
 import { createScratchDatabase, type ScratchDatabase } from '@headroom/testing/scratch-database';
 import pg from 'pg';
+import pino from 'pino';
+import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { createArticlesService } from '../src/modules/articles/articles.service.ts';
-import { createCommentsService } from '../src/modules/comments/comments.service.ts';
-import { createProfilesService } from '../src/modules/profiles/profiles.service.ts';
+import { createServices } from '../src/services.ts';
 
 /** Tables above this many rows must be reached through an index on the hot paths. */
 const LARGE_TABLE_ROWS = 10_000;
@@ -171,10 +174,26 @@ describe('query plans of the hot read paths over the seeded data set', () => {
   });
 });
 
+/** The services as the API wires them, with no cache: every read reaches Postgres. */
+function services() {
+  return createServices({
+    db,
+    reads: createReadRouting({
+      primary: db,
+      replicas: [],
+      maxLagMs: 2_000,
+      statusIntervalMs: 500,
+      registry: new Registry(),
+    }),
+    cache: createPassThroughCache(),
+    log: pino({ level: 'silent' }),
+  });
+}
+
 function articles() {
-  return createArticlesService({ db, profiles: createProfilesService({ db }) });
+  return services().articles;
 }
 
 function comments() {
-  return createCommentsService({ db, profiles: createProfilesService({ db }) });
+  return services().comments;
 }

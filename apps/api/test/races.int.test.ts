@@ -8,27 +8,45 @@ import { buildTestApp, type TestApp } from './support/test-app.ts';
 /** Rounds of each race: one is usually enough to interleave, a few make it certain. */
 const RACE_ROUNDS = 5;
 
-/** Slugs whose article is deleted right after the app's next lookup of it. */
-const deleteAfterLookup = new Set<string>();
+/** Slugs whose article is deleted (by its author's token) right after the app's next lookup of it. */
+const deleteAfterLookup = new Map<string, string>();
 
-/** The real client, except that a lookup of a slug in `deleteAfterLookup` deletes that article just after it answers: the lookup passed, the row is gone before the write. */
+/** Another request deletes the article, as a real concurrent DELETE would (cache included). */
+async function deleteConcurrently(slug: string | undefined) {
+  const token = slug === undefined ? undefined : deleteAfterLookup.get(slug);
+  if (slug === undefined || token === undefined) return;
+  deleteAfterLookup.delete(slug);
+  const deleted = await call(testApp.app, 'DELETE', `/api/articles/${slug}`, { token });
+  if (deleted.status !== 204) throw new Error(`the concurrent delete answered ${deleted.status}`);
+}
+
+/**
+ * The real client, except that a lookup of a slug in `deleteAfterLookup` (by the article's
+ * slug, or the cache's slug-to-id lookup) deletes that article just after it answers: the
+ * lookup passed, the row is gone before the write.
+ */
 function deletingAfterLookup(db: PrismaClient): PrismaClient {
   const articles = new Proxy(db.article, {
     get(target, property) {
       if (property !== 'findUnique') return Reflect.get(target, property);
       return async (args: Prisma.ArticleFindUniqueArgs) => {
         const found = await target.findUnique(args);
-        const slug = args.where.slug;
-        if (slug !== undefined && deleteAfterLookup.delete(slug)) {
-          await db.article.delete({ where: { slug } });
-        }
+        await deleteConcurrently(args.where.slug);
         return found;
       };
     },
   });
+  const queryRaw = async (query: TemplateStringsArray, ...values: unknown[]) => {
+    const rows = await db.$queryRaw(query, ...values);
+    if (query.join('?').includes('FROM articles WHERE slug =')) {
+      await deleteConcurrently(values[0] as string);
+    }
+    return rows;
+  };
   return new Proxy(db, {
     get(target, property) {
       if (property === 'article') return articles;
+      if (property === '$queryRaw') return queryRaw;
       const value = Reflect.get(target, property);
       return typeof value === 'function' ? value.bind(target) : value;
     },
@@ -115,7 +133,7 @@ describe('an article deleted between lookup and write', () => {
     async (_name, write) => {
       const author = await registerUser(testApp.app);
       const article = await createArticle(testApp.app, author.token);
-      deleteAfterLookup.add(article.slug);
+      deleteAfterLookup.set(article.slug, author.token);
 
       const response = await write(article.slug, author.token);
 

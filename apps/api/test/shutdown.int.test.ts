@@ -8,7 +8,8 @@ import { describe, expect, it } from 'vitest';
 describe('graceful shutdown', () => {
   it('when SIGTERM arrives mid-request, then that request is answered and the process exits 0', async () => {
     const api = await startApiProcess(
-      apiTestEnv({ SHUTDOWN_TIMEOUT_MS: '5000', LOG_LEVEL: 'info' }),
+      // debug: the API logs each request as it arrives; unbuffered, so it shows at once.
+      apiTestEnv({ SHUTDOWN_TIMEOUT_MS: '5000', LOG_LEVEL: 'debug', LOG_BUFFER_BYTES: '0' }),
     );
     const { port } = new URL(api.baseUrl);
     const body = JSON.stringify({ user: { email: 'nobody@example.com', password: 'password123' } });
@@ -47,7 +48,7 @@ describe('graceful shutdown', () => {
 
   it('when a request outlives SHUTDOWN_TIMEOUT_MS, then the process exits non-zero on time', async () => {
     const api = await startApiProcess(
-      apiTestEnv({ SHUTDOWN_TIMEOUT_MS: '500', LOG_LEVEL: 'info' }),
+      apiTestEnv({ SHUTDOWN_TIMEOUT_MS: '500', LOG_LEVEL: 'debug', LOG_BUFFER_BYTES: '0' }),
     );
     const { port } = new URL(api.baseUrl);
     const socket = connect(Number(port), '127.0.0.1');

@@ -4,9 +4,20 @@
 import { randomBytes } from 'node:crypto';
 import { inject } from 'vitest';
 
+/**
+ * The cache's key prefix for a database: every app and process on one database shares one cache
+ * namespace, as replicas of one deployment do, and no two databases (test files with a scratch
+ * database of their own, or two runs at once) ever read each other's entries.
+ */
+export function cacheKeyPrefixFor(databaseUrl: string): string {
+  return `test:${new URL(databaseUrl).pathname.slice(1)}:cache:`;
+}
+
 export function apiTestEnv(overrides: Record<string, string> = {}): Record<string, string> {
+  const databaseUrl = overrides.DATABASE_URL ?? inject('databaseUrl');
   return {
     NODE_ENV: 'test',
+    CACHE_KEY_PREFIX: cacheKeyPrefixFor(databaseUrl),
     LOG_LEVEL: 'silent',
     DATABASE_URL: inject('databaseUrl'),
     REDIS_URL: inject('redisUrl'),

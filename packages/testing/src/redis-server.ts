@@ -17,6 +17,10 @@ export interface PrivateRedis {
   stop: (signal?: NodeJS.Signals) => Promise<void>;
   /** Starts it again on the same port, empty, and resolves once it answers PING. */
   start: () => Promise<void>;
+  /** Freezes it (SIGSTOP): connections stay open and commands go unanswered, a hung server. */
+  pause: () => void;
+  /** Lets a paused server run again (SIGCONT). */
+  resume: () => void;
 }
 
 export async function startPrivateRedis(options: { dataDir?: string } = {}): Promise<PrivateRedis> {
@@ -65,7 +69,14 @@ export async function startPrivateRedis(options: { dataDir?: string } = {}): Pro
   }
 
   await start();
-  return { url: `redis://127.0.0.1:${port}`, port, stop, start };
+  return {
+    url: `redis://127.0.0.1:${port}`,
+    port,
+    stop,
+    start,
+    pause: () => server?.kill('SIGSTOP'),
+    resume: () => server?.kill('SIGCONT'),
+  };
 }
 
 function answersPing(port: number): Promise<boolean> {

@@ -1,6 +1,7 @@
 // Builds the real app against the test run's Postgres and Redis. Each call gets its own
 // Redis key prefix and metrics registry, so tests in parallel never see each other's state.
 import { randomUUID } from 'node:crypto';
+import { createCacheRedisClient } from '@headroom/cache/redis-client';
 import { createPrismaClient, type PrismaClient } from '@headroom/db/client';
 import { createReadRouting, type ReadRouting } from '@headroom/db/read-routing';
 import { apiTestEnv } from '@headroom/testing/api-env';
@@ -47,6 +48,12 @@ export async function buildTestApp(
   // command sent while it is still connecting would fail and skew rate-limit and readyz tests.
   const redis = createRedisClient(config.REDIS_URL);
   await redis.connect();
+  // As main.ts builds it; CACHE_REDIS_URL='' in the overrides runs the app without a cache.
+  const cacheRedis = config.CACHE_REDIS_URL
+    ? createCacheRedisClient(config.CACHE_REDIS_URL, config.CACHE_COMMAND_TIMEOUT_MS)
+    : undefined;
+  cacheRedis?.on('error', () => {});
+  await cacheRedis?.connect();
   const redisKeyPrefix = `test:${randomUUID()}`;
   const appDb = options.wrapDb?.(db) ?? db;
   const metrics = new Registry();
@@ -70,6 +77,7 @@ export async function buildTestApp(
     db: appDb,
     reads,
     redis,
+    cacheRedis,
     metrics,
     redisKeyPrefix,
   });
@@ -82,7 +90,12 @@ export async function buildTestApp(
     close: async () => {
       await app.close();
       await reads.close();
-      await Promise.allSettled([db.$disconnect(), replica?.$disconnect(), redis.quit()]);
+      await Promise.allSettled([
+        db.$disconnect(),
+        replica?.$disconnect(),
+        redis.quit(),
+        cacheRedis?.quit(),
+      ]);
     },
   };
 }

@@ -48,11 +48,18 @@ export const ArticleResponse = Type.Object({ article: Article });
 export const ArticlesResponse = Type.Object({
   articles: Type.Array(ArticleSummary),
   articlesCount: Type.Integer(),
+  /**
+   * Pass as `cursor` for the next page (keyset paging: as cheap a million rows in as on the
+   * first page); null on the last page.
+   */
+  nextCursor: Type.Union([Type.String(), Type.Null()]),
 });
 
 export const Pagination = {
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_PAGE_SIZE })),
   offset: Type.Optional(Type.Integer({ minimum: 0, maximum: MAX_OFFSET })),
+  /** The `nextCursor` of the previous page; instead of `offset`. */
+  cursor: Type.Optional(Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_-]+$' })),
 };
 
 export const ListArticlesQuery = Type.Object({

@@ -1,14 +1,23 @@
 // Articles: the read paths every visitor hits (list, feed, one article) and the author's
-// writes. A page is read in one round of parallel queries (rows + total count), then one
-// query each for what depends on the viewer (favorited, following), never one per article.
-import type { Prisma, PrismaClient } from '@headroom/db/client';
+// writes. Reads come from the application cache: which articles a page shows
+// (article-pages.ts), then each article, its author and what the viewer favorited and follows
+// (article-cards.ts), a round trip to Redis each. Writes go through the outbox: the event
+// commits with the change, and its cache invalidation runs as soon as it has (outbox.ts).
+import type { Prisma } from '@headroom/db/client';
 import { isUniqueViolation } from '@headroom/db/prisma-errors';
 import { slugify, withRandomSuffix } from '@headroom/db/slug';
-import { ForbiddenError, NotFoundError } from '@headroom/errors/http-errors';
-import { recordEvent } from '../../outbox.ts';
+import { ForbiddenError, NotFoundError, ValidationError } from '@headroom/errors/http-errors';
+import type { Outbox } from '../../outbox.ts';
 import { notFoundIfVanished } from '../../vanished-rows.ts';
-import { profileColumns, toProfile } from '../profiles/profiles.schemas.ts';
 import type { ProfilesService } from '../profiles/profiles.service.ts';
+import type { ArticleCards } from './article-cards.ts';
+import {
+  type ArticleFilter,
+  type ArticlePages,
+  decodeCursor,
+  type PageWindow,
+  type StoredPage,
+} from './article-pages.ts';
 import {
   type Article,
   type ArticleChanges,
@@ -19,129 +28,58 @@ import {
   type NewArticle,
 } from './articles.schemas.ts';
 
-type Db = Pick<PrismaClient, 'article' | 'favorite' | '$transaction'>;
-type Transaction = Pick<Prisma.TransactionClient, 'tag'>;
+type Transaction = Pick<Prisma.TransactionClient, 'tag' | 'articleTag'>;
 
 /** Attempts at a free slug before giving up: the base, then random suffixes. */
 const SLUG_ATTEMPTS = 4;
 
-const summaryColumns = {
-  id: true,
-  slug: true,
-  title: true,
-  description: true,
-  createdAt: true,
-  updatedAt: true,
-  readingTimeMinutes: true,
-  author: { select: profileColumns },
-  tags: { select: { tag: { select: { name: true } } } },
-} as const satisfies Prisma.ArticleSelect;
-
-const articleColumns = {
-  ...summaryColumns,
-  body: true,
-  bodyHtml: true,
-  renderedAt: true,
-} as const satisfies Prisma.ArticleSelect;
-
-type SummaryRow = Prisma.ArticleGetPayload<{ select: typeof summaryColumns }>;
-type ArticleRow = Prisma.ArticleGetPayload<{ select: typeof articleColumns }>;
-
-/** Favorite counts of the rows on a page, and what the current viewer favorited and follows. */
-interface PageContext {
-  favoritesCount: Map<number, number>;
-  favorited: Set<number>;
-  following: Set<number>;
+export interface ArticlesPage {
+  articles: ArticleSummary[];
+  articlesCount: number;
+  nextCursor: string | null;
 }
 
-const newestFirst: Prisma.ArticleOrderByWithRelationInput[] = [
-  { createdAt: 'desc' },
-  { id: 'desc' },
-];
+const EMPTY_PAGE: ArticlesPage = { articles: [], articlesCount: 0, nextCursor: null };
+
+function windowOf(query: { limit?: number; offset?: number; cursor?: string }): PageWindow {
+  const limit = query.limit ?? DEFAULT_PAGE_SIZE;
+  if (query.cursor === undefined) return { limit, offset: query.offset ?? 0 };
+  if (query.offset !== undefined && query.offset !== 0) {
+    throw new ValidationError({ offset: ['cannot be combined with cursor'] });
+  }
+  return { limit, offset: 0, after: decodeCursor(query.cursor) };
+}
 
 export function createArticlesService(deps: {
-  db: Db;
-  profiles: Pick<ProfilesService, 'followedAmong' | 'followedBy'>;
+  db: Pick<Prisma.TransactionClient, 'article'>;
+  outbox: Outbox;
+  pages: ArticlePages;
+  cards: ArticleCards;
+  profiles: Pick<ProfilesService, 'userIdByUsername' | 'followedAuthors'>;
 }) {
-  const { db, profiles } = deps;
+  const { db, outbox, pages, cards, profiles } = deps;
 
-  // Counted per page with one grouped query over the favorites index. (Prisma's `_count`
-  // relation aggregate groups the whole favorites table instead: query-plans test.)
-  async function pageContext(
+  /**
+   * A stored page whose articles all still exist, with their summaries. A page that names an
+   * article deleted since it was stored is dropped and read again, once.
+   */
+  async function present(
     viewerId: number | undefined,
-    rows: SummaryRow[],
-  ): Promise<PageContext> {
-    if (rows.length === 0) {
-      return { favoritesCount: new Map(), favorited: new Set(), following: new Set() };
-    }
-    const articleIds = rows.map((row) => row.id);
-    const [counts, favorites, following] = await Promise.all([
-      db.favorite.groupBy({
-        by: ['articleId'],
-        where: { articleId: { in: articleIds } },
-        _count: { _all: true },
-      }),
-      viewerId === undefined
-        ? []
-        : db.favorite.findMany({
-            where: { userId: viewerId, articleId: { in: articleIds } },
-            select: { articleId: true },
-          }),
-      profiles.followedAmong(
+    load: () => Promise<StoredPage>,
+    forget: () => Promise<void>,
+  ): Promise<ArticlesPage> {
+    for (let attempt = 0; ; attempt++) {
+      const page = await load();
+      const { summaries, complete } = await cards.summaries(
+        page.items.map(([id]) => id),
+        page.items.map(([, authorId]) => authorId),
         viewerId,
-        rows.map((row) => row.author.id),
-      ),
-    ]);
-    return {
-      favoritesCount: new Map(counts.map((count) => [count.articleId, count._count._all])),
-      favorited: new Set(favorites.map((favorite) => favorite.articleId)),
-      following,
-    };
-  }
-
-  function toSummary(row: SummaryRow, context: PageContext): ArticleSummary {
-    return {
-      slug: row.slug,
-      title: row.title,
-      description: row.description,
-      // Sorted so the same article always lists its tags the same way.
-      tagList: row.tags.map((link) => link.tag.name).sort(),
-      createdAt: row.createdAt.toISOString(),
-      updatedAt: row.updatedAt.toISOString(),
-      favorited: context.favorited.has(row.id),
-      favoritesCount: context.favoritesCount.get(row.id) ?? 0,
-      readingTimeMinutes: row.readingTimeMinutes,
-      author: toProfile(row.author, context.following.has(row.author.id)),
-    };
-  }
-
-  async function toArticle(row: ArticleRow, viewerId: number | undefined): Promise<Article> {
-    return {
-      ...toSummary(row, await pageContext(viewerId, [row])),
-      body: row.body,
-      // HTML rendered from an older body is not shown: until the worker renders the new one,
-      // clients render the markdown themselves.
-      bodyHtml: row.renderedAt !== null && row.renderedAt >= row.updatedAt ? row.bodyHtml : null,
-    };
-  }
-
-  async function page(
-    where: Prisma.ArticleWhereInput,
-    query: { limit?: number | undefined; offset?: number | undefined },
-    viewerId: number | undefined,
-  ) {
-    const [rows, articlesCount] = await Promise.all([
-      db.article.findMany({
-        where,
-        orderBy: newestFirst,
-        skip: query.offset ?? 0,
-        take: query.limit ?? DEFAULT_PAGE_SIZE,
-        select: summaryColumns,
-      }),
-      db.article.count({ where }),
-    ]);
-    const context = await pageContext(viewerId, rows);
-    return { articles: rows.map((row) => toSummary(row, context)), articlesCount };
+      );
+      if (complete || attempt === 1) {
+        return { articles: summaries, articlesCount: page.count, nextCursor: page.nextCursor };
+      }
+      await forget();
+    }
   }
 
   async function findForChange(slug: string, viewerId: number) {
@@ -155,49 +93,64 @@ export function createArticlesService(deps: {
   }
 
   async function findId(slug: string): Promise<number> {
-    const article = await db.article.findUnique({ where: { slug }, select: { id: true } });
-    if (!article) throw new NotFoundError('article');
-    return article.id;
+    const id = await cards.idBySlug(slug);
+    if (id === null) throw new NotFoundError('article');
+    return id;
   }
 
   /** Reads back an article just written; it may have been deleted since. */
   async function readById(id: number, viewerId: number | undefined): Promise<Article> {
-    const row = await db.article.findUnique({ where: { id }, select: articleColumns });
-    if (!row) throw new NotFoundError('article');
-    return toArticle(row, viewerId);
+    const article = await cards.article(id, viewerId);
+    if (!article) throw new NotFoundError('article');
+    return article;
   }
 
   return {
-    list(query: ListArticlesQuery, viewerId: number | undefined) {
-      const where: Prisma.ArticleWhereInput = {
-        ...(query.tag !== undefined && { tags: { some: { tag: { name: query.tag } } } }),
-        ...(query.author !== undefined && { author: { username: query.author } }),
-        ...(query.favorited !== undefined && {
-          favorites: { some: { user: { username: query.favorited } } },
-        }),
-      };
-      return page(where, query, viewerId);
+    async list(query: ListArticlesQuery, viewerId: number | undefined): Promise<ArticlesPage> {
+      const window = windowOf(query);
+      const [authorId, favoritedBy] = await Promise.all([
+        query.author === undefined ? undefined : profiles.userIdByUsername(query.author),
+        query.favorited === undefined ? undefined : profiles.userIdByUsername(query.favorited),
+      ]);
+      // Nobody by that name: nothing they wrote or favorited.
+      if (authorId === null || favoritedBy === null) return EMPTY_PAGE;
+      const filter: ArticleFilter = { tag: query.tag, authorId, favoritedBy };
+      return present(
+        viewerId,
+        () => pages.page(filter, window),
+        () => pages.forget(filter, window),
+      );
     },
 
-    async feed(query: FeedQuery, viewerId: number) {
-      // Followed ids first: `author_id IN (...)` walks the (author_id, created_at) index, where
-      // the relation filter made Postgres scan every article. Pull-on-read suits people who
-      // follow up to thousands; beyond that a feed is built on write (docs/database.md).
-      const authorIds = await profiles.followedBy(viewerId);
-      return page({ authorId: { in: authorIds } }, query, viewerId);
+    async feed(query: FeedQuery, viewerId: number): Promise<ArticlesPage> {
+      const window = windowOf(query);
+      const authorIds = await profiles.followedAuthors(viewerId);
+      if (authorIds === null) {
+        // Too many followed authors to cache as a set: read the page directly.
+        return present(
+          viewerId,
+          () => pages.pageOfFollowed(viewerId, window),
+          async () => {},
+        );
+      }
+      if (authorIds.length === 0) return EMPTY_PAGE;
+      const filter: ArticleFilter = { authorIds, followerId: viewerId };
+      return present(
+        viewerId,
+        () => pages.page(filter, window),
+        () => pages.forget(filter, window),
+      );
     },
 
     async get(slug: string, viewerId: number | undefined): Promise<Article> {
-      const row = await db.article.findUnique({ where: { slug }, select: articleColumns });
-      if (!row) throw new NotFoundError('article');
-      return toArticle(row, viewerId);
+      return readById(await findId(slug), viewerId);
     },
 
     async create(authorId: number, input: NewArticle): Promise<Article> {
-      const tagNames = normalizeTags(input.tagList ?? []);
+      const tags = normalizeTags(input.tagList ?? []);
       const id = await withFreeSlug(slugify(input.title), (slug) =>
-        db.$transaction(async (tx) => {
-          const tagIds = await ensureTags(tx, tagNames);
+        outbox.transaction(async (tx, record) => {
+          const tagIds = await ensureTags(tx, tags);
           const article = await tx.article.create({
             data: {
               slug,
@@ -209,9 +162,9 @@ export function createArticlesService(deps: {
             },
             select: { id: true },
           });
-          await recordEvent(tx, {
+          await record({
             type: 'article.published',
-            payload: { articleId: article.id, authorId },
+            payload: { articleId: article.id, authorId, tags },
           });
           return article.id;
         }),
@@ -226,7 +179,7 @@ export function createArticlesService(deps: {
       const slugChanges = wantedSlug !== article.slug && !isSuffixedForm(article.slug, wantedSlug);
       const write = (newSlug: string | undefined) =>
         notFoundIfVanished('article', () =>
-          db.$transaction(async (tx) => {
+          outbox.transaction(async (tx, record) => {
             await tx.article.update({
               where: { id: article.id },
               data: {
@@ -236,14 +189,26 @@ export function createArticlesService(deps: {
                 body: changes.body,
               },
             });
+            let tagsChanged: string[] | undefined;
             if (changes.tagList !== undefined) {
+              const before = await tagNamesOf(tx, article.id);
+              const after = normalizeTags(changes.tagList);
               await tx.articleTag.deleteMany({ where: { articleId: article.id } });
-              const tagIds = await ensureTags(tx, normalizeTags(changes.tagList));
+              const tagIds = await ensureTags(tx, after);
               await tx.articleTag.createMany({
                 data: tagIds.map((tagId) => ({ articleId: article.id, tagId })),
               });
+              tagsChanged = [...new Set([...before, ...after])];
             }
-            await recordEvent(tx, { type: 'article.updated', payload: { articleId: article.id } });
+            await record({
+              type: 'article.updated',
+              payload: {
+                articleId: article.id,
+                authorId: article.authorId,
+                ...(newSlug !== undefined && { previousSlug: article.slug }),
+                ...(tagsChanged !== undefined && { tagsChanged }),
+              },
+            });
           }),
         );
       if (slugChanges) await withFreeSlug(wantedSlug, write);
@@ -254,11 +219,17 @@ export function createArticlesService(deps: {
     async remove(slug: string, viewerId: number): Promise<void> {
       const article = await findForChange(slug, viewerId);
       await notFoundIfVanished('article', () =>
-        db.$transaction(async (tx) => {
+        outbox.transaction(async (tx, record) => {
+          const tags = await tagNamesOf(tx, article.id);
           await tx.article.delete({ where: { id: article.id } });
-          await recordEvent(tx, {
+          await record({
             type: 'article.deleted',
-            payload: { articleId: article.id, slug: article.slug },
+            payload: {
+              articleId: article.id,
+              slug: article.slug,
+              authorId: article.authorId,
+              tags,
+            },
           });
         }),
       );
@@ -267,14 +238,27 @@ export function createArticlesService(deps: {
     async favorite(slug: string, viewerId: number): Promise<Article> {
       const articleId = await findId(slug);
       await notFoundIfVanished('article', () =>
-        db.favorite.createMany({ data: [{ userId: viewerId, articleId }], skipDuplicates: true }),
+        outbox.transaction(async (tx, record) => {
+          const { count } = await tx.favorite.createMany({
+            data: [{ userId: viewerId, articleId }],
+            skipDuplicates: true,
+          });
+          if (count === 1) {
+            await record({ type: 'article.favorited', payload: { articleId, userId: viewerId } });
+          }
+        }),
       );
       return readById(articleId, viewerId);
     },
 
     async unfavorite(slug: string, viewerId: number): Promise<Article> {
       const articleId = await findId(slug);
-      await db.favorite.deleteMany({ where: { userId: viewerId, articleId } });
+      await outbox.transaction(async (tx, record) => {
+        const { count } = await tx.favorite.deleteMany({ where: { userId: viewerId, articleId } });
+        if (count === 1) {
+          await record({ type: 'article.unfavorited', payload: { articleId, userId: viewerId } });
+        }
+      });
       return readById(articleId, viewerId);
     },
   };
@@ -285,6 +269,14 @@ export type ArticlesService = ReturnType<typeof createArticlesService>;
 /** Trimmed, de-duplicated, empty ones dropped; order does not matter (lists are sorted on read). */
 function normalizeTags(tagList: string[]): string[] {
   return [...new Set(tagList.map((tag) => tag.trim()).filter((tag) => tag !== ''))];
+}
+
+async function tagNamesOf(tx: Transaction, articleId: number): Promise<string[]> {
+  const links = await tx.articleTag.findMany({
+    where: { articleId },
+    select: { tag: { select: { name: true } } },
+  });
+  return links.map((link) => link.tag.name);
 }
 
 /** Ids of the named tags, creating the missing ones; safe when two writers add the same tag. */

@@ -1,87 +1,119 @@
-// Comments on an article. Only a comment's author may delete it.
+// Comments on an article. Only a comment's author may delete it. An article's comments are
+// cached as one list under the article's comments generation (docs/caching.md); their authors
+// come from the cached profiles, and `following` from the viewer's own cached set.
+import { generationKeys } from '@headroom/cache/keys';
+import type { VersionedCache } from '@headroom/cache/versioned-cache';
 import type { PrismaClient } from '@headroom/db/client';
+import type { ReadRouting } from '@headroom/db/read-routing';
 import { ForbiddenError, NotFoundError } from '@headroom/errors/http-errors';
-import { recordEvent } from '../../outbox.ts';
+import type { Outbox } from '../../outbox.ts';
 import { notFoundIfVanished } from '../../vanished-rows.ts';
-import { type ProfileRow, profileColumns, toProfile } from '../profiles/profiles.schemas.ts';
+import type { ArticleCards } from '../articles/article-cards.ts';
+import { toProfile } from '../profiles/profiles.schemas.ts';
 import type { ProfilesService } from '../profiles/profiles.service.ts';
 import type { Comment } from './comments.schemas.ts';
 
-type Db = Pick<PrismaClient, 'article' | 'comment' | '$transaction'>;
+type Db = Pick<PrismaClient, 'comment'>;
 
 /** Comments of one article come back in one response; beyond this a client should paginate. */
 const MAX_COMMENTS_PER_RESPONSE = 500;
 
-const commentColumns = {
-  id: true,
-  body: true,
-  createdAt: true,
-  updatedAt: true,
-  author: { select: profileColumns },
-} as const;
-
-interface CommentRow {
+/** A comment as the cache keeps it: its author by id. */
+interface StoredComment {
   id: number;
   body: string;
-  createdAt: Date;
-  updatedAt: Date;
-  author: ProfileRow;
-}
-
-function toComment(row: CommentRow, following: Set<number>): Comment {
-  return {
-    id: row.id,
-    body: row.body,
-    createdAt: row.createdAt.toISOString(),
-    updatedAt: row.updatedAt.toISOString(),
-    author: toProfile(row.author, following.has(row.author.id)),
-  };
+  createdAt: string;
+  updatedAt: string;
+  authorId: number;
 }
 
 export function createCommentsService(deps: {
   db: Db;
-  profiles: Pick<ProfilesService, 'followedAmong'>;
+  reads: Pick<ReadRouting, 'read'>;
+  cache: VersionedCache;
+  outbox: Outbox;
+  cards: Pick<ArticleCards, 'idBySlug'>;
+  profiles: Pick<ProfilesService, 'profilesByIds' | 'followedAmong'>;
 }) {
-  const { db, profiles } = deps;
+  const { db, reads, cache, outbox, cards, profiles } = deps;
 
   async function findArticleId(slug: string): Promise<number> {
-    const article = await db.article.findUnique({ where: { slug }, select: { id: true } });
-    if (!article) throw new NotFoundError('article');
-    return article.id;
+    const id = await cards.idBySlug(slug);
+    if (id === null) throw new NotFoundError('article');
+    return id;
+  }
+
+  async function present(
+    stored: StoredComment[],
+    viewerId: number | undefined,
+  ): Promise<Comment[]> {
+    const authorIds = stored.map((comment) => comment.authorId);
+    const [authors, following] = await Promise.all([
+      profiles.profilesByIds(authorIds),
+      profiles.followedAmong(viewerId, authorIds),
+    ]);
+    return stored.flatMap((comment) => {
+      const author = authors.get(comment.authorId);
+      if (!author) return [];
+      const { authorId: _, ...fields } = comment;
+      return [{ ...fields, author: toProfile(author, following.has(author.id)) }];
+    });
   }
 
   return {
     async add(slug: string, authorId: number, body: string): Promise<Comment> {
       const articleId = await findArticleId(slug);
-      const row = await notFoundIfVanished('article', () =>
-        db.$transaction(async (tx) => {
-          const created = await tx.comment.create({
+      const created = await notFoundIfVanished('article', () =>
+        outbox.transaction(async (tx, record) => {
+          const comment = await tx.comment.create({
             data: { body, articleId, authorId },
-            select: commentColumns,
+            select: { id: true, body: true, createdAt: true, updatedAt: true },
           });
-          await recordEvent(tx, {
+          await record({
             type: 'comment.created',
-            payload: { commentId: created.id, articleId, authorId },
+            payload: { commentId: comment.id, articleId, authorId },
           });
-          return created;
+          return comment;
         }),
       );
-      return toComment(row, new Set());
+      const [comment] = await present(
+        [
+          {
+            ...created,
+            createdAt: created.createdAt.toISOString(),
+            updatedAt: created.updatedAt.toISOString(),
+            authorId,
+          },
+        ],
+        undefined,
+      );
+      // The author's own profile exists: they are signed in with it.
+      if (!comment) throw new NotFoundError('profile');
+      return comment;
     },
 
     async list(slug: string, viewerId: number | undefined): Promise<Comment[]> {
       const articleId = await findArticleId(slug);
-      const rows = await db.comment.findMany({
-        where: { articleId },
-        orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
-        take: MAX_COMMENTS_PER_RESPONSE,
-        select: commentColumns,
-      });
-      const following = await profiles.followedAmong(
-        viewerId,
-        rows.map((row) => row.author.id),
+      const stored = await cache.query(
+        'comments',
+        [generationKeys.comments(articleId)],
+        String(articleId),
+        (freshness) =>
+          reads.read(async (client) => {
+            const rows = await client.comment.findMany({
+              where: { articleId },
+              orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
+              take: MAX_COMMENTS_PER_RESPONSE,
+              select: { id: true, body: true, createdAt: true, updatedAt: true, authorId: true },
+            });
+            return rows.map((row) => ({
+              ...row,
+              createdAt: row.createdAt.toISOString(),
+              updatedAt: row.updatedAt.toISOString(),
+            }));
+          }, freshness),
       );
-      return rows.map((row) => toComment(row, following));
+      return present(stored, viewerId);
     },
 
     async remove(slug: string, commentId: number, viewerId: number): Promise<void> {
@@ -92,7 +124,12 @@ export function createCommentsService(deps: {
       });
       if (!comment) throw new NotFoundError('comment');
       if (comment.authorId !== viewerId) throw new ForbiddenError('comment');
-      await notFoundIfVanished('comment', () => db.comment.delete({ where: { id: commentId } }));
+      await notFoundIfVanished('comment', () =>
+        outbox.transaction(async (tx, record) => {
+          await tx.comment.delete({ where: { id: commentId } });
+          await record({ type: 'comment.deleted', payload: { commentId, articleId } });
+        }),
+      );
     },
   };
 }

@@ -2,12 +2,12 @@
 import type { PrismaClient } from '@headroom/db/client';
 import { isRecordNotFound, isUniqueViolation } from '@headroom/db/prisma-errors';
 import { ConflictError, UnauthorizedError } from '@headroom/errors/http-errors';
-import { recordEvent } from '../../outbox.ts';
+import type { Outbox } from '../../outbox.ts';
 import type { TokenService } from '../../plugins/auth.ts';
 import type { PasswordHasher } from './passwords.ts';
 import type { User, UserChanges } from './users.schemas.ts';
 
-type Db = Pick<PrismaClient, 'user' | '$transaction'>;
+type Db = Pick<PrismaClient, 'user'>;
 
 interface UserRow {
   id: number;
@@ -27,10 +27,11 @@ const emptyToNull = (value: string | null | undefined) =>
 
 export function createUsersService(deps: {
   db: Db;
+  outbox: Outbox;
   passwords: PasswordHasher;
   tokens: TokenService;
 }) {
-  const { db, passwords, tokens } = deps;
+  const { db, outbox, passwords, tokens } = deps;
 
   async function toUser(row: UserRow): Promise<User> {
     return {
@@ -80,12 +81,12 @@ export function createUsersService(deps: {
       await assertAvailable({ email, username });
       const passwordHash = await passwords.hash(input.password);
       const user = await guardUnique(() =>
-        db.$transaction(async (tx) => {
+        outbox.transaction(async (tx, record) => {
           const created = await tx.user.create({
             data: { email, username, passwordHash },
             select: userColumns,
           });
-          await recordEvent(tx, { type: 'user.registered', payload: { userId: created.id } });
+          await record({ type: 'user.registered', payload: { userId: created.id } });
           return created;
         }),
       );
@@ -116,23 +117,39 @@ export function createUsersService(deps: {
       const passwordHash =
         changes.password === undefined ? undefined : await passwords.hash(changes.password);
       const user = await guardUnique(() =>
-        db.user
-          .update({
+        outbox.transaction(async (tx, record) => {
+          const before = await tx.user.findUnique({
             where: { id: userId },
-            data: {
-              email,
-              username,
-              passwordHash,
-              bio: emptyToNull(changes.bio),
-              image: emptyToNull(changes.image),
+            select: { username: true },
+          });
+          // Deleted since the token was issued: as in `current`, the token no longer counts.
+          if (!before) throw UnauthorizedError.invalidToken();
+          const updated = await tx.user
+            .update({
+              where: { id: userId },
+              data: {
+                email,
+                username,
+                passwordHash,
+                bio: emptyToNull(changes.bio),
+                image: emptyToNull(changes.image),
+              },
+              select: userColumns,
+            })
+            .catch((error: unknown) => {
+              // Deleted in between: the same answer as above.
+              if (isRecordNotFound(error)) throw UnauthorizedError.invalidToken();
+              throw error;
+            });
+          await record({
+            type: 'user.updated',
+            payload: {
+              userId,
+              ...(updated.username !== before.username && { previousUsername: before.username }),
             },
-            select: userColumns,
-          })
-          .catch((error: unknown) => {
-            // Deleted since the token was issued: as in `current`, the token no longer counts.
-            if (isRecordNotFound(error)) throw UnauthorizedError.invalidToken();
-            throw error;
-          }),
+          });
+          return updated;
+        }),
       );
       return toUser(user);
     },

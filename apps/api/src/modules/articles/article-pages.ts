@@ -1,0 +1,208 @@
+// Which articles a list shows, and how many there are: the global list, by tag, by author, by
+// who favorited them, and a reader's feed. A page is stored in the application cache as ids
+// (plus each one's author id) and the count, under the generations its filter depends on
+// (docs/caching.md); a write to that family bumps the generation. The articles themselves come
+// from their own cached cards (article-cards.ts), so one edit never invalidates a list.
+//
+// Filling a page is one hand-written statement for the ids and one for the count, on a replica
+// that has replayed the writes the generations record, else on the primary. Counts are read
+// from counters the database maintains (the counters migration), never counted per request.
+// Pages are addressed by offset (the RealWorld spec, capped at MAX_OFFSET) or by a keyset
+// cursor, which stays as cheap on the millionth row as on the first.
+import { type CacheKey, generationKeys } from '@headroom/cache/keys';
+import type { VersionedCache } from '@headroom/cache/versioned-cache';
+import { Prisma, type PrismaClient } from '@headroom/db/client';
+import type { ReadRouting } from '@headroom/db/read-routing';
+import { ValidationError } from '@headroom/errors/http-errors';
+
+type Db = Pick<PrismaClient, '$queryRaw'>;
+
+/** Which articles: all of them, or those matching every filter given. */
+export interface ArticleFilter {
+  tag?: string | undefined;
+  authorId?: number | undefined;
+  favoritedBy?: number | undefined;
+  /** The feed: articles by any of these authors, the ones `followerId` follows. */
+  authorIds?: readonly number[] | undefined;
+  followerId?: number | undefined;
+}
+
+export interface PageWindow {
+  limit: number;
+  offset: number;
+  /** Articles strictly older than this position (a keyset cursor); offset is then 0. */
+  after?: CursorPosition | undefined;
+}
+
+interface CursorPosition {
+  createdAtMs: number;
+  id: number;
+}
+
+/** A page as the cache stores it: ids in order with their authors, the count, the next cursor. */
+export interface StoredPage {
+  items: [articleId: number, authorId: number][];
+  count: number;
+  nextCursor: string | null;
+}
+
+/** Opaque to clients: the position of the last article of a page, base64url("<ms>.<id>"). */
+export function encodeCursor(position: CursorPosition): string {
+  return Buffer.from(`${position.createdAtMs}.${position.id}`).toString('base64url');
+}
+
+export function decodeCursor(cursor: string): CursorPosition {
+  const match = /^(\d{1,15})\.(\d{1,10})$/.exec(Buffer.from(cursor, 'base64url').toString());
+  const createdAtMs = Number(match?.[1]);
+  const id = Number(match?.[2]);
+  if (!match || !Number.isSafeInteger(createdAtMs) || !(id > 0 && id <= 2 ** 31 - 1)) {
+    throw new ValidationError({ cursor: ['is not a cursor this API returned'] });
+  }
+  return { createdAtMs, id };
+}
+
+/** The generations a filter's pages depend on: the narrowest ones that a write to them bumps. */
+function generationsOf(filter: ArticleFilter): CacheKey[] {
+  const keys: CacheKey[] = [];
+  if (filter.tag !== undefined) keys.push(generationKeys.articlesByTag(filter.tag));
+  if (filter.authorId !== undefined) keys.push(generationKeys.articlesByAuthor(filter.authorId));
+  if (filter.favoritedBy !== undefined) {
+    keys.push(generationKeys.articlesFavoritedBy(filter.favoritedBy));
+  }
+  if (filter.followerId !== undefined) keys.push(generationKeys.followedAuthors(filter.followerId));
+  for (const authorId of filter.authorIds ?? []) {
+    keys.push(generationKeys.articlesByAuthor(authorId));
+  }
+  return keys.length > 0 ? keys : [generationKeys.allArticles];
+}
+
+function describe(filter: ArticleFilter, window: PageWindow): string {
+  return JSON.stringify([
+    filter.tag ?? null,
+    filter.authorId ?? null,
+    filter.favoritedBy ?? null,
+    filter.followerId ?? null,
+    window.limit,
+    window.offset,
+    window.after ? encodeCursor(window.after) : null,
+  ]);
+}
+
+export function createArticlePages(deps: {
+  reads: Pick<ReadRouting, 'read'>;
+  cache: VersionedCache;
+}) {
+  const { reads, cache } = deps;
+
+  async function loadPage(db: Db, filter: ArticleFilter, window: PageWindow): Promise<StoredPage> {
+    const { sql, empty, join } = Prisma;
+    const joins = join(
+      [
+        filter.tag === undefined
+          ? empty
+          : sql`JOIN article_tags at ON at.article_id = a.id
+                AND at.tag_id = (SELECT id FROM tags WHERE name = ${filter.tag})`,
+        filter.favoritedBy === undefined
+          ? empty
+          : sql`JOIN favorites f ON f.article_id = a.id AND f.user_id = ${filter.favoritedBy}`,
+      ],
+      ' ',
+    );
+    const conditions = [
+      sql`TRUE`,
+      ...(filter.authorId === undefined ? [] : [sql`a.author_id = ${filter.authorId}`]),
+      ...(filter.authorIds === undefined
+        ? []
+        : [sql`a.author_id = ANY(${[...filter.authorIds]}::int[])`]),
+    ];
+    const matching = sql`FROM articles a ${joins} WHERE ${join(conditions, ' AND ')}`;
+    const after =
+      window.after === undefined
+        ? empty
+        : sql`AND (a.created_at, a.id) < (${new Date(window.after.createdAtMs)}::timestamptz(3), ${window.after.id})`;
+    // One more than asked, to know whether there is a next page.
+    const [rows, count] = await Promise.all([
+      db.$queryRaw<{ id: number; author_id: number; created_at: Date }[]>`
+        SELECT a.id, a.author_id, a.created_at ${matching} ${after}
+         ORDER BY a.created_at DESC, a.id DESC
+         LIMIT ${window.limit + 1} OFFSET ${window.offset}`,
+      countOf(db, filter, matching),
+    ]);
+    const shown = rows.slice(0, window.limit);
+    const last = shown.at(-1);
+    return {
+      items: shown.map((row) => [row.id, row.author_id]),
+      count,
+      nextCursor:
+        rows.length > window.limit && last
+          ? encodeCursor({ createdAtMs: last.created_at.getTime(), id: last.id })
+          : null,
+    };
+  }
+
+  return {
+    /** The page of `filter` at `window`, from the cache or, on a miss, from the database. */
+    page(filter: ArticleFilter, window: PageWindow): Promise<StoredPage> {
+      return cache.query(
+        filter.authorIds === undefined ? 'article-list' : 'feed',
+        generationsOf(filter),
+        describe(filter, window),
+        (freshness) => reads.read((db) => loadPage(db, filter, window), freshness),
+      );
+    },
+
+    /** Drops the stored page (it named an article deleted since); the next read reloads it. */
+    forget(filter: ArticleFilter, window: PageWindow): Promise<void> {
+      return cache.forget(
+        filter.authorIds === undefined ? 'article-list' : 'feed',
+        generationsOf(filter),
+        describe(filter, window),
+      );
+    },
+
+    /** Uncached, on the primary: a feed whose authors are too many to cache as a set. */
+    pageOfFollowed(viewerId: number, window: PageWindow): Promise<StoredPage> {
+      return reads.read(
+        async (db) => {
+          const authorIds = (
+            await db.$queryRaw<{ following_id: number }[]>`
+              SELECT following_id FROM follows WHERE follower_id = ${viewerId}`
+          ).map((row) => row.following_id);
+          return loadPage(db, { authorIds }, window);
+        },
+        { preferPrimary: true },
+      );
+    },
+  };
+}
+
+export type ArticlePages = ReturnType<typeof createArticlePages>;
+
+/**
+ * How many articles match: a counter the database keeps (one row read) for every single
+ * filter and the feed; counted only for a combination of filters, which is rare and narrow.
+ */
+async function countOf(db: Db, filter: ArticleFilter, matching: Prisma.Sql): Promise<number> {
+  const given = [filter.tag, filter.authorId, filter.favoritedBy, filter.authorIds].filter(
+    (value) => value !== undefined,
+  ).length;
+  let rows: { count: bigint | number | null }[];
+  if (given === 0) {
+    rows = await db.$queryRaw`SELECT value AS count FROM counters WHERE name = 'articles'`;
+  } else if (given > 1) {
+    rows = await db.$queryRaw`SELECT count(*) AS count ${matching}`;
+  } else if (filter.tag !== undefined) {
+    rows = await db.$queryRaw`SELECT articles_count AS count FROM tags WHERE name = ${filter.tag}`;
+  } else if (filter.authorId !== undefined) {
+    rows = await db.$queryRaw`
+      SELECT articles_count AS count FROM users WHERE id = ${filter.authorId}`;
+  } else if (filter.favoritedBy !== undefined) {
+    rows = await db.$queryRaw`
+      SELECT favorites_count AS count FROM users WHERE id = ${filter.favoritedBy}`;
+  } else {
+    rows = await db.$queryRaw`
+      SELECT sum(articles_count) AS count FROM users
+       WHERE id = ANY(${[...(filter.authorIds ?? [])]}::int[])`;
+  }
+  return Number(rows[0]?.count ?? 0);
+}
