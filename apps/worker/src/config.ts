@@ -1,6 +1,8 @@
 // The worker's whole configuration: every variable it reads, its default and why.
 // main.ts and jobs-cli.ts are the only callers (`loadWorkerConfig(process.env)`).
 // Defaults for tunable numbers are justified by measurements in docs/background-jobs.md.
+
+import { CACHE_KEY_PREFIX } from '@headroom/cache/keys';
 import { type CrossFieldRule, loadEnv } from '@headroom/config/load-env';
 import { DEFAULT_QUEUE_PREFIX } from '@headroom/jobs/queues';
 import { type Static, Type } from 'typebox';
@@ -33,6 +35,17 @@ export const WorkerEnvSchema = Type.Object({
   DATABASE_DIRECT_URL: Type.Optional(Type.String({ pattern: '^postgres(ql)?://' })),
   DATABASE_POOL_SIZE: Count(1, 10),
   REDIS_URL: Type.String({ pattern: '^rediss?://' }),
+  /**
+   * The application cache's Redis, as the API has it: the outbox relay applies each event's
+   * cache invalidation again (the backstop for a cache the API could not reach). Unset: no pass.
+   */
+  CACHE_REDIS_URL: Type.Optional(Type.String({ pattern: '^rediss?://' })),
+  /** As the API's: how long invalidated entries keep their version (docs/caching.md). */
+  CACHE_TTL_SECONDS: Count(1, 300),
+  /** As the API's: the prefix of every cache key. */
+  CACHE_KEY_PREFIX: Type.String({ default: CACHE_KEY_PREFIX, pattern: '^[\\w:.-]+$' }),
+  /** As the API's: a cache command slower than this fails, and the pass is retried later. */
+  CACHE_COMMAND_TIMEOUT_MS: Count(1, 100),
   /** Prefix of every BullMQ key; two deployments sharing a Redis need different ones. */
   QUEUE_PREFIX: Type.String({ default: DEFAULT_QUEUE_PREFIX, pattern: '^[\\w-]+$' }),
 

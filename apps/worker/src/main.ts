@@ -4,6 +4,8 @@
 // Of the worker process, only this file reads process.env or calls process.exit (the operator
 // CLI, jobs-cli.ts, is an entry file of its own).
 import { createServer } from 'node:http';
+import { createCacheRedisClient } from '@headroom/cache/redis-client';
+import { createVersionedCache } from '@headroom/cache/versioned-cache';
 import { createPrismaClient } from '@headroom/db/client';
 import { closeQueues, createQueues } from '@headroom/jobs/queues';
 import { isTelemetryEnabled } from '@headroom/telemetry/enabled';
@@ -119,6 +121,24 @@ const metricsRegistry = new Registry();
 collectDefaultMetrics({ register: metricsRegistry });
 const metrics = createWorkerMetrics({ registry: metricsRegistry, queues, db });
 
+// The application cache, for the relay's invalidation pass (the API's keys, prefix and TTL).
+const cacheConnection = config.CACHE_REDIS_URL
+  ? createCacheRedisClient(config.CACHE_REDIS_URL, config.CACHE_COMMAND_TIMEOUT_MS)
+  : undefined;
+cacheConnection?.on('error', (error) => log.warn({ err: error }, 'cache redis connection error'));
+cacheConnection?.connect().catch(() => {});
+const cache = cacheConnection
+  ? createVersionedCache({
+      redis: cacheConnection,
+      keyPrefix: config.CACHE_KEY_PREFIX,
+      ttlSeconds: config.CACHE_TTL_SECONDS,
+      // The relay only invalidates, which always tries: there is no read to skip.
+      breakerCooldownMs: 0,
+      registry: metricsRegistry,
+      log,
+    })
+  : undefined;
+
 const workers = runWorkers({
   registry,
   settings: {
@@ -148,6 +168,7 @@ const relay = createOutboxRelay({
   db,
   listenDatabaseUrl: config.DATABASE_DIRECT_URL ?? config.DATABASE_URL,
   queues,
+  cache,
   batchSize: config.OUTBOX_BATCH_SIZE,
   pollIntervalMs: config.OUTBOX_POLL_INTERVAL_MS,
   log,
@@ -188,7 +209,12 @@ async function shutdown(signal: string) {
   metricsServer.close();
   await Promise.allSettled([closeQueues(queues), deadLetters.close()]);
   mailer.close();
-  await Promise.allSettled([db.$disconnect(), workerConnection.quit(), producerConnection.quit()]);
+  await Promise.allSettled([
+    db.$disconnect(),
+    workerConnection.quit(),
+    producerConnection.quit(),
+    ...(cacheConnection ? [cacheConnection.quit()] : []),
+  ]);
   log.info('shutdown complete');
   await flushTelemetry();
   process.exit(0);

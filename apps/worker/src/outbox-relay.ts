@@ -10,10 +10,18 @@
 //   3. Mark the events delivered and commit. If Redis is down, step 2 fails, the transaction
 //      rolls back, and the events wait in Postgres until Redis is back: nothing is lost.
 //
+// A second pass applies each event's application-cache invalidation (the rule table in
+// packages/cache/src/invalidation-rules.ts), which the API already applied right after the
+// commit: this one is the backstop for a cache that was unreachable then. Its progress is its
+// own column (invalidated_at), so a cache that is down never holds up the jobs, and an event's
+// invalidation waits in Postgres until the cache answers: none is lost.
+//
 // It wakes on LISTEN outbox_events (a trigger NOTIFYs on every insert, delivered at commit)
 // and polls every OUTBOX_POLL_INTERVAL_MS in case a notification was missed. Its own rounds
 // are untraced (most find nothing); each job it adds joins the trace of the request that
 // recorded the event.
+import { invalidationFor, mergeInvalidations } from '@headroom/cache/invalidation-rules';
+import type { VersionedCache } from '@headroom/cache/versioned-cache';
 import type { PrismaClient } from '@headroom/db/client';
 import { type DomainEvent, followUpJobs, followUps } from '@headroom/jobs/contract';
 import type { Queues } from '@headroom/jobs/queues';
@@ -55,6 +63,8 @@ export function createOutboxRelay(deps: {
   /** A direct connection to the primary (LISTEN does not survive PgBouncer's transaction pooling). */
   listenDatabaseUrl: string;
   queues: Queues;
+  /** The application cache; without one, the invalidation pass does not run. */
+  cache?: Pick<VersionedCache, 'invalidate'> | undefined;
   batchSize: number;
   pollIntervalMs: number;
   log: Logger;
@@ -111,6 +121,39 @@ export function createOutboxRelay(deps: {
     return ages.length;
   }
 
+  /**
+   * Applies the cache invalidations of one batch of events, in one round trip to the cache;
+   * returns how many. A cache that cannot be reached rolls the batch back for the next round.
+   */
+  async function invalidateBatch(cache: Pick<VersionedCache, 'invalidate'>): Promise<number> {
+    return db.$transaction(
+      async (tx) => {
+        const events = await tx.$queryRaw<Pick<OutboxRow, 'id' | 'type' | 'payload'>[]>`
+          SELECT id, type, payload FROM outbox_events
+           WHERE invalidated_at IS NULL
+             AND type = ANY(${ROUTABLE_TYPES}::text[]) AND jsonb_typeof(payload) = 'object'
+           ORDER BY created_at
+           LIMIT ${deps.batchSize}
+           FOR UPDATE SKIP LOCKED`;
+        if (events.length === 0) return 0;
+        // Past every commit in the batch: a replica must replay this far before it refills.
+        const [position] = await tx.$queryRaw<{ lsn: string }[]>`
+          SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0')::text AS lsn`;
+        const invalidation = mergeInvalidations(
+          events.map((event) =>
+            invalidationFor({ type: event.type, payload: event.payload } as DomainEvent),
+          ),
+        );
+        if (!(await cache.invalidate(invalidation, Number(position?.lsn ?? 0)))) {
+          throw new Error('the application cache could not be reached');
+        }
+        await tx.$executeRaw`UPDATE outbox_events SET invalidated_at = now() WHERE id = ANY(${events.map((event) => event.id)}::uuid[])`;
+        return events.length;
+      },
+      { timeout: DELIVERY_TRANSACTION_TIMEOUT_MS },
+    );
+  }
+
   /** Delivers until the outbox is empty. Runs one at a time; a wake-up during a run runs it again. */
   function drain(): Promise<void> {
     if (stopped) return Promise.resolve();
@@ -124,6 +167,18 @@ export function createOutboxRelay(deps: {
           wakeAgain = false;
           while (!stopped && (await deliverBatch()) === deps.batchSize) {
             // a full batch: there may be more
+          }
+          const { cache } = deps;
+          if (cache) {
+            try {
+              while (!stopped && (await invalidateBatch(cache)) === deps.batchSize) {
+                // a full batch: there may be more
+              }
+            } catch (error) {
+              // The cache reports its own outage; the events wait for a later round, and the
+              // jobs above are not held up by it.
+              log.debug({ err: error }, 'cache invalidation pass failed; retried next round');
+            }
           }
         } while (wakeAgain && !stopped);
       } catch (error) {

@@ -35,11 +35,18 @@ describe('followUpJobs', () => {
   it('when an event type exists, then the routing table decides its jobs (none left out)', () => {
     expect(Object.keys(followUps).sort()).toEqual([
       'article.deleted',
+      'article.favorited',
       'article.published',
+      'article.rendered',
+      'article.unfavorited',
       'article.updated',
       'comment.created',
+      'comment.deleted',
+      'tags.ranked',
       'user.followed',
       'user.registered',
+      'user.unfollowed',
+      'user.updated',
     ]);
   });
 });

@@ -1,8 +1,9 @@
 // recompute-trending-tags (scheduled): ranks tags by how many recent articles use them, with
 // favorites as the tie-breaker, and replaces the trending_tags table in one transaction, so
 // GET /api/tags always sees a whole ranking, never half of one. Running it twice in a row
-// gives the same table.
+// gives the same table. It records `tags.ranked`, whose cache invalidation shows the new order.
 import type { PrismaClient } from '@headroom/db/client';
+import { recordEvent } from '@headroom/jobs/record-event';
 import { defineJob } from '../job-registry.ts';
 
 export function createRecomputeTrendingTagsJob(deps: {
@@ -13,6 +14,7 @@ export function createRecomputeTrendingTagsJob(deps: {
   return defineJob('recompute-trending-tags', async ({ log }) => {
     const ranked = await db.$transaction(async (tx) => {
       await tx.$executeRaw`DELETE FROM trending_tags`;
+      await recordEvent(tx, { type: 'tags.ranked', payload: {} });
       return tx.$executeRaw`
         INSERT INTO trending_tags (tag_id, rank, score, computed_at)
         SELECT tag_id, row_number() OVER (ORDER BY score DESC, tag_id), score, now()

@@ -1,7 +1,10 @@
 // render-article: the markdown body becomes sanitized HTML, an excerpt and a reading time,
 // stored on the article. Safe to run twice: it renders the current body, and only writes if
-// the article has not changed since it was read (a newer render job is on its way otherwise).
+// the article has not changed since it was read (a newer render job is on its way otherwise)
+// and this version is not rendered yet (a duplicate job writes nothing).
+// The write records `article.rendered`, whose cache invalidation shows the reading time.
 import type { PrismaClient } from '@headroom/db/client';
+import { recordEvent } from '@headroom/jobs/record-event';
 import { Marked } from 'marked';
 import sanitizeHtml from 'sanitize-html';
 import { defineJob } from '../job-registry.ts';
@@ -51,7 +54,7 @@ export function renderArticleBody(body: string): RenderedArticle {
 export function createRenderArticleJob({
   db,
 }: {
-  db: Pick<PrismaClient, 'article' | '$executeRaw'>;
+  db: Pick<PrismaClient, 'article' | '$transaction'>;
 }) {
   return defineJob('render-article', async ({ payload, log }) => {
     const article = await db.article.findUnique({
@@ -63,16 +66,26 @@ export function createRenderArticleJob({
       return;
     }
     const rendered = renderArticleBody(article.body);
-    // Raw SQL so `updated_at` (Prisma's @updatedAt) is left alone: rendering is not an edit.
-    const written = await db.$executeRaw`
-      UPDATE articles
-         SET body_html = ${rendered.bodyHtml}, excerpt = ${rendered.excerpt},
-             reading_time_minutes = ${rendered.readingTimeMinutes}, rendered_at = now()
-       WHERE id = ${payload.articleId} AND updated_at = ${article.updatedAt}`;
+    const written = await db.$transaction(async (tx) => {
+      // Raw SQL so `updated_at` (Prisma's @updatedAt) is left alone: rendering is not an edit.
+      const count = await tx.$executeRaw`
+        UPDATE articles
+           SET body_html = ${rendered.bodyHtml}, excerpt = ${rendered.excerpt},
+               reading_time_minutes = ${rendered.readingTimeMinutes}, rendered_at = now()
+         WHERE id = ${payload.articleId} AND updated_at = ${article.updatedAt}
+           AND (rendered_at IS NULL OR rendered_at < updated_at)`;
+      if (count > 0) {
+        await recordEvent(tx, {
+          type: 'article.rendered',
+          payload: { articleId: payload.articleId },
+        });
+      }
+      return count;
+    });
     if (written === 0)
       log.info(
         { articleId: payload.articleId },
-        'article changed while rendering; the next render job will write',
+        'article changed while rendering (the next render job will write) or this version is rendered already',
       );
   });
 }

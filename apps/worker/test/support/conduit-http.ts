@@ -52,7 +52,7 @@ export function conduitClient(baseUrl: string) {
 
     async publish(
       author: RegisteredUser,
-      article: { title?: string; body?: string } = {},
+      article: { title?: string; body?: string; tagList?: string[] } = {},
     ): Promise<{ slug: string; body: string; bodyHtml: string | null }> {
       const response = await call('POST', '/api/articles', {
         token: author.token,

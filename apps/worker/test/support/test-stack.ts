@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { applyMigrations } from '@headroom/db/migrate';
 import type { RetryPolicy } from '@headroom/jobs/queues';
-import { apiTestEnv } from '@headroom/testing/api-env';
+import { apiTestEnv, cacheKeyPrefixFor } from '@headroom/testing/api-env';
 import { createScratchDatabase } from '@headroom/testing/scratch-database';
 import pg from 'pg';
 import { inject } from 'vitest';
@@ -64,6 +64,9 @@ export function workerEnv(
     DATABASE_URL: stack.databaseUrl,
     DATABASE_POOL_SIZE: '4',
     REDIS_URL: stack.redisUrl,
+    // The application cache the API processes of this stack use: the relay invalidates it.
+    CACHE_REDIS_URL: inject('cacheRedisUrl'),
+    CACHE_KEY_PREFIX: cacheKeyPrefixFor(stack.databaseUrl),
     QUEUE_PREFIX: stack.queuePrefix,
     EMAIL_FILE_DIR: stack.emailDir,
     JOB_ATTEMPTS: String(TEST_RETRY_POLICY.attempts),
