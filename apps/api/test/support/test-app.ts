@@ -16,6 +16,8 @@ export interface TestApp {
   db: PrismaClient;
   /** The app's read routing: no replica, unless DATABASE_REPLICA_URL is among the overrides. */
   reads: ReadRouting;
+  /** The app's metrics registry (its /metrics), for tests that check what it counted. */
+  metrics: Registry;
   redisKeyPrefix: string;
   close: () => Promise<void>;
 }
@@ -86,6 +88,7 @@ export async function buildTestApp(
     app,
     db,
     reads,
+    metrics,
     redisKeyPrefix,
     close: async () => {
       await app.close();
