@@ -1,8 +1,10 @@
-// Command line for the seed: reads DATABASE_URL and flags, seeds, prints a summary.
+// Command line for the seed: reads DATABASE_URL and flags, seeds with a progress display on
+// stderr, prints a summary on stdout.
 // `npm run seed -w @headroom/db -- --users 200 --articles 2000 --reset`
 import { parseArgs } from 'node:util';
 import type { SeedOptions } from './seed.ts';
 import { DEFAULT_SEED_OPTIONS, DEMO_PASSWORD, seedDatabase } from './seed.ts';
+import { createProgressDisplay, formatDuration } from './seed-progress.ts';
 
 const defaults = DEFAULT_SEED_OPTIONS;
 const USAGE = `usage: seed-cli.ts [options]     (DATABASE_URL must point at a migrated database)
@@ -87,12 +89,14 @@ async function main(args: string[]): Promise<number> {
     return 2;
   }
 
+  const progress = createProgressDisplay({ output: process.stderr });
   const result = await seedDatabase({
     databaseUrl,
     options: parsed.options,
     reset: parsed.reset,
     ifEmpty: parsed.ifEmpty,
-  });
+    onProgress: progress.update,
+  }).finally(progress.close);
   if (result.skipped) {
     console.log(`seed: skipped: ${result.reason}`);
     return 0;
@@ -100,7 +104,10 @@ async function main(args: string[]): Promise<number> {
   const counts = Object.entries(result.counts)
     .map(([table, count]) => `${table} ${count.toLocaleString('en-US')}`)
     .join(', ');
-  console.log(`seed: ${counts} in ${(result.elapsedMs / 1000).toFixed(1)} s`);
+  const phases = Object.entries(result.phaseMs)
+    .map(([phase, ms]) => `${phase} ${formatDuration(ms)}`)
+    .join(', ');
+  console.log(`seed: ${counts} in ${formatDuration(result.elapsedMs)} (${phases})`);
   console.log(`seed: every user's password is "${DEMO_PASSWORD}"`);
   return 0;
 }

@@ -1,5 +1,6 @@
-// The rows of a realistic Conduit data set, computed in memory from a seed number: the same
-// options give the same rows on every machine. seed.ts writes them to Postgres.
+// The rows of a realistic Conduit data set, computed from a seed number: the same options give
+// the same rows on every machine. They come in batches (generateDataset is a generator), so a
+// million articles stream through in bounded memory; seed.ts writes each batch to Postgres.
 //
 // Popularity is skewed the way real communities are: a few tags, authors and articles draw
 // most of the attention (Zipf and log-normal draws), while the averages match the options.
@@ -43,15 +44,17 @@ export type SeedOptions = {
   now: Date;
 };
 
-// Rows use the database's column names: seed.ts copies them as they are.
+// Rows use the database's column names: seed.ts copies them as they are. Times are epoch
+// milliseconds (Postgres converts them): formatting millions of ISO strings costs more than the
+// rest of a row.
 export type UserRow = {
   id: number;
   email: string;
   username: string;
   password_hash: string;
   bio: string | null;
-  created_at: string;
-  updated_at: string;
+  created_at: number;
+  updated_at: number;
 };
 export type TagRow = { id: number; name: string };
 export type ArticleRow = {
@@ -61,19 +64,21 @@ export type ArticleRow = {
   description: string;
   body: string;
   author_id: number;
-  created_at: string;
-  updated_at: string;
+  created_at: number;
+  updated_at: number;
+  /** The article's favorites, drawn with it: the seed writes the counter with the row. */
+  favorites_count: number;
 };
 export type ArticleTagRow = { article_id: number; tag_id: number };
-export type FollowRow = { follower_id: number; following_id: number; created_at: string };
-export type FavoriteRow = { user_id: number; article_id: number; created_at: string };
+export type FollowRow = { follower_id: number; following_id: number; created_at: number };
+export type FavoriteRow = { user_id: number; article_id: number; created_at: number };
 export type CommentRow = {
   id: number;
   body: string;
   article_id: number;
   author_id: number;
-  created_at: string;
-  updated_at: string;
+  created_at: number;
+  updated_at: number;
 };
 
 export type Dataset = {
@@ -84,6 +89,22 @@ export type Dataset = {
   follows: FollowRow[];
   favorites: FavoriteRow[];
   comments: CommentRow[];
+};
+
+/**
+ * The generation passes, in order. Each is driven by one entity (users, or articles), whose
+ * count is known up front; the rows that hang off it (follows, tags, favorites, comments)
+ * come with it in the same batch. Each pass ends with a batch where done = total.
+ */
+export const DATASET_PHASES = ['users', 'follows', 'articles'] as const;
+export type DatasetPhase = (typeof DATASET_PHASES)[number];
+
+export type DatasetBatch = {
+  phase: DatasetPhase;
+  /** Driving entities of this phase generated so far, this batch included, and in all. */
+  done: number;
+  total: number;
+  rows: Partial<Dataset>;
 };
 
 const DAY_MS = 24 * 3600 * 1000;
@@ -105,7 +126,15 @@ const USERS_WITH_BIO_SHARE = 0.6;
 /** Share of titles with a qualifier such as ", part 2": fewer duplicate titles, as in real life. */
 const TITLE_SUFFIX_SHARE = 0.35;
 
-export function generateDataset(options: SeedOptions, passwordHash: string): Dataset {
+/**
+ * The data set, `batchSize` users or articles at a time. Memory holds what later rows refer
+ * to (each user's sign-up time and username, a hash per slug), never the rows already given.
+ */
+export function* generateDataset(
+  options: SeedOptions,
+  passwordHash: string,
+  batchSize: number,
+): Generator<DatasetBatch> {
   if (options.articles > 0 && (options.users < 1 || options.tags < 1)) {
     throw new Error('articles need at least one user and one tag');
   }
@@ -113,108 +142,131 @@ export function generateDataset(options: SeedOptions, passwordHash: string): Dat
   const now = options.now.getTime();
   const text = createTextGenerator(random);
 
-  const users: UserRow[] = [];
+  const userCreatedAt = new Float64Array(options.users + 1);
   const usedUsernames = new Set<string>();
+  const tags: TagRow[] = tagNames(options.tags).map((name, index) => ({ id: index + 1, name }));
+  yield { phase: 'users', done: 0, total: options.users, rows: { tags } };
+  let users: UserRow[] = [];
   for (let id = 1; id <= options.users; id++) {
     const username = unique(text.username(), usedUsernames, () => String(random.int(1, 9999)));
     const createdAt = now - random.int(DAY_MS, HISTORY_MS);
+    userCreatedAt[id] = createdAt;
     users.push({
       id,
       email: `${username}@example.com`,
       username,
       password_hash: passwordHash,
       bio: random.chance(USERS_WITH_BIO_SHARE) ? text.bio() : null,
-      created_at: iso(createdAt),
-      updated_at: iso(laterEdit(random, createdAt, now)),
+      created_at: createdAt,
+      updated_at: laterEdit(random, createdAt, now),
     });
+    if (users.length === batchSize || id === options.users) {
+      yield { phase: 'users', done: id, total: options.users, rows: { users } };
+      users = [];
+    }
   }
-  const userCreatedAt = (id: number) => Date.parse(users[id - 1]!.created_at);
+  usedUsernames.clear();
+
   // Rank users by popularity once: the prolific authors are also the most followed.
   const popularUsers = shuffled(
     random,
-    users.map((user) => user.id),
+    Array.from({ length: options.users }, (_, index) => index + 1),
   );
   const pickAuthor = zipfSampler(random, popularUsers, AUTHOR_POPULARITY_EXPONENT);
   const pickFollowee = zipfSampler(random, popularUsers, FOLLOWEE_POPULARITY_EXPONENT);
-
-  const tags: TagRow[] = tagNames(options.tags).map((name, index) => ({ id: index + 1, name }));
   const pickTag = zipfSampler(random, tags, TAG_POPULARITY_EXPONENT);
+  const pickUser = () => random.int(1, options.users);
 
-  const articles: ArticleRow[] = [];
-  const articleTags: ArticleTagRow[] = [];
-  const usedSlugs = new Set<string>();
-  for (let id = 1; id <= options.articles; id++) {
-    const authorId = pickAuthor();
-    const createdAt = random.int(userCreatedAt(authorId), now);
-    const topic = text.topic();
-    const title = text.title(topic);
-    articles.push({
-      id,
-      slug: unique(slugify(title), usedSlugs, () => random.base36(6)),
-      title,
-      description: text.description(topic),
-      body: text.body(topic),
-      author_id: authorId,
-      created_at: iso(createdAt),
-      updated_at: iso(
-        random.chance(EDITED_ARTICLE_SHARE) ? laterEdit(random, createdAt, now) : createdAt,
-      ),
-    });
-    const tagCount = Math.min(random.int(1, MAX_TAGS_PER_ARTICLE), tags.length);
-    for (const tag of distinctDraws(tagCount, pickTag)) {
-      articleTags.push({ article_id: id, tag_id: tag.id });
-    }
-  }
-
-  const follows: FollowRow[] = [];
-  for (const follower of users) {
-    const count = logNormalCount(random, options.followsPerUser, FOLLOWS_SPREAD, users.length - 1);
-    const followees = distinctDraws(count, pickFollowee, (id) => id !== follower.id);
+  let follows: FollowRow[] = [];
+  for (let followerId = 1; followerId <= options.users; followerId++) {
+    const count = logNormalCount(random, options.followsPerUser, FOLLOWS_SPREAD, options.users - 1);
+    const followees = distinctDraws(count, pickFollowee, (id) => id !== followerId);
     for (const followingId of followees) {
-      const since = Math.max(Date.parse(follower.created_at), userCreatedAt(followingId));
+      const since = Math.max(userCreatedAt[followerId]!, userCreatedAt[followingId]!);
       follows.push({
-        follower_id: follower.id,
+        follower_id: followerId,
         following_id: followingId,
-        created_at: iso(random.int(since, now)),
+        created_at: random.int(since, now),
       });
     }
+    if (followerId % batchSize === 0 || followerId === options.users) {
+      yield { phase: 'follows', done: followerId, total: options.users, rows: { follows } };
+      follows = [];
+    }
   }
 
-  const favorites: FavoriteRow[] = [];
-  const comments: CommentRow[] = [];
-  const pickUser = () => random.int(1, users.length);
-  for (const article of articles) {
-    const published = Date.parse(article.created_at);
+  const usedSlugs = new Set<number>();
+  let commentId = 0;
+  let batch = emptyArticleBatch();
+  for (let id = 1; id <= options.articles; id++) {
+    const authorId = pickAuthor();
+    const createdAt = random.int(userCreatedAt[authorId]!, now);
+    const topic = text.topic();
+    const title = text.title(topic);
+    const slug = uniqueByHash(slugify(title), usedSlugs, () => random.base36(6));
+    const description = text.description(topic);
+    const body = text.body(topic);
+    const updatedAt = random.chance(EDITED_ARTICLE_SHARE)
+      ? laterEdit(random, createdAt, now)
+      : createdAt;
+    const tagCount = Math.min(random.int(1, MAX_TAGS_PER_ARTICLE), tags.length);
+    for (const tag of distinctDraws(tagCount, pickTag)) {
+      batch.article_tags.push({ article_id: id, tag_id: tag.id });
+    }
+
     const favoriteCount = logNormalCount(
       random,
       options.favoritesPerArticle,
       FAVORITES_SPREAD,
-      users.length,
+      options.users,
     );
-    for (const userId of distinctDraws(favoriteCount, pickUser)) {
-      favorites.push({
+    const favoriters = distinctDraws(favoriteCount, pickUser);
+    for (const userId of favoriters) {
+      batch.favorites.push({
         user_id: userId,
-        article_id: article.id,
-        created_at: iso(random.int(published, now)),
+        article_id: id,
+        created_at: random.int(createdAt, now),
       });
     }
     const commentCount = logNormalCount(random, options.commentsPerArticle, COMMENTS_SPREAD);
     for (let n = 0; n < commentCount; n++) {
-      const createdAt = random.int(published, now);
-      comments.push({
-        id: comments.length + 1,
+      const commentedAt = random.int(createdAt, now);
+      batch.comments.push({
+        id: ++commentId,
         body: text.comment(),
-        article_id: article.id,
+        article_id: id,
         author_id: pickUser(),
-        created_at: iso(createdAt),
-        updated_at: iso(
-          random.chance(EDITED_COMMENT_SHARE) ? laterEdit(random, createdAt, now) : createdAt,
-        ),
+        created_at: commentedAt,
+        updated_at: random.chance(EDITED_COMMENT_SHARE)
+          ? laterEdit(random, commentedAt, now)
+          : commentedAt,
       });
     }
+    batch.articles.push({
+      id,
+      slug,
+      title,
+      description,
+      body,
+      author_id: authorId,
+      created_at: createdAt,
+      updated_at: updatedAt,
+      favorites_count: favoriters.size,
+    });
+    if (batch.articles.length === batchSize || id === options.articles) {
+      yield { phase: 'articles', done: id, total: options.articles, rows: batch };
+      batch = emptyArticleBatch();
+    }
   }
+}
 
-  return { users, tags, articles, article_tags: articleTags, follows, favorites, comments };
+function emptyArticleBatch() {
+  return {
+    articles: [] as ArticleRow[],
+    article_tags: [] as ArticleTagRow[],
+    favorites: [] as FavoriteRow[],
+    comments: [] as CommentRow[],
+  };
 }
 
 // ---------------------------------------------------------------- random draws
@@ -310,12 +362,34 @@ function unique(candidate: string, used: Set<string>, suffix: () => string): str
   return value;
 }
 
-function laterEdit(random: Random, createdAt: number, now: number): number {
-  return random.int(createdAt, Math.min(now, createdAt + 90 * DAY_MS));
+/**
+ * `unique` for a million values without keeping them: remembers a 53-bit hash of each. A
+ * collision of hashes only adds a suffix that was not needed, and does so the same way on
+ * every run, so the rows stay deterministic and unique.
+ */
+function uniqueByHash(candidate: string, usedHashes: Set<number>, suffix: () => string): string {
+  let value = candidate;
+  while (usedHashes.has(hash53(value))) value = `${candidate}-${suffix()}`;
+  usedHashes.add(hash53(value));
+  return value;
 }
 
-function iso(epochMs: number): string {
-  return new Date(epochMs).toISOString();
+/** cyrb53 (public domain): a fast 53-bit string hash, exact in a JavaScript number. */
+function hash53(text: string): number {
+  let h1 = 0xdeadbeef;
+  let h2 = 0x41c6ce57;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    h1 = Math.imul(h1 ^ code, 2654435761);
+    h2 = Math.imul(h2 ^ code, 1597334677);
+  }
+  h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
+  h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
+  return 4294967296 * (2097151 & h2) + (h1 >>> 0);
+}
+
+function laterEdit(random: Random, createdAt: number, now: number): number {
+  return random.int(createdAt, Math.min(now, createdAt + 90 * DAY_MS));
 }
 
 function tagNames(count: number): string[] {
@@ -328,17 +402,30 @@ function tagNames(count: number): string[] {
 
 // ---------------------------------------------------------------- text
 
+const PLACEHOLDER = /\{(topic|Topic|tool|other|n|ms|pct)\}/g;
+
 function createTextGenerator(random: Random) {
+  // One pass over the template; the tools are drawn only for templates that name one.
   const fill = (template: string, topic: string): string => {
-    const [tool, other] = random.sample(TOOLS, 2);
-    return template
-      .replaceAll('{topic}', topic)
-      .replaceAll('{Topic}', topic[0]!.toUpperCase() + topic.slice(1))
-      .replaceAll('{tool}', tool!)
-      .replaceAll('{other}', other!)
-      .replaceAll('{n}', () => String(random.int(3, 12)))
-      .replaceAll('{ms}', () => String(random.int(2, 90) * 10))
-      .replaceAll('{pct}', () => String(random.int(15, 85)));
+    let tools: string[] | undefined;
+    return template.replace(PLACEHOLDER, (_match, name: string) => {
+      switch (name) {
+        case 'topic':
+          return topic;
+        case 'Topic':
+          return topic[0]!.toUpperCase() + topic.slice(1);
+        case 'tool':
+        case 'other':
+          tools ??= random.sample(TOOLS, 2);
+          return tools[name === 'tool' ? 0 : 1]!;
+        case 'n':
+          return String(random.int(3, 12));
+        case 'ms':
+          return String(random.int(2, 90) * 10);
+        default:
+          return String(random.int(15, 85));
+      }
+    });
   };
   const paragraph = (sentences: string[], topic: string) =>
     sentences.map((sentence) => fill(sentence, topic)).join(' ');

@@ -1,7 +1,7 @@
 // The counters the triggers keep (prisma/migrations/*_counters, docs/database.md#counts), written
 // through the Prisma client the API uses, against a migrated database of this file's own: each
 // counter after each kind of write, after the cascades of deleting a user or an article, under
-// concurrent favorites of one article.
+// concurrent favorites of one article, and after the seed.
 import { setTimeout as delay } from 'node:timers/promises';
 import { createScratchDatabase, type ScratchDatabase } from '@headroom/testing/scratch-database';
 import pg from 'pg';
@@ -9,6 +9,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'v
 import { createPrismaClient, type PrismaClient } from '../src/client.ts';
 import { COUNTER_DRIFT_SQL, RECOMPUTE_COUNTERS_SQL } from '../src/counters.ts';
 import { applyMigrations } from '../src/migrate.ts';
+import { seedDatabase } from '../src/seed.ts';
 
 /** Connections in the pool: enough for every concurrent session below to hold its own. */
 const POOL_SIZE = 24;
@@ -312,6 +313,26 @@ describe('counters under concurrent writes', () => {
     );
     expect(await articlesTotal()).toBe(readers.length + 1);
     expect(await tagCounts()).toEqual({ x: readers.length + 1 });
+    expect(await drift()).toEqual({});
+  });
+});
+
+describe('counters after the seed', () => {
+  it('when the seed has loaded with triggers off, then the counts are exact and later writes keep them so', async () => {
+    await seedDatabase({
+      databaseUrl: database.url,
+      reset: true,
+      options: { users: 60, articles: 300, tags: 12, seed: 3 },
+    });
+    expect(await drift()).toEqual({});
+    expect(await articlesTotal()).toBe(300);
+
+    const reader = await user('late-reader');
+    const newest = await publish(reader.id, 'Late post', ['late']);
+    await favorite(reader.id, 1);
+    await favorite(reader.id, newest.id);
+    await db.user.delete({ where: { id: 1 } });
+
     expect(await drift()).toEqual({});
   });
 });

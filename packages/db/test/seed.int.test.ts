@@ -2,8 +2,15 @@ import { createScratchDatabase, type ScratchDatabase } from '@headroom/testing/s
 import { verify } from '@node-rs/argon2';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { COUNTER_DRIFT_SQL } from '../src/counters.ts';
 import { applyMigrations } from '../src/migrate.ts';
-import { DEMO_PASSWORD, type SeedOptions, seedDatabase } from '../src/seed.ts';
+import {
+  DEMO_PASSWORD,
+  SEED_PHASES,
+  type SeedOptions,
+  type SeedProgress,
+  seedDatabase,
+} from '../src/seed.ts';
 
 const small: Partial<SeedOptions> = {
   users: 40,
@@ -141,5 +148,80 @@ describe('seedDatabase', () => {
       /already has 40 users/,
     );
     expect(await count('users')).toBe(40);
+  });
+
+  it('when seeded, then every counter equals a recount of the rows', async () => {
+    await seedDatabase({ databaseUrl: database.url, options: small, reset: true });
+
+    const { rows } = await client.query<{ counter: string; wrong: number }>(COUNTER_DRIFT_SQL);
+    expect(rows.map((row) => [row.counter, row.wrong]).sort()).toEqual([
+      ['articles.favorites_count', 0],
+      ['counters.articles', 0],
+      ['tags.articles_count', 0],
+      ['users.articles_count', 0],
+      ['users.favorites_count', 0],
+    ]);
+    const { rows: sums } = await client.query<{ favorites: number; articles: number }>(
+      `SELECT (SELECT sum(favorites_count)::int FROM articles) AS favorites,
+              (SELECT value::int FROM counters WHERE name = 'articles') AS articles`,
+    );
+    expect(sums[0]).toEqual({ favorites: await count('favorites'), articles: 120 });
+  });
+
+  it('when seeded, then progress goes through every phase in order and ends each with done = total', async () => {
+    const progress: SeedProgress[] = [];
+    const result = await seedDatabase({
+      databaseUrl: database.url,
+      options: small,
+      reset: true,
+      onProgress: (update) => progress.push(update),
+    });
+
+    const phases = [...new Set(progress.map((update) => update.phase))];
+    expect(phases).toEqual([...SEED_PHASES]);
+    for (const phase of SEED_PHASES) {
+      const updates = progress.filter((update) => update.phase === phase);
+      expect(updates[0]!.done, phase).toBe(0);
+      expect(updates.at(-1)!.done, phase).toBe(updates.at(-1)!.total);
+      const done = updates.map((update) => update.done);
+      expect(done, phase).toEqual([...done].sort((a, b) => a - b));
+    }
+    const articles = progress.filter((update) => update.phase === 'articles').at(-1)!;
+    expect(articles).toMatchObject({ unit: 'articles', done: 120, total: 120 });
+    expect(articles.rows).toMatchObject({ articles: 120, favorites: await count('favorites') });
+    expect(result.skipped).toBe(false);
+    if (!result.skipped) expect(Object.keys(result.phaseMs)).toEqual([...SEED_PHASES]);
+  });
+
+  it("when the seed may not turn triggers off for its session (no superuser), then it disables the tables' triggers instead and re-enables them", async () => {
+    const owner = `headroom_seed_owner_${Math.random().toString(36).slice(2, 8)}`;
+    const admin = new pg.Client({ connectionString: inject('adminDatabaseUrl') });
+    await admin.connect();
+    await admin.query(`CREATE ROLE ${owner} LOGIN PASSWORD 'owner' CREATEDB`);
+    const ownerAdminUrl = new URL(inject('adminDatabaseUrl'));
+    ownerAdminUrl.username = owner;
+    ownerAdminUrl.password = 'owner';
+    const owned = await createScratchDatabase(ownerAdminUrl.href, 'seed_owner');
+    try {
+      await applyMigrations({ databaseUrl: owned.url });
+      await seedDatabase({ databaseUrl: owned.url, options: small, reset: true });
+
+      const ownedClient = new pg.Client({ connectionString: owned.url });
+      await ownedClient.connect();
+      try {
+        const { rows } = await ownedClient.query<{ wrong: number }>(COUNTER_DRIFT_SQL);
+        expect(rows.every((row) => row.wrong === 0)).toBe(true);
+        const { rows: disabled } = await ownedClient.query<{ tgname: string }>(
+          `SELECT tgname FROM pg_trigger WHERE NOT tgisinternal AND tgenabled = 'D'`,
+        );
+        expect(disabled).toEqual([]);
+      } finally {
+        await ownedClient.end();
+      }
+    } finally {
+      await owned.drop();
+      await admin.query(`DROP ROLE ${owner}`);
+      await admin.end();
+    }
   });
 });
