@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { pageFrom, pageWindow } from '../src/components/page-window.ts';
+import { pageCount, pageFrom, pageWindow } from '../src/components/page-window.ts';
 
 describe('pageWindow', () => {
   it('when there are few pages, then all of them are shown', () => {
@@ -26,5 +26,16 @@ describe('pageFrom', () => {
       expect(pageFrom(new URLSearchParams(query))).toBe(1);
     }
     expect(pageFrom(new URLSearchParams('page=7'))).toBe(7);
+  });
+});
+
+describe('pageCount', () => {
+  it('when the articles fit within the deepest offset, then there is a page for every one', () => {
+    expect(pageCount(0, 10, 10_000)).toBe(0);
+    expect(pageCount(21, 10, 10_000)).toBe(3);
+  });
+
+  it('when there are more articles than the API pages by offset, then the last page is the deepest it serves', () => {
+    expect(pageCount(1_000_000, 10, 10_000)).toBe(1_001);
   });
 });

@@ -11,6 +11,12 @@ import type {
   UserChanges,
 } from './types.ts';
 
+/**
+ * The deepest offset the API accepts (MAX_OFFSET in apps/api/src/modules/articles/
+ * articles.schemas.ts; its OpenAPI document states it too): numbered pages stop there.
+ */
+export const MAX_OFFSET = 10_000;
+
 export interface ArticleQuery {
   tag?: string | undefined;
   author?: string | undefined;

@@ -1,11 +1,12 @@
 // A page of articles from one source (the global list, a tag, an author, someone's favorites,
 // or the signed-in user's feed), with its loading, empty and error states and its pagination.
 import { useCallback } from 'react';
-import type { ArticleQuery } from '../api/conduit.ts';
+import { type ArticleQuery, MAX_OFFSET } from '../api/conduit.ts';
 import type { Article } from '../api/types.ts';
 import { useRequest } from '../hooks/use-request.ts';
 import { useSession } from '../session/session.tsx';
 import { ArticlePreview } from './article-preview.tsx';
+import { pageCount } from './page-window.ts';
 import { Pagination } from './pagination.tsx';
 import { Empty, ErrorNotice, Loading } from './status.tsx';
 
@@ -51,7 +52,7 @@ export function ArticleFeed({
   if (state.status === 'loading') return <Loading what="articles" />;
   if (state.status === 'failed') return <ErrorNotice error={state.error} onRetry={retry} />;
   const { articles, articlesCount } = state.data;
-  const pageCount = Math.ceil(articlesCount / ARTICLES_PER_PAGE);
+  const pages = pageCount(articlesCount, ARTICLES_PER_PAGE, MAX_OFFSET);
   return (
     <>
       {articles.length === 0 ? (
@@ -65,7 +66,7 @@ export function ArticleFeed({
           ))}
         </ul>
       )}
-      <Pagination page={page} pageCount={pageCount} pageHref={pageHref} />
+      <Pagination page={page} pageCount={pages} pageHref={pageHref} />
     </>
   );
 }

@@ -30,3 +30,11 @@ export function pageFrom(params: URLSearchParams): number {
   const page = Number(params.get('page'));
   return Number.isInteger(page) && page >= 1 ? page : 1;
 }
+
+/**
+ * How many numbered pages a list has: enough for every article, but no deeper than the API
+ * pages by offset (`maxOffset`); a million articles make more pages than anyone clicks through.
+ */
+export function pageCount(articlesCount: number, perPage: number, maxOffset: number): number {
+  return Math.min(Math.ceil(articlesCount / perPage), Math.floor(maxOffset / perPage) + 1);
+}

@@ -1,16 +1,15 @@
 import { type Static, Type } from 'typebox';
 import { Profile } from '../profiles/profiles.schemas.ts';
-import { MAX_ROW_ID } from '../row-id.ts';
 
 /** Pages are capped so one request cannot ask the database for the whole table. */
 export const MAX_PAGE_SIZE = 100;
 export const DEFAULT_PAGE_SIZE = 20;
 /**
- * Articles have int4 ids, so the table never holds more rows than MAX_ROW_ID: a later page
- * can only be empty. The cap also keeps the number inside what SQL OFFSET (int8) accepts;
- * beyond that Prisma throws before the query is sent.
+ * The deepest `offset` a list accepts. An offset makes Postgres walk and drop every row before
+ * the page, so its cost grows with its depth (docs/database.md, "Deep pages"); past this, a
+ * client pages with `cursor` (keyset paging), which costs the same at any depth.
  */
-export const MAX_OFFSET = MAX_ROW_ID;
+export const MAX_OFFSET = 10_000;
 const MAX_TAGS_PER_ARTICLE = 10;
 
 const Timestamp = Type.String({ format: 'date-time' });
@@ -57,7 +56,13 @@ export const ArticlesResponse = Type.Object({
 
 export const Pagination = {
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_PAGE_SIZE })),
-  offset: Type.Optional(Type.Integer({ minimum: 0, maximum: MAX_OFFSET })),
+  offset: Type.Optional(
+    Type.Integer({
+      minimum: 0,
+      maximum: MAX_OFFSET,
+      description: `At most ${MAX_OFFSET}; page deeper with \`cursor\`.`,
+    }),
+  ),
   /** The `nextCursor` of the previous page; instead of `offset`. */
   cursor: Type.Optional(Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_-]+$' })),
 };
