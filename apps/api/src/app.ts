@@ -92,7 +92,6 @@ export async function buildApp(deps: AppDeps) {
     reply.header('x-request-id', request.id);
   });
 
-
   // Once close() has begun, every response tells its client to reconnect elsewhere; otherwise
   // an idle keep-alive socket would hold shutdown open until SHUTDOWN_TIMEOUT_MS.
   let closing = false;
