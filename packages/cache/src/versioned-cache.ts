@@ -56,6 +56,9 @@ export const TOO_MANY_MEMBERS = 'too-many' as const;
 
 export type VersionedCache = ReturnType<typeof createVersionedCache>;
 
+/** Versions past this length are hashed into a query result's key (READ_QUERY). */
+const MAX_INLINE_VERSIONS_LENGTH = 100;
+
 // Versions never start at 0: an evicted generation gets a fresh random one (see above).
 const RANDOM_VERSION_LIMIT = 2 ** 40;
 
@@ -113,6 +116,30 @@ for i, key in ipairs(KEYS) do
 end
 return out`;
 
+// A query result and the generations it depends on, in one round trip. KEYS: generations;
+// ARGV: a random version for a missing one, generation ttl, the key's head, its tail. The key
+// is head .. versions .. tail, the versions hashed once there are many of them (a feed depends
+// on every followed author). Returns [key, value or false, v1, lsn1, v2, lsn2, ...].
+const READ_QUERY = `
+local out = {}
+local versions = {}
+for i, key in ipairs(KEYS) do
+  local r = redis.call('HMGET', key, 'v', 'lsn')
+  if not r[1] then
+    redis.call('HSET', key, 'v', ARGV[1])
+    r[1] = ARGV[1]
+  end
+  redis.call('EXPIRE', key, ARGV[2])
+  versions[i] = r[1]
+  out[2 * i + 1] = r[1]
+  out[2 * i + 2] = r[2] or '0'
+end
+local joined = table.concat(versions, '.')
+if #joined > ${MAX_INLINE_VERSIONS_LENGTH} then joined = redis.sha1hex(joined) end
+out[1] = ARGV[3] .. joined .. ARGV[4]
+out[2] = redis.call('GET', out[1]) or false
+return out`;
+
 // KEYS: versioned hashes, then generations; ARGV: how many hashes, lsn, a random version,
 // hash ttl, generation ttl.
 const INVALIDATE = `
@@ -140,6 +167,7 @@ interface CacheScripts {
   fillEntities(...args: (string | number)[]): Promise<number>;
   fillMembership(...args: (string | number)[]): Promise<number>;
   readGenerations(...args: (string | number)[]): Promise<(string | null)[]>;
+  readQuery(...args: (string | number)[]): Promise<(string | null)[]>;
   invalidate(...args: (string | number)[]): Promise<number>;
 }
 
@@ -153,6 +181,7 @@ export function createVersionedCache(settings: VersionedCacheSettings) {
   redis.defineCommand('fillEntities', { lua: FILL_ENTITIES });
   redis.defineCommand('fillMembership', { lua: FILL_MEMBERSHIP, numberOfKeys: 1 });
   redis.defineCommand('readGenerations', { lua: READ_GENERATIONS });
+  redis.defineCommand('readQuery', { lua: READ_QUERY });
   redis.defineCommand('invalidate', { lua: INVALIDATE });
 
   const requests = new Counter({
@@ -402,27 +431,33 @@ export function createVersionedCache(settings: VersionedCacheSettings) {
       params: string,
       load: (freshness: Freshness) => Promise<T>,
     ): Promise<T> {
-      const generations = await readGenerations(dependsOn);
-      if (!generations) {
+      let reply: (string | null)[] | null = null;
+      if (available()) {
+        try {
+          reply = await redis.readQuery(
+            dependsOn.length,
+            ...dependsOn.map(prefixed),
+            randomVersion(),
+            generationTtlSeconds,
+            `${keyPrefix}${cache}:`,
+            `:${params}`,
+          );
+        } catch (error) {
+          failed('read-query', error);
+        }
+      }
+      if (!reply) {
         requests.inc({ cache, result: 'bypass' });
         return load({ preferPrimary: true });
       }
-      const versions = generations.map((generation) => generation.version).join('.');
-      const key = `${keyPrefix}${cache}:${versions}:${params}`;
-      let stored: string | null = null;
-      try {
-        stored = await redis.get(key);
-      } catch (error) {
-        failed('read-query', error);
-        requests.inc({ cache, result: 'bypass' });
-        return load({ preferPrimary: true });
-      }
+      const [key, stored] = reply as [string, string | null];
       if (stored !== null) {
         requests.inc({ cache, result: 'hit' });
         return JSON.parse(stored) as T;
       }
       requests.inc({ cache, result: 'miss' });
-      const minLsn = Math.max(0, ...generations.map((generation) => generation.lsn));
+      const lsns = dependsOn.map((_, index) => Number(reply[2 * index + 3] ?? 0));
+      const minLsn = Math.max(0, ...lsns);
       return once(`q:${key}`, async () => {
         const value = await load({ minLsn });
         try {
@@ -436,11 +471,17 @@ export function createVersionedCache(settings: VersionedCacheSettings) {
 
     /** Drops a stored query result, e.g. one that named an article deleted since. */
     async forget(cache: CacheName, dependsOn: readonly CacheKey[], params: string): Promise<void> {
-      const generations = await readGenerations(dependsOn);
-      if (!generations) return;
-      const versions = generations.map((generation) => generation.version).join('.');
+      if (!available()) return;
       try {
-        await redis.del(`${keyPrefix}${cache}:${versions}:${params}`);
+        const [key] = await redis.readQuery(
+          dependsOn.length,
+          ...dependsOn.map(prefixed),
+          randomVersion(),
+          generationTtlSeconds,
+          `${keyPrefix}${cache}:`,
+          `:${params}`,
+        );
+        if (key) await redis.del(key);
       } catch (error) {
         failed('forget-query', error);
       }

@@ -162,6 +162,17 @@ describe('query results under generations', () => {
     );
   });
 
+  it('when a result depends on hundreds of generations, then bumping any one of them moves it on', async () => {
+    const { cache } = newCache();
+    const family = Array.from({ length: 300 }, (_, index) =>
+      generationKeys.articlesByAuthor(index + 1),
+    );
+    expect(await cache.query('feed', family, 'reader-1', async () => 'first')).toBe('first');
+    expect(await cache.query('feed', family, 'reader-1', async () => 'not read')).toBe('first');
+    await cache.invalidate({ hashes: [], generations: [family[217]!] }, 0);
+    expect(await cache.query('feed', family, 'reader-1', async () => 'second')).toBe('second');
+  });
+
   it('when a stored page is forgotten, then the next read loads it again', async () => {
     const { cache } = newCache();
     const family = [generationKeys.allArticles];
