@@ -69,7 +69,8 @@ export type ArticleRow = {
   /** The article's favorites, drawn with it: the seed writes the counter with the row. */
   favorites_count: number;
 };
-export type ArticleTagRow = { article_id: number; tag_id: number };
+/** created_at is the article's own (the tag page's index orders by it). */
+export type ArticleTagRow = { article_id: number; tag_id: number; created_at: number };
 export type FollowRow = { follower_id: number; following_id: number; created_at: number };
 export type FavoriteRow = { user_id: number; article_id: number; created_at: number };
 export type CommentRow = {
@@ -211,7 +212,7 @@ export function* generateDataset(
       : createdAt;
     const tagCount = Math.min(random.int(1, MAX_TAGS_PER_ARTICLE), tags.length);
     for (const tag of distinctDraws(tagCount, pickTag)) {
-      batch.article_tags.push({ article_id: id, tag_id: tag.id });
+      batch.article_tags.push({ article_id: id, tag_id: tag.id, created_at: createdAt });
     }
 
     const favoriteCount = logNormalCount(

@@ -82,7 +82,7 @@ const COLUMN_TYPES: { [Table in keyof Dataset]: Record<keyof Dataset[Table][numb
     updated_at: 'timestamptz',
     favorites_count: 'int4',
   },
-  article_tags: { article_id: 'int4', tag_id: 'int4' },
+  article_tags: { article_id: 'int4', tag_id: 'int4', created_at: 'timestamptz' },
   follows: { follower_id: 'int4', following_id: 'int4', created_at: 'timestamptz' },
   favorites: { user_id: 'int4', article_id: 'int4', created_at: 'timestamptz' },
   comments: {

@@ -15,7 +15,7 @@ import type {
  * The deepest offset the API accepts (MAX_OFFSET in apps/api/src/modules/articles/
  * articles.schemas.ts; its OpenAPI document states it too): numbered pages stop there.
  */
-export const MAX_OFFSET = 10_000;
+export const MAX_OFFSET = 1_000;
 
 export interface ArticleQuery {
   tag?: string | undefined;

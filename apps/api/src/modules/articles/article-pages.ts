@@ -95,38 +95,17 @@ export function createArticlePages(deps: {
   const { reads, cache } = deps;
 
   async function loadPage(db: Db, filter: ArticleFilter, window: PageWindow): Promise<StoredPage> {
-    const { sql, empty, join } = Prisma;
-    const joins = join(
-      [
-        filter.tag === undefined
-          ? empty
-          : sql`JOIN article_tags at ON at.article_id = a.id
-                AND at.tag_id = (SELECT id FROM tags WHERE name = ${filter.tag})`,
-        filter.favoritedBy === undefined
-          ? empty
-          : sql`JOIN favorites f ON f.article_id = a.id AND f.user_id = ${filter.favoritedBy}`,
-      ],
-      ' ',
-    );
-    const conditions = [
-      sql`TRUE`,
-      ...(filter.authorId === undefined ? [] : [sql`a.author_id = ${filter.authorId}`]),
-      ...(filter.authorIds === undefined
-        ? []
-        : [sql`a.author_id = ANY(${[...filter.authorIds]}::int[])`]),
-    ];
-    const matching = sql`FROM articles a ${joins} WHERE ${join(conditions, ' AND ')}`;
-    const after =
-      window.after === undefined
-        ? empty
-        : sql`AND (a.created_at, a.id) < (${new Date(window.after.createdAtMs)}::timestamptz(3), ${window.after.id})`;
-    // One more than asked, to know whether there is a next page.
+    let tag: { id: number; articles_count: number } | undefined;
+    if (filter.tag !== undefined) {
+      [tag] = await db.$queryRaw<{ id: number; articles_count: number }[]>`
+        SELECT id, articles_count FROM tags WHERE name = ${filter.tag}`;
+      // An unknown or unused tag has nothing to list, and the planner, not knowing which tag a
+      // subquery names, would walk every article looking for one (seconds at a million).
+      if (!tag || tag.articles_count === 0) return EMPTY_PAGE;
+    }
     const [rows, count] = await Promise.all([
-      db.$queryRaw<{ id: number; author_id: number; created_at: Date }[]>`
-        SELECT a.id, a.author_id, a.created_at ${matching} ${after}
-         ORDER BY a.created_at DESC, a.id DESC
-         LIMIT ${window.limit + 1} OFFSET ${window.offset}`,
-      countOf(db, filter, matching),
+      pageRows(db, filter, tag?.id, window),
+      isTagOnly(filter) && tag ? tag.articles_count : countOf(db, filter, tag?.id),
     ]);
     const shown = rows.slice(0, window.limit);
     const last = shown.at(-1);
@@ -178,11 +157,96 @@ export function createArticlePages(deps: {
 
 export type ArticlePages = ReturnType<typeof createArticlePages>;
 
+const EMPTY_PAGE: StoredPage = { items: [], count: 0, nextCursor: null };
+
+type PageRow = { id: number; author_id: number; created_at: Date };
+
+const isTagOnly = (filter: ArticleFilter) =>
+  filter.tag !== undefined &&
+  filter.authorId === undefined &&
+  filter.favoritedBy === undefined &&
+  filter.authorIds === undefined;
+
+const isUnfiltered = (filter: ArticleFilter) =>
+  filter.tag === undefined &&
+  filter.authorId === undefined &&
+  filter.favoritedBy === undefined &&
+  filter.authorIds === undefined;
+
+/** `AND (date, id) < (cursor)`, for the columns a query orders by; nothing without a cursor. */
+function olderThan(window: PageWindow, date: string, id: string): Prisma.Sql {
+  if (window.after === undefined) return Prisma.empty;
+  const at = new Date(window.after.createdAtMs);
+  return Prisma.sql`AND (${Prisma.raw(date)}, ${Prisma.raw(id)}) < (${at}::timestamptz(3), ${window.after.id})`;
+}
+
+/**
+ * The page's rows, newest first, one more than the limit (is there a next page?). The two
+ * commonest lists walk one index and skip the offset in it before touching an article row:
+ * every article by date (articles_created_at_id_idx), one tag's by date
+ * (article_tags_tag_id_created_at_article_id_idx). Other filters join as they must.
+ */
+async function pageRows(
+  db: Db,
+  filter: ArticleFilter,
+  tagId: number | undefined,
+  window: PageWindow,
+): Promise<PageRow[]> {
+  const limit = window.limit + 1;
+  if (isUnfiltered(filter)) {
+    return db.$queryRaw<PageRow[]>`
+      SELECT a.id, a.author_id, a.created_at
+        FROM (SELECT id FROM articles WHERE TRUE ${olderThan(window, 'created_at', 'id')}
+               ORDER BY created_at DESC, id DESC LIMIT ${limit} OFFSET ${window.offset}) page
+        JOIN articles a USING (id)
+       ORDER BY a.created_at DESC, a.id DESC`;
+  }
+  if (isTagOnly(filter)) {
+    return db.$queryRaw<PageRow[]>`
+      SELECT a.id, a.author_id, page.created_at
+        FROM (SELECT article_id, created_at FROM article_tags
+               WHERE tag_id = ${tagId} ${olderThan(window, 'created_at', 'article_id')}
+               ORDER BY created_at DESC, article_id DESC LIMIT ${limit} OFFSET ${window.offset}) page
+        JOIN articles a ON a.id = page.article_id
+       ORDER BY page.created_at DESC, page.article_id DESC`;
+  }
+  return db.$queryRaw<PageRow[]>`
+    SELECT a.id, a.author_id, a.created_at ${matching(filter, tagId)}
+           ${olderThan(window, 'a.created_at', 'a.id')}
+     ORDER BY a.created_at DESC, a.id DESC
+     LIMIT ${limit} OFFSET ${window.offset}`;
+}
+
+/** FROM and WHERE for the articles matching every filter given. */
+function matching(filter: ArticleFilter, tagId: number | undefined): Prisma.Sql {
+  const { sql, empty, join } = Prisma;
+  const joins = join(
+    [
+      tagId === undefined
+        ? empty
+        : sql`JOIN article_tags at ON at.article_id = a.id AND at.tag_id = ${tagId}`,
+      filter.favoritedBy === undefined
+        ? empty
+        : sql`JOIN favorites f ON f.article_id = a.id AND f.user_id = ${filter.favoritedBy}`,
+    ],
+    ' ',
+  );
+  const conditions = [
+    sql`TRUE`,
+    ...(filter.authorId === undefined ? [] : [sql`a.author_id = ${filter.authorId}`]),
+    ...(filter.authorIds === undefined
+      ? []
+      : [sql`a.author_id = ANY(${[...filter.authorIds]}::int[])`]),
+  ];
+  return sql`FROM articles a ${joins} WHERE ${join(conditions, ' AND ')}`;
+}
+
 /**
  * How many articles match: a counter the database keeps (one row read) for every single
  * filter and the feed; counted only for a combination of filters, which is rare and narrow.
+ * (A tag alone is counted by its tags row, read before the page.)
  */
-async function countOf(db: Db, filter: ArticleFilter, matching: Prisma.Sql): Promise<number> {
+async function countOf(db: Db, filter: ArticleFilter, tagId: number | undefined): Promise<number> {
   const given = [filter.tag, filter.authorId, filter.favoritedBy, filter.authorIds].filter(
     (value) => value !== undefined,
   ).length;
@@ -190,9 +254,7 @@ async function countOf(db: Db, filter: ArticleFilter, matching: Prisma.Sql): Pro
   if (given === 0) {
     rows = await db.$queryRaw`SELECT value AS count FROM counters WHERE name = 'articles'`;
   } else if (given > 1) {
-    rows = await db.$queryRaw`SELECT count(*) AS count ${matching}`;
-  } else if (filter.tag !== undefined) {
-    rows = await db.$queryRaw`SELECT articles_count AS count FROM tags WHERE name = ${filter.tag}`;
+    rows = await db.$queryRaw`SELECT count(*) AS count ${matching(filter, tagId)}`;
   } else if (filter.authorId !== undefined) {
     rows = await db.$queryRaw`
       SELECT articles_count AS count FROM users WHERE id = ${filter.authorId}`;

@@ -9,7 +9,7 @@ export const DEFAULT_PAGE_SIZE = 20;
  * the page, so its cost grows with its depth (docs/database.md, "Deep pages"); past this, a
  * client pages with `cursor` (keyset paging), which costs the same at any depth.
  */
-export const MAX_OFFSET = 10_000;
+export const MAX_OFFSET = 1_000;
 const MAX_TAGS_PER_ARTICLE = 10;
 
 const Timestamp = Type.String({ format: 'date-time' });
