@@ -541,11 +541,12 @@ export function connectionsFor(rate: number): number {
 
 /**
  * The most connections a fixed rate is sent over. Measured against the edge's /healthz (nginx
- * answering a constant, load-tests/README.md "The load generator's ceiling"): one autocannon
- * process sends 8,000 req/s over 400 connections with a p99 of a few ms, but over 2,000
- * connections its own timers and sockets add hundreds of ms to the p99, and over 4,000 it
- * cannot deliver the rate at all. 400 is also well inside the edge's 2 x 1,024
- * worker_connections, which the API upstream's connections share.
+ * answering a constant; benchmarks/generator-ceiling.ts, load-tests/README.md "The load
+ * generator's ceiling"): over 400 connections one autocannon process delivers 2,000 to 16,000
+ * req/s with a p99 of 5 to 6 ms; over one connection per 4 req/s it adds its own delay (8,000
+ * req/s over 2,000 connections: p99 38 ms) and past that cannot keep up (12,000 req/s over 3,000
+ * connections delivered 5,700, p99 458 ms). 400 is also well inside the edge's 2 x 1,024
+ * worker_connections, which its connections to the API share.
  */
 export const MAX_RATE_CONNECTIONS = 400;
 

@@ -9,7 +9,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { waitForQuiet } from '../capacity/process-cpu.ts';
+import { DEFAULT_STACK_DIR, waitForQuiet } from '../capacity/process-cpu.ts';
 import { numberArgument, numberListArgument, parseCommandLine } from '../cli.ts';
 import { describeMachine, fileStamp, markdownTable } from '../results.ts';
 import { measurePlan } from '../run-scenario.ts';
@@ -20,7 +20,8 @@ const USAGE = `usage: npx tsx load-tests/benchmarks/generator-ceiling.ts [option
   --url URL          the cheap target (default http://127.0.0.1:8080/healthz, the edge's)
   --seconds S        measured seconds per run (default 10)
   --closed LIST      connection counts for the closed loops (default 50,200,1000)
-  --rates LIST       fixed rates, req/s (default 2000,4000,8000,12000,16000)`;
+  --rates LIST       fixed rates, req/s (default 2000,4000,8000,12000,16000)
+  --stack-dir DIR    the native stack whose nginx is counted (default this checkout's)`;
 
 const { values } = parseCommandLine(USAGE, {
   options: {
@@ -28,6 +29,7 @@ const { values } = parseCommandLine(USAGE, {
     seconds: { type: 'string', default: '10' },
     closed: { type: 'string', default: '50,200,1000' },
     rates: { type: 'string', default: '2000,4000,8000,12000,16000' },
+    'stack-dir': { type: 'string', default: DEFAULT_STACK_DIR },
   },
 });
 const seconds = numberArgument(USAGE, '--seconds', values.seconds);
@@ -37,6 +39,7 @@ const rates = numberListArgument(USAGE, '--rates', values.rates, whole);
 const target = new URL(values.url);
 const baseUrl = target.origin;
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
+const stackDir = values['stack-dir'];
 
 const runs: { rate: number | null; connections: number; rule: string }[] = [
   ...closedConnections.map((connections) => ({ rate: null, connections, rule: 'closed loop' })),
@@ -53,7 +56,7 @@ const runs: { rate: number | null; connections: number; rule: string }[] = [
 const log = (line: string) => console.error(line);
 
 async function measure(run: (typeof runs)[number]) {
-  const conditions = await waitForQuiet({ log });
+  const conditions = await waitForQuiet({ log, stackDir });
   const phase: Phase = { name: 'steady', seconds, rate: run.rate, connections: run.connections };
   const results = await measurePlan({
     plan: {
@@ -67,6 +70,7 @@ async function measure(run: (typeof runs)[number]) {
     params: {},
     smoke: false,
     conditions,
+    stackDir,
     log: () => {},
   });
   const { cpu, overall } = results;

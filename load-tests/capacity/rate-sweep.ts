@@ -45,6 +45,8 @@ export function describeObjective(objective: Objective): string {
 
 export interface SweepStep {
   rate: number;
+  /** Connections the rate was sent over (scenarios.ts connectionsFor). */
+  connections?: number;
   file: string;
   overall: Summary;
   endpoints: Summary[];
@@ -142,6 +144,7 @@ export async function sweepRates({
     const meets = meetsObjective(results, rate, objective);
     const step: SweepStep = {
       rate,
+      connections: results.phases[0]?.connections,
       file: path.basename(files.json),
       overall: results.overall,
       endpoints: results.endpoints,
