@@ -728,6 +728,10 @@ print();
 print('## Issue 8: the targets before and after');
 print();
 print(beforeAfterTable(before, after));
+print();
+print(
+  'The issue\'s "today" column is its own harness on 2,000 articles seeded through the API; the others are capacity/endpoints.ts and capacity/sweep.ts on the default seed (20,000 articles), medians over their rounds.',
+);
 for (const set of [before, after]) {
   print();
   print(`## Capacity model, ${set.name}: the browse mix at its measured costs and edge hit ratio`);
