@@ -66,9 +66,18 @@ export const DISCOVERY = {
   pageSize: 100,
 } as const;
 
-/** Offsets of the article pages to read: the newest page, then pages spread over the rest. */
+/**
+ * The deepest offset the API answers (its MAX_OFFSET; deeper pages take a cursor, and an offset
+ * past it is a 422). A unit test keeps the two equal.
+ */
+export const MAX_LIST_OFFSET = 1_000;
+
+/**
+ * Offsets of the article pages to read: the newest page, then pages spread over the rest, as
+ * deep as the API pages by offset (the newest 1,100 articles when there are more).
+ */
 export function discoveryOffsets(articlesCount: number, random: Random): number[] {
-  const lastOffset = articlesCount - DISCOVERY.pageSize;
+  const lastOffset = Math.min(articlesCount - DISCOVERY.pageSize, MAX_LIST_OFFSET);
   if (lastOffset <= 0) return [0];
   const offsets = [0];
   for (let page = 1; page < DISCOVERY.pages; page++) {

@@ -1,11 +1,14 @@
 import { DEMO_PASSWORD } from '@headroom/db/seed';
 import { describe, expect, it } from 'vitest';
+import { MAX_OFFSET } from '../../apps/api/src/modules/articles/articles.schemas.ts';
 import {
   BROWSE_ENDPOINTS,
   browseRequest,
   connectionsFor,
   DATA_GROWTH_ENDPOINTS,
+  discoveryOffsets,
   type Fixtures,
+  MAX_LIST_OFFSET,
   MAX_RATE_CONNECTIONS,
   planScenario,
   SCENARIO_NAMES,
@@ -173,5 +176,17 @@ describe('single endpoints', () => {
       ),
     ).toBe(true);
     expect(DATA_GROWTH_ENDPOINTS).toEqual(['list', 'tag-list', 'feed', 'profile']);
+  });
+});
+
+describe('set-up discovery', () => {
+  it('when the data set is deeper than the API pages by offset, then no page is read past it', () => {
+    expect(MAX_LIST_OFFSET).toBe(MAX_OFFSET);
+    const random = seededRandom(11);
+    for (let draw = 0; draw < 100; draw++) {
+      for (const offset of discoveryOffsets(1_000_000, random)) {
+        expect(offset).toBeLessThanOrEqual(MAX_OFFSET);
+      }
+    }
   });
 });
