@@ -134,6 +134,7 @@ const cache = cacheConnection
       ttlSeconds: config.CACHE_TTL_SECONDS,
       // The relay only invalidates, which always tries: there is no read to skip.
       breakerCooldownMs: 0,
+      localEntries: 0,
       registry: metricsRegistry,
       log,
     })

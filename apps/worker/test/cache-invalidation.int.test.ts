@@ -91,8 +91,9 @@ describe('the relay is the backstop for an invalidation the API could not apply'
     const id = await articleId(slug);
     const card = `${PREFIX}article:${id}:card`;
     await conduit.call('GET', `/api/articles/${slug}`);
-    expect(await inspector.hget(card, 'd')).toContain('Before the freeze');
-    const versionBefore = Number((await inspector.hget(card, 'v')) ?? 0);
+    // An entity is its version (`K:v`) and its data (`K`, tagged with that version).
+    expect(await inspector.get(card)).toContain('Before the freeze');
+    const versionBefore = await inspector.get(`${card}:v`);
 
     cacheRedis.pause();
     const edited = await conduit.call('PUT', `/api/articles/${slug}`, {
@@ -123,7 +124,8 @@ describe('the relay is the backstop for an invalidation the API could not apply'
 
     cacheRedis.resume();
     await expect.poll(pending, { timeout: 10_000 }).toBe(0);
-    expect(Number(await inspector.hget(card, 'v'))).toBeGreaterThan(versionBefore);
+    expect(await inspector.get(`${card}:v`)).not.toBe(versionBefore);
+    expect(await inspector.get(card)).toBeNull();
     const read = await conduit.call('GET', `/api/articles/${slug}`);
     expect(read.body.article.description).toBe('Edited while the cache was frozen');
   });

@@ -10,7 +10,7 @@ import type { DomainEvent, DomainEventPayload, DomainEventType } from '@headroom
 import { entityKeys, generationKeys } from './keys.ts';
 import type { Invalidation } from './versioned-cache.ts';
 
-const nothing: Invalidation = { hashes: [], generations: [] };
+const nothing: Invalidation = { entities: [], generations: [] };
 
 /** The lists a tag appears in, plus the tag cloud (a new tag joins it). */
 const tagLists = (tags: readonly string[] | undefined) => [
@@ -23,7 +23,7 @@ export const invalidationRules = {
   'user.registered': () => nothing,
   // Cards hold the author's id, not the profile: one profile entry serves them all.
   'user.updated': ({ userId, previousUsername }) => ({
-    hashes: [
+    entities: [
       entityKeys.profile(userId),
       ...(previousUsername === undefined ? [] : [entityKeys.userIdByUsername(previousUsername)]),
     ],
@@ -31,7 +31,7 @@ export const invalidationRules = {
   }),
   // A new article heads every list it belongs to.
   'article.published': ({ authorId, tags }) => ({
-    hashes: [],
+    entities: [],
     generations: [
       generationKeys.allArticles,
       generationKeys.articlesByAuthor(authorId),
@@ -41,7 +41,7 @@ export const invalidationRules = {
   // Lists hold ids in creation order, which an edit does not change, except the tag lists when
   // its tags change.
   'article.updated': ({ articleId, previousSlug, tagsChanged }) => ({
-    hashes: [
+    entities: [
       entityKeys.articleCard(articleId),
       entityKeys.articleBody(articleId),
       ...(previousSlug === undefined ? [] : [entityKeys.articleIdBySlug(previousSlug)]),
@@ -49,13 +49,13 @@ export const invalidationRules = {
     generations: tagsChanged === undefined ? [] : tagLists(tagsChanged),
   }),
   'article.rendered': ({ articleId }) => ({
-    hashes: [entityKeys.articleCard(articleId), entityKeys.articleBody(articleId)],
+    entities: [entityKeys.articleCard(articleId), entityKeys.articleBody(articleId)],
     generations: [],
   }),
   // Lists that still name it (a reader's favorites, a legacy event without its author or tags)
   // drop the stored page when the article turns out to be gone (see articles.reads.ts).
   'article.deleted': ({ articleId, slug, authorId, tags }) => ({
-    hashes: [
+    entities: [
       entityKeys.articleCard(articleId),
       entityKeys.articleBody(articleId),
       entityKeys.articleIdBySlug(slug),
@@ -71,31 +71,31 @@ export const invalidationRules = {
   'article.favorited': ({ articleId, userId }) => favoriteChanged(articleId, userId),
   'article.unfavorited': ({ articleId, userId }) => favoriteChanged(articleId, userId),
   'comment.created': ({ articleId }) => ({
-    hashes: [],
+    entities: [],
     generations: [generationKeys.comments(articleId)],
   }),
   'comment.deleted': ({ articleId }) => ({
-    hashes: [],
+    entities: [],
     generations: [generationKeys.comments(articleId)],
   }),
   // The follower's `following` flags and their feed's set of authors.
   'user.followed': ({ followerId }) => followingChanged(followerId),
   'user.unfollowed': ({ followerId }) => followingChanged(followerId),
-  'tags.ranked': () => ({ hashes: [], generations: [generationKeys.tags] }),
+  'tags.ranked': () => ({ entities: [], generations: [generationKeys.tags] }),
 } satisfies {
   [Type in DomainEventType]: (payload: DomainEventPayload<Type>) => Invalidation;
 };
 
 function favoriteChanged(articleId: number, userId: number): Invalidation {
   return {
-    hashes: [entityKeys.articleCard(articleId), entityKeys.favorites(userId)],
+    entities: [entityKeys.articleCard(articleId), entityKeys.favorites(userId)],
     generations: [generationKeys.articlesFavoritedBy(userId)],
   };
 }
 
 function followingChanged(followerId: number): Invalidation {
   return {
-    hashes: [entityKeys.following(followerId)],
+    entities: [entityKeys.following(followerId)],
     generations: [generationKeys.followedAuthors(followerId)],
   };
 }
@@ -107,11 +107,11 @@ export function invalidationFor(event: DomainEvent): Invalidation {
 
 /** The invalidations of several events as one (the relay applies a batch in one round trip). */
 export function mergeInvalidations(invalidations: readonly Invalidation[]): Invalidation {
-  const unique = (keys: Invalidation['hashes']) => [
+  const unique = (keys: Invalidation['entities']) => [
     ...new Map(keys.map((key) => [key.key, key])).values(),
   ];
   return {
-    hashes: unique(invalidations.flatMap((invalidation) => invalidation.hashes)),
+    entities: unique(invalidations.flatMap((invalidation) => invalidation.entities)),
     generations: unique(invalidations.flatMap((invalidation) => invalidation.generations)),
   };
 }

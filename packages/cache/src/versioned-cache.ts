@@ -1,28 +1,35 @@
 // The application cache: cache-aside in a Redis of its own (allkeys-lru), with invalidation
 // that a concurrent reader cannot undo and that LRU eviction cannot corrupt. docs/caching.md.
 //
-//   versioned hashes  one Redis hash per thing: {v: version, d: data} for an entity (an article
-//                     card, a profile), {v, s: state, <id>: 1 ...} for a membership set (the
-//                     articles a user favorited). A write bumps v and drops everything else. A
-//                     reader that missed stores its data only if v is still what it saw before
-//                     loading (checked in Lua), so a row loaded just before a write can never be
-//                     stored after that write's invalidation. Evicted, a hash goes whole.
-//   generations       one Redis hash per family of query results ({v, lsn}); the results are
-//                     plain values under keys that embed the versions they were built from. A
-//                     write bumps the generation; the old keys are never read again and expire.
-//                     No key scans. A generation that was evicted comes back with a random
-//                     version, so it can never match a result stored before it was lost.
+//   entities     an article card, a profile: a version key (`K:v`) and the data (`K`), tagged
+//                with the version it was stored at. A write bumps the version and drops the data.
+//                A reader that missed remembers the version it saw and stores what it loaded
+//                only if the version has not moved meanwhile (checked in Lua), so a row loaded
+//                just before a write can never be stored after that write's invalidation. Data
+//                whose tag is not the current version is a miss, whatever was evicted.
+//   memberships  a viewer's favorites or follows: one hash {v, s: state, <id>: 1 ...}, with the
+//                same version rule; asked about a page's ids with one HMGET.
+//   generations  one key per family of query results ("version|lsn"); the results are plain
+//                values under keys built from the versions they depend on. A write bumps the
+//                generation; the old keys are never read again and expire. No key scans. A
+//                generation that is evicted or expires comes back with a random version, so it
+//                never matches a result stored before.
 //
 // Each generation also keeps the highest WAL position (LSN) of the writes that bumped it, so a
 // reload can tell whether a lagging replica already has those writes.
 //
+// First level: each process keeps the entries it parsed (local-entries.ts), by key and
+// version. A read asks Redis for the versions only (one MGET) and uses its own copy when the
+// version matches, so an unchanged card is neither sent nor parsed again.
+//
 // Fail-open: a Redis error or timeout is counted, and the caller's loader runs against
 // Postgres instead. After an error the cache is skipped for CACHE_BREAKER_COOLDOWN_MS, so a
 // Redis that is down costs one failed command per cool-down, not one per request.
-import { randomInt } from 'node:crypto';
+import { hash, randomInt } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { Counter, type Registry } from 'prom-client';
 import type { CacheKey, CacheName } from './keys.ts';
+import { LocalEntries } from './local-entries.ts';
 
 export interface VersionedCacheSettings {
   redis: Redis;
@@ -32,6 +39,11 @@ export interface VersionedCacheSettings {
   ttlSeconds: number;
   /** How long the cache is skipped after a Redis error (CACHE_BREAKER_COOLDOWN_MS). */
   breakerCooldownMs: number;
+  /**
+   * Parsed entries this process keeps, checked against Redis's version on every read
+   * (CACHE_LOCAL_ENTRIES; local-entries.ts). 0: none, every read carries the data.
+   */
+  localEntries: number;
   registry: Registry;
   log: { warn: (details: object, message: string) => void };
 }
@@ -46,8 +58,8 @@ export interface Generation {
 
 /** What a write invalidates (invalidation-rules.ts builds these from domain events). */
 export interface Invalidation {
-  /** Versioned hashes: entities and membership sets. */
-  hashes: CacheKey[];
+  /** Entities and membership sets. */
+  entities: CacheKey[];
   generations: CacheKey[];
 }
 
@@ -56,34 +68,34 @@ export const TOO_MANY_MEMBERS = 'too-many' as const;
 
 export type VersionedCache = ReturnType<typeof createVersionedCache>;
 
-/** Versions past this length are hashed into a query result's key (READ_QUERY). */
+/** Versions past this length are hashed into a query result's key. */
 const MAX_INLINE_VERSIONS_LENGTH = 100;
 
-// Versions never start at 0: an evicted generation gets a fresh random one (see above).
+// Versions never start at 0 or 1: a key that is evicted gets a fresh random one (see above).
 const RANDOM_VERSION_LIMIT = 2 ** 40;
 
-// KEYS: versioned hashes. Returns [d1, v1, d2, v2, ...] (false for a missing field).
-const READ_ENTITIES = `
+// KEYS: entities' data keys. ARGV: ttl, version ttl, a random number, then (version seen,
+// data) per key. Stores only where the version is still the one seen before loading ('' =
+// none); a key with no version gets a random one, so no two fills of a key share a version.
+// Returns the version each key was stored at, or false where a write came first.
+const FILL_ENTITIES = `
 local out = {}
 for i, key in ipairs(KEYS) do
-  local r = redis.call('HMGET', key, 'd', 'v')
-  out[2 * i - 1] = r[1] or false
-  out[2 * i] = r[2] or false
-end
-return out`;
-
-// KEYS: versioned hashes. ARGV: ttl, then (version seen, data) per key. Stores only where the
-// version is still the one seen before loading ('' = no version yet).
-const FILL_ENTITIES = `
-local ttl = ARGV[1]
-for i, key in ipairs(KEYS) do
-  local seen = ARGV[2 * i]
-  if (redis.call('HGET', key, 'v') or '') == seen then
-    redis.call('HSET', key, 'd', ARGV[2 * i + 1])
-    redis.call('EXPIRE', key, ttl)
+  local seen = ARGV[2 * i + 2]
+  local versionKey = key .. ':v'
+  local current = redis.call('GET', versionKey) or ''
+  if current == seen then
+    if current == '' then
+      current = tostring(tonumber(ARGV[3]) + i)
+      redis.call('SET', versionKey, current, 'EX', ARGV[2])
+    end
+    redis.call('SET', key, current .. '|' .. ARGV[2 * i + 3], 'EX', ARGV[1])
+    out[i] = current
+  else
+    out[i] = false
   end
 end
-return 0`;
+return out`;
 
 // KEYS[1]: a membership hash. ARGV: ttl, version seen, state, member ids...
 const FILL_MEMBERSHIP = `
@@ -100,88 +112,107 @@ end
 redis.call('EXPIRE', KEYS[1], ARGV[1])
 return 1`;
 
-// KEYS: generations. ARGV: a random version for a generation that does not exist (evicted or
-// never bumped), ttl. Returns [v1, lsn1, v2, lsn2, ...]; reading keeps a generation alive.
-const READ_GENERATIONS = `
+// KEYS: generations that were missing. ARGV: a random number, ttl. Creates each with a random
+// version (unless another reader just did) and returns every one's value.
+const CREATE_GENERATIONS = `
 local out = {}
 for i, key in ipairs(KEYS) do
-  local r = redis.call('HMGET', key, 'v', 'lsn')
-  if not r[1] then
-    redis.call('HSET', key, 'v', ARGV[1])
-    r[1] = ARGV[1]
-  end
-  redis.call('EXPIRE', key, ARGV[2])
-  out[2 * i - 1] = r[1]
-  out[2 * i] = r[2] or '0'
+  redis.call('SET', key, tostring(tonumber(ARGV[1]) + i) .. '|0', 'NX', 'EX', ARGV[2])
+  out[i] = redis.call('GET', key)
 end
 return out`;
 
-// A query result and the generations it depends on, in one round trip. KEYS: generations;
-// ARGV: a random version for a missing one, generation ttl, the key's head, its tail. The key
-// is head .. versions .. tail, the versions hashed once there are many of them (a feed depends
-// on every followed author). Returns [key, value or false, v1, lsn1, v2, lsn2, ...].
-const READ_QUERY = `
-local out = {}
-local versions = {}
-for i, key in ipairs(KEYS) do
-  local r = redis.call('HMGET', key, 'v', 'lsn')
-  if not r[1] then
-    redis.call('HSET', key, 'v', ARGV[1])
-    r[1] = ARGV[1]
-  end
-  redis.call('EXPIRE', key, ARGV[2])
-  versions[i] = r[1]
-  out[2 * i + 1] = r[1]
-  out[2 * i + 2] = r[2] or '0'
+// The generations of a query over a membership set (a feed: the reader's followed authors,
+// and each author's articles), read with the set itself in one round trip. KEYS[1]: the
+// membership hash; KEYS[2..]: generations every such query depends on. ARGV: the key prefix of
+// each member's generation, a random number, generation ttl. Returns [state, version] when
+// the set is not stored whole, else ['all', n, member ids (n), then each generation's value,
+// the fixed ones first, missing ones created at a random version].
+const READ_MEMBER_GENERATIONS = `
+local state = redis.call('HGET', KEYS[1], 's')
+if state ~= 'all' then
+  return {state or false, redis.call('HGET', KEYS[1], 'v') or false}
 end
-local joined = table.concat(versions, '.')
-if #joined > ${MAX_INLINE_VERSIONS_LENGTH} then joined = redis.sha1hex(joined) end
-out[1] = ARGV[3] .. joined .. ARGV[4]
-out[2] = redis.call('GET', out[1]) or false
+local members = {}
+for _, field in ipairs(redis.call('HKEYS', KEYS[1])) do
+  if field ~= 'v' and field ~= 's' then members[#members + 1] = field end
+end
+local out = {'all', #members}
+local generations = {}
+for _, member in ipairs(members) do out[#out + 1] = member end
+for i = 2, #KEYS do generations[#generations + 1] = KEYS[i] end
+for _, member in ipairs(members) do generations[#generations + 1] = ARGV[1] .. member end
+for i, key in ipairs(generations) do
+  local value = redis.call('GET', key)
+  if not value then
+    redis.call('SET', key, tostring(tonumber(ARGV[2]) + i) .. '|0', 'NX', 'EX', ARGV[3])
+    value = redis.call('GET', key)
+  end
+  out[#out + 1] = value
+end
 return out`;
 
-// KEYS: versioned hashes, then generations; ARGV: how many hashes, lsn, a random version,
-// hash ttl, generation ttl.
+// KEYS: entities, memberships, then generations. ARGV: how many entities, how many
+// memberships, lsn, a random number, version ttl (and generation ttl), membership ttl.
 const INVALIDATE = `
-local hashes = tonumber(ARGV[1])
-local lsn = tonumber(ARGV[2])
+local entities = tonumber(ARGV[1])
+local memberships = tonumber(ARGV[2])
+local lsn = tonumber(ARGV[3])
+local random = tonumber(ARGV[4])
 for i, key in ipairs(KEYS) do
-  if i <= hashes then
-    local v = tonumber(redis.call('HGET', key, 'v') or '0') + 1
+  if i <= entities then
+    local versionKey = key .. ':v'
+    if redis.call('EXISTS', versionKey) == 1 then
+      redis.call('INCR', versionKey)
+      redis.call('EXPIRE', versionKey, ARGV[5])
+    else
+      redis.call('SET', versionKey, tostring(random + i), 'EX', ARGV[5])
+    end
+    redis.call('DEL', key)
+  elseif i <= entities + memberships then
+    local v = tonumber(redis.call('HGET', key, 'v') or tostring(random + i)) + 1
     redis.call('DEL', key)
     redis.call('HSET', key, 'v', v)
-    redis.call('EXPIRE', key, ARGV[4])
+    redis.call('EXPIRE', key, ARGV[6])
   else
-    if redis.call('HEXISTS', key, 'v') == 0 then redis.call('HSET', key, 'v', ARGV[3]) end
-    redis.call('HINCRBY', key, 'v', 1)
-    if lsn > tonumber(redis.call('HGET', key, 'lsn') or '0') then
-      redis.call('HSET', key, 'lsn', ARGV[2])
+    local current = redis.call('GET', key)
+    local version, known = random + i, 0
+    if current then
+      local bar = string.find(current, '|', 1, true)
+      version = tonumber(string.sub(current, 1, bar - 1))
+      known = tonumber(string.sub(current, bar + 1))
     end
-    redis.call('EXPIRE', key, ARGV[5])
+    if lsn > known then known = lsn end
+    redis.call('SET', key, string.format('%d|%d', version + 1, known), 'EX', ARGV[5])
   end
 end
 return 0`;
 
 interface CacheScripts {
-  readEntities(...args: (string | number)[]): Promise<(string | null)[]>;
-  fillEntities(...args: (string | number)[]): Promise<number>;
+  fillEntities(...args: (string | number)[]): Promise<(string | null)[]>;
   fillMembership(...args: (string | number)[]): Promise<number>;
-  readGenerations(...args: (string | number)[]): Promise<(string | null)[]>;
-  readQuery(...args: (string | number)[]): Promise<(string | null)[]>;
+  createGenerations(...args: (string | number)[]): Promise<(string | null)[]>;
+  readMemberGenerations(...args: (string | number)[]): Promise<(string | number | null)[]>;
   invalidate(...args: (string | number)[]): Promise<number>;
+}
+
+/** "version|data" as stored; the version and the data's text. */
+function splitTagged(stored: string): [version: string, data: string] {
+  const bar = stored.indexOf('|');
+  return [stored.slice(0, bar), stored.slice(bar + 1)];
 }
 
 export function createVersionedCache(settings: VersionedCacheSettings) {
   const { keyPrefix, ttlSeconds, log } = settings;
   const redis = settings.redis as Redis & CacheScripts;
-  // A generation outlives everything stored under it: a result expires ttlSeconds after it was
-  // stored, at the latest, and each read of the generation renews it for twice that.
-  const generationTtlSeconds = ttlSeconds * 2;
-  redis.defineCommand('readEntities', { lua: READ_ENTITIES });
+  // Versions and generations outlive the data stored under them (a result expires ttlSeconds
+  // after it was stored, at the latest); when they expire, the next write or read starts them
+  // again at a random version.
+  const versionTtlSeconds = ttlSeconds * 2;
   redis.defineCommand('fillEntities', { lua: FILL_ENTITIES });
   redis.defineCommand('fillMembership', { lua: FILL_MEMBERSHIP, numberOfKeys: 1 });
-  redis.defineCommand('readGenerations', { lua: READ_GENERATIONS });
-  redis.defineCommand('readQuery', { lua: READ_QUERY });
+  redis.defineCommand('createGenerations', { lua: CREATE_GENERATIONS });
+  redis.defineCommand('readMemberGenerations', { lua: READ_MEMBER_GENERATIONS });
   redis.defineCommand('invalidate', { lua: INVALIDATE });
 
   const requests = new Counter({
@@ -202,6 +233,9 @@ export function createVersionedCache(settings: VersionedCacheSettings) {
     labelNames: ['operation'] as const,
     registers: [settings.registry],
   });
+
+  // Entities by key, and query results by their full key (which names their versions).
+  const local = new LocalEntries(settings.localEntries, ttlSeconds * 1000);
 
   let unavailableUntil = 0;
   function available(): boolean {
@@ -230,26 +264,42 @@ export function createVersionedCache(settings: VersionedCacheSettings) {
   }
 
   const prefixed = (key: CacheKey) => keyPrefix + key.key;
-  const randomVersion = () => String(randomInt(1, RANDOM_VERSION_LIMIT));
+  const randomVersion = () => String(randomInt(2, RANDOM_VERSION_LIMIT));
 
   async function readGenerations(keys: readonly CacheKey[]): Promise<Generation[] | null> {
     if (keys.length === 0) return [];
     if (!available()) return null;
     try {
-      const reply = await redis.readGenerations(
-        keys.length,
-        ...keys.map(prefixed),
-        randomVersion(),
-        generationTtlSeconds,
-      );
-      return keys.map((_, index) => ({
-        version: reply[2 * index] ?? '',
-        lsn: Number(reply[2 * index + 1] ?? 0),
-      }));
+      const values = await redis.mget(...keys.map(prefixed));
+      const absent = keys.filter((_, index) => values[index] === null);
+      if (absent.length > 0) {
+        const created = await redis.createGenerations(
+          absent.length,
+          ...absent.map(prefixed),
+          randomVersion(),
+          versionTtlSeconds,
+        );
+        let next = 0;
+        values.forEach((value, index) => {
+          if (value === null) values[index] = created[next++] ?? null;
+        });
+      }
+      return values.map((value) => {
+        const [version, lsn] = splitTagged(value ?? '|0');
+        return { version, lsn: Number(lsn) };
+      });
     } catch (error) {
       failed('read-generations', error);
       return null;
     }
+  }
+
+  /** A query result's key: the cache, the versions it depends on (hashed when long), params. */
+  function queryKey(cache: CacheName, generations: readonly Generation[], params: string) {
+    const joined = generations.map((generation) => generation.version).join('.');
+    const versions =
+      joined.length > MAX_INLINE_VERSIONS_LENGTH ? hash('sha1', joined, 'base64url') : joined;
+    return `${keyPrefix}${cache}:${versions}:${params}`;
   }
 
   /** Loads the members of a membership set, or TOO_MANY_MEMBERS. */
@@ -340,41 +390,138 @@ export function createVersionedCache(settings: VersionedCacheSettings) {
     return asArray(await loadMembership(key, reply.v ?? '', load));
   }
 
+  /** A query result under the key made of `generations`: this process's copy, Redis's, or loaded. */
+  async function storedQuery<T>(
+    cache: CacheName,
+    generations: readonly Generation[],
+    params: string,
+    load: (freshness: Freshness) => Promise<T>,
+  ): Promise<T> {
+    const key = queryKey(cache, generations, params);
+    // The key names the versions, so a copy held under it is current.
+    const held = local.versionOf(key) === key ? (local.take(key) as T | undefined) : undefined;
+    if (held !== undefined) {
+      requests.inc({ cache, result: 'hit' });
+      return held;
+    }
+    let stored: string | null = null;
+    try {
+      stored = await redis.get(key);
+    } catch (error) {
+      failed('read-query', error);
+      requests.inc({ cache, result: 'bypass' });
+      return load({ preferPrimary: true });
+    }
+    if (stored !== null) {
+      requests.inc({ cache, result: 'hit' });
+      const value = JSON.parse(stored) as T;
+      local.set(key, key, value);
+      return value;
+    }
+    requests.inc({ cache, result: 'miss' });
+    const minLsn = Math.max(0, ...generations.map((generation) => generation.lsn));
+    return once(`q:${key}`, async () => {
+      const value = await load({ minLsn });
+      try {
+        await redis.set(key, JSON.stringify(value), 'EX', ttlSeconds);
+        local.set(key, key, value);
+      } catch (error) {
+        failed('fill-query', error);
+      }
+      return value;
+    });
+  }
+
+  /**
+   * A query result that depends on the generations `dependsOn`: stored under a key made of
+   * their versions and `params`. `load` is told how fresh it must be: at least the newest write
+   * that bumped one of them, or the primary when the cache cannot say. One round trip when this
+   * process holds the result, two otherwise.
+   */
+  async function query<T>(
+    cache: CacheName,
+    dependsOn: readonly CacheKey[],
+    params: string,
+    load: (freshness: Freshness) => Promise<T>,
+  ): Promise<T> {
+    const generations = await readGenerations(dependsOn);
+    if (!generations) {
+      requests.inc({ cache, result: 'bypass' });
+      return load({ preferPrimary: true });
+    }
+    return storedQuery(cache, generations, params, load);
+  }
+
+  /**
+   * The stored entities of `keys` (current versions only): this process's own copies where
+   * their version is still the current one, the rest from Redis. Null when Redis failed.
+   */
+  async function readEntities<T>(
+    keys: readonly CacheKey[],
+  ): Promise<{ found: Map<string, T>; versions: string[] } | null> {
+    if (!available()) return null;
+    try {
+      const versions = (await redis.mget(keys.map((key) => `${prefixed(key)}:v`))).map(
+        (version) => version ?? '',
+      );
+      const found = new Map<string, T>();
+      const fetch: number[] = [];
+      keys.forEach((key, index) => {
+        const version = versions[index]!;
+        if (version === '') return;
+        const held = local.versionOf(key.key) === version ? local.take(key.key) : undefined;
+        if (held !== undefined) found.set(key.key, held as T);
+        else fetch.push(index);
+      });
+      if (fetch.length > 0) {
+        const stored = await redis.mget(fetch.map((index) => prefixed(keys[index]!)));
+        fetch.forEach((index, position) => {
+          const value = stored[position];
+          if (!value) return;
+          const [version, data] = splitTagged(value);
+          // Data stored at another version is stale (or not yet current): a miss.
+          if (version !== versions[index]) return;
+          const parsed = JSON.parse(data) as T;
+          found.set(keys[index]!.key, parsed);
+          local.set(keys[index]!.key, version, parsed);
+        });
+      }
+      return { found, versions };
+    } catch (error) {
+      failed('read-entities', error);
+      return null;
+    }
+  }
+
   return {
     /** False while Redis is unreachable or in its cool-down after an error. */
     available,
 
     /**
-     * Entities by key (one round trip); `load` gets the keys that missed and returns the ones
+     * Entities by key, all of one cache; `load` gets the keys that missed and returns the ones
      * that exist. What it returns is stored, unless a write invalidated the key meanwhile.
+     * One round trip when this process holds the current versions, two otherwise.
      */
     async entities<T>(
       keys: readonly CacheKey[],
       load: (missing: CacheKey[]) => Promise<Map<string, T>>,
     ): Promise<Map<string, T>> {
-      const found = new Map<string, T>();
-      if (keys.length === 0) return found;
-      let reply: (string | null)[] | null = null;
-      if (available()) {
-        try {
-          reply = await redis.readEntities(keys.length, ...keys.map(prefixed));
-        } catch (error) {
-          failed('read-entities', error);
-        }
-      }
+      if (keys.length === 0) return new Map<string, T>();
+      const read = await readEntities<T>(keys);
+      const found = read?.found ?? new Map<string, T>();
       const missing: CacheKey[] = [];
       const versionsSeen: string[] = [];
       keys.forEach((key, index) => {
-        const data = reply?.[2 * index];
-        if (reply && data) {
-          requests.inc({ cache: key.cache, result: 'hit' });
-          found.set(key.key, JSON.parse(data) as T);
-        } else {
-          requests.inc({ cache: key.cache, result: reply ? 'miss' : 'bypass' });
-          missing.push(key);
-          versionsSeen.push(reply?.[2 * index + 1] ?? '');
-        }
+        if (found.has(key.key)) return;
+        missing.push(key);
+        versionsSeen.push(read?.versions[index] ?? '');
       });
+      // Counted once per call (a page's 20 cards are one increment, not 20).
+      const { cache } = keys[0]!;
+      if (found.size > 0) requests.inc({ cache, result: 'hit' }, found.size);
+      if (missing.length > 0) {
+        requests.inc({ cache, result: read ? 'miss' : 'bypass' }, missing.length);
+      }
       if (missing.length === 0) return found;
 
       // Keys another request of this process is loading already are awaited, not reloaded.
@@ -391,22 +538,31 @@ export function createVersionedCache(settings: VersionedCacheSettings) {
       const loaded = await Promise.all(
         missing.map((key) => inFlight.get(`e:${key.key}`) as Promise<T | undefined> | undefined),
       );
-      const fills: (string | number)[] = [];
+      const filled: { key: CacheKey; value: T }[] = [];
+      const fillArgs: string[] = [];
       missing.forEach((key, index) => {
         const value = loaded[index];
         if (value === undefined) return;
         found.set(key.key, value);
-        if (reply && mine.includes(key)) {
-          fills.push(prefixed(key));
-          fills.push(versionsSeen[index]!, JSON.stringify(value));
+        if (read && mine.includes(key)) {
+          filled.push({ key, value });
+          fillArgs.push(versionsSeen[index]!, JSON.stringify(value));
         }
       });
-      if (fills.length > 0) {
-        const count = fills.length / 3;
-        const fillKeys = fills.filter((_, index) => index % 3 === 0);
-        const fillArgs = fills.filter((_, index) => index % 3 !== 0);
+      if (filled.length > 0) {
         try {
-          await redis.fillEntities(count, ...fillKeys, ttlSeconds, ...fillArgs);
+          const stored = await redis.fillEntities(
+            filled.length,
+            ...filled.map(({ key }) => prefixed(key)),
+            ttlSeconds,
+            versionTtlSeconds,
+            randomVersion(),
+            ...fillArgs,
+          );
+          filled.forEach(({ key, value }, index) => {
+            const version = stored[index];
+            if (version) local.set(key.key, version, value);
+          });
         } catch (error) {
           failed('fill-entities', error);
         }
@@ -420,68 +576,80 @@ export function createVersionedCache(settings: VersionedCacheSettings) {
     /** The current versions of `keys` (one round trip); null when Redis is unavailable. */
     generations: readGenerations,
 
+    /** A query result under generations (see `query` above). */
+    query,
+
     /**
-     * A query result that depends on the generations `dependsOn`: stored under a key made of
-     * their versions and `params`. `load` is told how fresh it must be: at least the newest
-     * write that bumped one of them, or the primary when the cache cannot say.
+     * A query over the members of a membership set (a reader's feed, over the authors they
+     * follow): its result depends on `dependsOn` and on each member's generation, named by
+     * `memberGeneration` + the member's id. The set and every generation are read in one round
+     * trip. `members` is null when the set is too big to keep; `load` is then not called.
      */
-    async query<T>(
+    async queryOverMembers<T>(
       cache: CacheName,
+      set: { key: CacheKey; load: MembershipLoader },
       dependsOn: readonly CacheKey[],
+      memberGeneration: { prefix: string; of: (id: number) => CacheKey },
       params: string,
-      load: (freshness: Freshness) => Promise<T>,
-    ): Promise<T> {
-      let reply: (string | null)[] | null = null;
+      load: (freshness: Freshness, members: readonly number[]) => Promise<T>,
+    ): Promise<{ members: number[]; value: T } | { members: null }> {
+      let reply: (string | number | null)[] | null = null;
       if (available()) {
         try {
-          reply = await redis.readQuery(
-            dependsOn.length,
+          reply = await redis.readMemberGenerations(
+            1 + dependsOn.length,
+            prefixed(set.key),
             ...dependsOn.map(prefixed),
+            keyPrefix + memberGeneration.prefix,
             randomVersion(),
-            generationTtlSeconds,
-            `${keyPrefix}${cache}:`,
-            `:${params}`,
+            versionTtlSeconds,
           );
         } catch (error) {
-          failed('read-query', error);
+          failed('read-member-generations', error);
         }
       }
-      if (!reply) {
-        requests.inc({ cache, result: 'bypass' });
-        return load({ preferPrimary: true });
+      if (reply?.[0] === 'all') {
+        requests.inc({ cache: set.key.cache, result: 'hit' });
+        const count = reply[1] as number;
+        const members = reply.slice(2, 2 + count).map(Number);
+        const generations = reply.slice(2 + count).map((value) => {
+          const [version, lsn] = splitTagged(String(value ?? '|0'));
+          return { version, lsn: Number(lsn) };
+        });
+        const value = await storedQuery(cache, generations, params, (freshness) =>
+          load(freshness, members),
+        );
+        return { members, value };
       }
-      const [key, stored] = reply as [string, string | null];
-      if (stored !== null) {
-        requests.inc({ cache, result: 'hit' });
-        return JSON.parse(stored) as T;
+      // The set is not stored whole (a miss, too many members) or Redis failed: the set first,
+      // then the query as any other.
+      let setMembers: number[] | null;
+      if (reply) {
+        requests.inc({ cache: set.key.cache, result: 'miss' });
+        const loaded = await loadMembership(set.key, String(reply[1] ?? ''), set.load);
+        setMembers = loaded === TOO_MANY_MEMBERS ? null : [...loaded];
+      } else {
+        setMembers = await members(set.key, set.load);
       }
-      requests.inc({ cache, result: 'miss' });
-      const lsns = dependsOn.map((_, index) => Number(reply[2 * index + 3] ?? 0));
-      const minLsn = Math.max(0, ...lsns);
-      return once(`q:${key}`, async () => {
-        const value = await load({ minLsn });
-        try {
-          await redis.set(key, JSON.stringify(value), 'EX', ttlSeconds);
-        } catch (error) {
-          failed('fill-query', error);
-        }
-        return value;
-      });
+      if (setMembers === null) return { members: null };
+      const known = setMembers;
+      const value = await query(
+        cache,
+        [...dependsOn, ...known.map(memberGeneration.of)],
+        params,
+        (freshness) => load(freshness, known),
+      );
+      return { members: known, value };
     },
 
     /** Drops a stored query result, e.g. one that named an article deleted since. */
     async forget(cache: CacheName, dependsOn: readonly CacheKey[], params: string): Promise<void> {
-      if (!available()) return;
+      const generations = await readGenerations(dependsOn);
+      if (!generations) return;
+      const key = queryKey(cache, generations, params);
+      local.forget(key);
       try {
-        const [key] = await redis.readQuery(
-          dependsOn.length,
-          ...dependsOn.map(prefixed),
-          randomVersion(),
-          generationTtlSeconds,
-          `${keyPrefix}${cache}:`,
-          `:${params}`,
-        );
-        if (key) await redis.del(key);
+        await redis.del(key);
       } catch (error) {
         failed('forget-query', error);
       }
@@ -493,17 +661,20 @@ export function createVersionedCache(settings: VersionedCacheSettings) {
      * same invalidation again shortly, and every entry expires after ttlSeconds regardless.
      */
     async invalidate(target: Invalidation, lsn: number): Promise<boolean> {
-      const keys = [...target.hashes, ...target.generations];
+      const entities = target.entities.filter((key) => key.kind === 'entity');
+      const memberships = target.entities.filter((key) => key.kind === 'membership');
+      const keys = [...entities, ...memberships, ...target.generations];
       if (keys.length === 0) return true;
       try {
         await redis.invalidate(
           keys.length,
           ...keys.map(prefixed),
-          target.hashes.length,
+          entities.length,
+          memberships.length,
           lsn,
           randomVersion(),
+          versionTtlSeconds,
           ttlSeconds,
-          generationTtlSeconds,
         );
       } catch (error) {
         failed('invalidate', error);
@@ -538,6 +709,12 @@ export function createPassThroughCache(): VersionedCache {
     },
     generations: async () => null,
     query: (_cache, _dependsOn, _params, load) => load({ preferPrimary: true }),
+    async queryOverMembers(_cache, set, _dependsOn, _memberGeneration, _params, load) {
+      const loaded = await set.load();
+      if (loaded === TOO_MANY_MEMBERS) return { members: null };
+      const members = [...loaded];
+      return { members, value: await load({ preferPrimary: true }, members) };
+    },
     forget: async () => {},
     invalidate: async () => true,
   };

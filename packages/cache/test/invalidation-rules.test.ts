@@ -11,7 +11,7 @@ import {
 const keysOf = (event: Parameters<typeof invalidationFor>[0]) => {
   const invalidation = invalidationFor(event);
   return {
-    hashes: invalidation.hashes.map((key) => key.key),
+    entities: invalidation.entities.map((key) => key.key),
     generations: invalidation.generations.map((key) => key.key),
   };
 };
@@ -28,7 +28,7 @@ describe('invalidation rules', () => {
         payload: { articleId: 1, authorId: 2, tags: ['go', 'rust'] },
       }),
     ).toEqual({
-      hashes: [],
+      entities: [],
       generations: [
         'gen:articles',
         'gen:articles:author:2',
@@ -41,7 +41,7 @@ describe('invalidation rules', () => {
 
   it('when an article is edited, then its card and body go, and tag lists only if its tags changed', () => {
     expect(keysOf({ type: 'article.updated', payload: { articleId: 1, authorId: 2 } })).toEqual({
-      hashes: ['article:1:card', 'article:1:body'],
+      entities: ['article:1:card', 'article:1:body'],
       generations: [],
     });
     expect(
@@ -50,35 +50,35 @@ describe('invalidation rules', () => {
         payload: { articleId: 1, previousSlug: 'old-title', tagsChanged: ['a', 'b'] },
       }),
     ).toEqual({
-      hashes: ['article:1:card', 'article:1:body', 'article-slug:old-title'],
+      entities: ['article:1:card', 'article:1:body', 'article-slug:old-title'],
       generations: ['gen:articles:tag:a', 'gen:articles:tag:b', 'gen:tags'],
     });
   });
 
   it('when an event from an older API lacks the newer fields, then its rule still applies what it can name', () => {
     expect(keysOf({ type: 'article.deleted', payload: { articleId: 5, slug: 's' } })).toEqual({
-      hashes: ['article:5:card', 'article:5:body', 'article-slug:s'],
+      entities: ['article:5:card', 'article:5:body', 'article-slug:s'],
       generations: ['gen:articles', 'gen:tags', 'gen:comments:5'],
     });
   });
 
   it('when a reader favorites, then the card (its count), their set and their favorites list change', () => {
     expect(keysOf({ type: 'article.favorited', payload: { articleId: 3, userId: 4 } })).toEqual({
-      hashes: ['article:3:card', 'user:4:favorites'],
+      entities: ['article:3:card', 'user:4:favorites'],
       generations: ['gen:articles:favorited:4'],
     });
   });
 
   it('when a reader follows, then their following set and their feed change, not the author', () => {
     expect(keysOf({ type: 'user.unfollowed', payload: { followerId: 4, followingId: 9 } })).toEqual(
-      { hashes: ['user:4:following'], generations: ['gen:feed:4'] },
+      { entities: ['user:4:following'], generations: ['gen:feed:4'] },
     );
   });
 
   it('when a profile changes, then its entry goes, and its old username if that changed', () => {
     expect(
       keysOf({ type: 'user.updated', payload: { userId: 4, previousUsername: 'ada' } }),
-    ).toEqual({ hashes: ['user:4:profile', 'username:ada'], generations: [] });
+    ).toEqual({ entities: ['user:4:profile', 'username:ada'], generations: [] });
   });
 
   it('when a batch of events is merged, then each key appears once', () => {

@@ -6,7 +6,12 @@ import { startPrivateRedis } from '@headroom/testing/redis-server';
 import type { Redis } from 'ioredis';
 import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { type CacheKey, entityKeys, generationKeys } from '../src/keys.ts';
+import {
+  ARTICLES_BY_AUTHOR_PREFIX,
+  type CacheKey,
+  entityKeys,
+  generationKeys,
+} from '../src/keys.ts';
 import { createCacheRedisClient } from '../src/redis-client.ts';
 import { createVersionedCache, type Freshness, TOO_MANY_MEMBERS } from '../src/versioned-cache.ts';
 
@@ -21,13 +26,17 @@ beforeAll(async () => {
 });
 afterAll(() => redis.quit());
 
-function newCache(connection = redis, registry = new Registry()) {
-  const keyPrefix = `test:${randomUUID()}:`;
+function newCache(
+  connection = redis,
+  registry = new Registry(),
+  keyPrefix = `test:${randomUUID()}:`,
+) {
   const cache = createVersionedCache({
     redis: connection,
     keyPrefix,
     ttlSeconds: TTL_SECONDS,
     breakerCooldownMs: 200,
+    localEntries: 100,
     registry,
     log: silent,
   });
@@ -90,7 +99,7 @@ describe('entities', () => {
     const { cache } = newCache();
     const key = entityKeys.articleCard(7);
     await cache.entities([key], loader({ [key.key]: 'before' }).load);
-    expect(await cache.invalidate({ hashes: [key], generations: [] }, 0)).toBe(true);
+    expect(await cache.invalidate({ entities: [key], generations: [] }, 0)).toBe(true);
     const found = await cache.entities([key], loader({ [key.key]: 'after' }).load);
     expect(found.get(key.key)).toBe('after');
   });
@@ -101,7 +110,7 @@ describe('entities', () => {
     // The reader saw no entry, loaded the row as it was, and the write's invalidation came
     // before the reader got to store it: what it stores would be stale.
     const racing = await cache.entities([key], async () => {
-      await cache.invalidate({ hashes: [key], generations: [] }, 0);
+      await cache.invalidate({ entities: [key], generations: [] }, 0);
       return new Map([[key.key, 'old row']]);
     });
     expect(racing.get(key.key)).toBe('old row');
@@ -126,6 +135,43 @@ describe('entities', () => {
   });
 });
 
+describe("a process's own parsed copies", () => {
+  it('when another process invalidates and refills an entity, then this one reads the new data, not its copy', async () => {
+    const one = newCache();
+    const other = newCache(redis, new Registry(), one.keyPrefix);
+    const key = entityKeys.articleCard(1);
+    await one.cache.entities([key], loader({ [key.key]: 'v1' }).load);
+    expect((await one.cache.entities([key], loader({}).load)).get(key.key)).toBe('v1');
+    await other.cache.invalidate({ entities: [key], generations: [] }, 0);
+    await other.cache.entities([key], loader({ [key.key]: 'v2' }).load);
+    const { load, calls } = loader({ [key.key]: 'not loaded' });
+    expect((await one.cache.entities([key], load)).get(key.key)).toBe('v2');
+    expect(calls).toEqual([]);
+  });
+
+  it("when an entity's version was evicted and it was filled again, then a copy from before is not served", async () => {
+    const one = newCache();
+    const key = entityKeys.profile(1);
+    await one.cache.entities([key], loader({ [key.key]: 'before' }).load);
+    // LRU may take the version with or without the data; either way the next fill gets a new,
+    // random version (here the row changed meanwhile, and the write's invalidation was lost).
+    await redis.del(`${one.keyPrefix}${key.key}:v`);
+    const other = newCache(redis, new Registry(), one.keyPrefix);
+    await other.cache.entities([key], loader({ [key.key]: 'after' }).load);
+    expect((await one.cache.entities([key], loader({}).load)).get(key.key)).toBe('after');
+  });
+
+  it('when another process bumps a generation, then this one does not serve its copy of a result', async () => {
+    const one = newCache();
+    const other = newCache(redis, new Registry(), one.keyPrefix);
+    const family = [generationKeys.allArticles];
+    await one.cache.query('article-list', family, 'p', async () => 'v1');
+    expect(await one.cache.query('article-list', family, 'p', async () => 'not read')).toBe('v1');
+    await other.cache.invalidate({ entities: [], generations: family }, 0);
+    expect(await one.cache.query('article-list', family, 'p', async () => 'v2')).toBe('v2');
+  });
+});
+
 describe('query results under generations', () => {
   it('when a generation is bumped, then results stored under it are read no more and the reload must see the write', async () => {
     const { cache } = newCache();
@@ -137,7 +183,7 @@ describe('query results under generations', () => {
     };
     expect(await cache.query('article-list', family, 'page-1', load('v1'))).toBe('v1');
     expect(await cache.query('article-list', family, 'page-1', load('not read'))).toBe('v1');
-    await cache.invalidate({ hashes: [], generations: family }, 4242);
+    await cache.invalidate({ entities: [], generations: family }, 4242);
     expect(await cache.query('article-list', family, 'page-1', load('v2'))).toBe('v2');
     expect(freshness).toEqual([{ minLsn: 0 }, { minLsn: 4242 }]);
   });
@@ -145,9 +191,9 @@ describe('query results under generations', () => {
   it('when two writes bump a generation, then it keeps the later WAL position', async () => {
     const { cache } = newCache();
     const family = [generationKeys.allArticles, generationKeys.articlesByAuthor(1)];
-    await cache.invalidate({ hashes: [], generations: [family[0]!] }, 900);
-    await cache.invalidate({ hashes: [], generations: [family[0]!] }, 100);
-    await cache.invalidate({ hashes: [], generations: [family[1]!] }, 500);
+    await cache.invalidate({ entities: [], generations: [family[0]!] }, 900);
+    await cache.invalidate({ entities: [], generations: [family[0]!] }, 100);
+    await cache.invalidate({ entities: [], generations: [family[1]!] }, 500);
     const generations = await cache.generations(family);
     expect(generations?.map((generation) => generation.lsn)).toEqual([900, 500]);
   });
@@ -169,7 +215,7 @@ describe('query results under generations', () => {
     );
     expect(await cache.query('feed', family, 'reader-1', async () => 'first')).toBe('first');
     expect(await cache.query('feed', family, 'reader-1', async () => 'not read')).toBe('first');
-    await cache.invalidate({ hashes: [], generations: [family[217]!] }, 0);
+    await cache.invalidate({ entities: [], generations: [family[217]!] }, 0);
     expect(await cache.query('feed', family, 'reader-1', async () => 'second')).toBe('second');
   });
 
@@ -179,6 +225,58 @@ describe('query results under generations', () => {
     await cache.query('article-list', family, 'p', async () => 'first');
     await cache.forget('article-list', family, 'p');
     expect(await cache.query('article-list', family, 'p', async () => 'second')).toBe('second');
+  });
+});
+
+describe('a query over the members of a set (a feed)', () => {
+  const authors = { prefix: ARTICLES_BY_AUTHOR_PREFIX, of: generationKeys.articlesByAuthor };
+
+  it("when the set is stored, then its members and every generation come in one read, and a member's write moves the result on", async () => {
+    const { cache } = newCache();
+    const set = { key: entityKeys.following(1), load: async () => [7, 8] };
+    const feed = (value: string) =>
+      cache.queryOverMembers(
+        'feed',
+        set,
+        [generationKeys.followedAuthors(1)],
+        authors,
+        'p',
+        async (_f, members) => `${value}:${members.join(',')}`,
+      );
+    expect(await feed('first')).toEqual({ members: [7, 8], value: 'first:7,8' });
+    expect(await feed('not read')).toEqual({ members: [7, 8], value: 'first:7,8' });
+    await cache.invalidate({ entities: [], generations: [generationKeys.articlesByAuthor(8)] }, 55);
+    expect(await feed('second')).toEqual({ members: [7, 8], value: 'second:7,8' });
+  });
+
+  it('when the set changes, then it is loaded again and so is the result', async () => {
+    const { cache } = newCache();
+    let following = [3];
+    const set = { key: entityKeys.following(2), load: async () => following };
+    const read = () =>
+      cache.queryOverMembers(
+        'feed',
+        set,
+        [generationKeys.followedAuthors(2)],
+        authors,
+        'p',
+        async (_f, members) => members.join(','),
+      );
+    expect((await read()).members).toEqual([3]);
+    following = [3, 4];
+    await cache.invalidate(
+      { entities: [entityKeys.following(2)], generations: [generationKeys.followedAuthors(2)] },
+      0,
+    );
+    expect(await read()).toEqual({ members: [3, 4], value: '3,4' });
+  });
+
+  it('when the set is too big to keep, then there is no result to read', async () => {
+    const { cache } = newCache();
+    const set = { key: entityKeys.following(3), load: async () => TOO_MANY_MEMBERS };
+    const read = () => cache.queryOverMembers('feed', set, [], authors, 'p', async () => 'never');
+    expect(await read()).toEqual({ members: null });
+    expect(await read()).toEqual({ members: null });
   });
 });
 
@@ -202,7 +300,7 @@ describe('memberships', () => {
     const key = entityKeys.following(2);
     expect(await cache.members(key, async () => [])).toEqual([]);
     expect(await cache.members(key, async () => [99])).toEqual([]);
-    await cache.invalidate({ hashes: [key], generations: [] }, 0);
+    await cache.invalidate({ entities: [key], generations: [] }, 0);
     expect(await cache.members(key, async () => [5])).toEqual([5]);
   });
 
@@ -241,7 +339,7 @@ describe('when Redis fails', () => {
       new Set([2]),
     );
     expect(await cache.members(entityKeys.following(1), async () => [3])).toEqual([3]);
-    expect(await cache.invalidate({ hashes: [card], generations: [] }, 0)).toBe(false);
+    expect(await cache.invalidate({ entities: [card], generations: [] }, 0)).toBe(false);
     expect(cache.available()).toBe(false);
     expect(
       await metric(registry, 'cache_requests_total', { cache: 'article-card', result: 'bypass' }),

@@ -125,12 +125,14 @@ export function createArticleCards(deps: {
     ids: readonly number[],
     authorIds: readonly number[],
     viewerId: number | undefined,
+    known: { allFollowed?: boolean } = {},
   ): Promise<{ summaries: ArticleSummary[]; complete: boolean }> {
     const [cards, authors, favorited, following] = await Promise.all([
       cardsByIds(ids),
       profiles.profilesByIds(authorIds),
       favoritedAmong(viewerId, ids),
-      profiles.followedAmong(viewerId, authorIds),
+      // A feed lists only followed authors: nothing to look up.
+      known.allFollowed ? new Set(authorIds) : profiles.followedAmong(viewerId, authorIds),
     ]);
     const list: ArticleSummary[] = [];
     for (const id of ids) {

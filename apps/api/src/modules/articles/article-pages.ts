@@ -9,8 +9,13 @@
 // from counters the database maintains (the counters migration), never counted per request.
 // Pages are addressed by offset (the RealWorld spec, capped at MAX_OFFSET) or by a keyset
 // cursor, which stays as cheap on the millionth row as on the first.
-import { type CacheKey, generationKeys } from '@headroom/cache/keys';
-import type { VersionedCache } from '@headroom/cache/versioned-cache';
+import {
+  ARTICLES_BY_AUTHOR_PREFIX,
+  type CacheKey,
+  entityKeys,
+  generationKeys,
+} from '@headroom/cache/keys';
+import type { TOO_MANY_MEMBERS, VersionedCache } from '@headroom/cache/versioned-cache';
 import { Prisma, type PrismaClient } from '@headroom/db/client';
 import type { ReadRouting } from '@headroom/db/read-routing';
 import { ValidationError } from '@headroom/errors/http-errors';
@@ -137,6 +142,30 @@ export function createArticlePages(deps: {
         generationsOf(filter),
         describe(filter, window),
       );
+    },
+
+    /**
+     * A reader's feed: the authors they follow (their cached `following` set, loaded with
+     * `followedBy` on a miss) and each author's articles' generation, read in one round trip
+     * to the cache. Null when they follow too many to cache as a set.
+     */
+    async feed(
+      viewerId: number,
+      window: PageWindow,
+      followedBy: () => Promise<number[] | typeof TOO_MANY_MEMBERS>,
+    ): Promise<StoredPage | null> {
+      const result = await cache.queryOverMembers(
+        'feed',
+        { key: entityKeys.following(viewerId), load: followedBy },
+        [generationKeys.followedAuthors(viewerId)],
+        { prefix: ARTICLES_BY_AUTHOR_PREFIX, of: generationKeys.articlesByAuthor },
+        describe({ followerId: viewerId }, window),
+        (freshness, authorIds) =>
+          authorIds.length === 0
+            ? Promise.resolve(EMPTY_PAGE)
+            : reads.read((db) => loadPage(db, { authorIds }, window), freshness),
+      );
+      return result.members === null ? null : result.value;
     },
 
     /** Uncached, on the primary: a feed whose authors are too many to cache as a set. */

@@ -40,6 +40,7 @@ export interface ArticlesPage {
 }
 
 const EMPTY_PAGE: ArticlesPage = { articles: [], articlesCount: 0, nextCursor: null };
+const EMPTY_STORED: StoredPage = { items: [], count: 0, nextCursor: null };
 
 function windowOf(query: { limit?: number; offset?: number; cursor?: string }): PageWindow {
   const limit = query.limit ?? DEFAULT_PAGE_SIZE;
@@ -55,7 +56,7 @@ export function createArticlesService(deps: {
   outbox: Outbox;
   pages: ArticlePages;
   cards: ArticleCards;
-  profiles: Pick<ProfilesService, 'userIdByUsername' | 'followedAuthors'>;
+  profiles: Pick<ProfilesService, 'userIdByUsername' | 'followedBy'>;
 }) {
   const { db, outbox, pages, cards, profiles } = deps;
 
@@ -67,6 +68,7 @@ export function createArticlesService(deps: {
     viewerId: number | undefined,
     load: () => Promise<StoredPage>,
     forget: () => Promise<void>,
+    known: { allFollowed?: boolean } = {},
   ): Promise<ArticlesPage> {
     for (let attempt = 0; ; attempt++) {
       const page = await load();
@@ -74,6 +76,7 @@ export function createArticlesService(deps: {
         page.items.map(([id]) => id),
         page.items.map(([, authorId]) => authorId),
         viewerId,
+        known,
       );
       if (complete || attempt === 1) {
         return { articles: summaries, articlesCount: page.count, nextCursor: page.nextCursor };
@@ -124,8 +127,9 @@ export function createArticlesService(deps: {
 
     async feed(query: FeedQuery, viewerId: number): Promise<ArticlesPage> {
       const window = windowOf(query);
-      const authorIds = await profiles.followedAuthors(viewerId);
-      if (authorIds === null) {
+      const followedBy = () => profiles.followedBy(viewerId);
+      const cached = await pages.feed(viewerId, window, followedBy);
+      if (cached === null) {
         // Too many followed authors to cache as a set: read the page directly.
         return present(
           viewerId,
@@ -133,12 +137,18 @@ export function createArticlesService(deps: {
           async () => {},
         );
       }
-      if (authorIds.length === 0) return EMPTY_PAGE;
-      const filter: ArticleFilter = { authorIds, followerId: viewerId };
+      // Every author in a feed is followed. A deleted article bumps its author's generation, so
+      // no stored feed page names one: there is nothing to forget.
+      let first: StoredPage | null = cached;
       return present(
         viewerId,
-        () => pages.page(filter, window),
-        () => pages.forget(filter, window),
+        async () => {
+          const page = first ?? (await pages.feed(viewerId, window, followedBy)) ?? EMPTY_STORED;
+          first = null;
+          return page;
+        },
+        async () => {},
+        { allFollowed: true },
       );
     },
 

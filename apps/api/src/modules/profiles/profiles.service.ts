@@ -96,10 +96,8 @@ export function createProfilesService(deps: {
     userIdByUsername,
     followedAmong,
 
-    /** Everyone the viewer follows (the authors of their feed); null past MAX_CACHED_FOLLOWING. */
-    followedAuthors(viewerId: number): Promise<number[] | null> {
-      return cache.members(entityKeys.following(viewerId), () => followedBy(viewerId));
-    },
+    /** Everyone the user follows, from Postgres (the cache's loader of their `following` set). */
+    followedBy,
 
     async get(username: string, viewerId: number | undefined): Promise<Profile> {
       const user = await findUser(username);
