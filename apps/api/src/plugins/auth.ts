@@ -21,9 +21,18 @@ declare module 'fastify' {
   }
 }
 
+/**
+ * Tokens whose signature this process has checked, so a token presented again costs a map
+ * lookup instead of an HMAC through WebCrypto (about a tenth of a cached read's CPU, profiled in
+ * docs/capacity.md). A signature never stops being valid; expiry is checked on every use. The
+ * oldest entry goes first when full: 10,000 tokens of ~200 bytes is ~2 MB.
+ */
+const VERIFIED_TOKENS_KEPT = 10_000;
+
 export function createTokenService(options: { secret: string; expiresInSeconds: number }) {
   const key = new TextEncoder().encode(options.secret);
   const algorithm = 'HS256';
+  const verified = new Map<string, { userId: number; expiresAtMs: number }>();
 
   return {
     async issue(userId: number): Promise<string> {
@@ -37,10 +46,23 @@ export function createTokenService(options: { secret: string; expiresInSeconds: 
 
     /** The user id in a valid, unexpired token; null for anything else. */
     async verify(token: string): Promise<number | null> {
+      const known = verified.get(token);
+      if (known) {
+        if (known.expiresAtMs > Date.now()) return known.userId;
+        verified.delete(token);
+        return null;
+      }
       try {
         const { payload } = await jwtVerify(token, key, { algorithms: [algorithm] });
         const userId = Number(payload.sub);
-        return Number.isSafeInteger(userId) && userId > 0 ? userId : null;
+        if (!(Number.isSafeInteger(userId) && userId > 0)) return null;
+        if (payload.exp !== undefined) {
+          if (verified.size >= VERIFIED_TOKENS_KEPT) {
+            verified.delete(verified.keys().next().value as string);
+          }
+          verified.set(token, { userId, expiresAtMs: payload.exp * 1000 });
+        }
+        return userId;
       } catch (error) {
         if (error instanceof joseErrors.JOSEError) return null;
         throw error;
