@@ -14,13 +14,17 @@ export function createCacheInvalidation(deps: {
   log: FastifyBaseLogger;
 }) {
   return async (events: DomainEvent[]): Promise<void> => {
+    const invalidation = mergeInvalidations(events.map(invalidationFor));
     // The primary's WAL position now covers the commit: a reload of what this invalidates may
-    // use a replica only once it has replayed this far (0 when there is no replica).
-    const lsn = await deps.reads.currentLsn().catch((error: unknown) => {
-      deps.log.warn({ err: error }, 'could not read the WAL position after a write');
-      return 0;
-    });
+    // use a replica only once it has replayed this far (0 when there is no replica). Asked
+    // only when a bumped generation's results may come from a replica.
+    const lsn = invalidation.generations.some((key) => key.filledFromReplica)
+      ? await deps.reads.currentLsn().catch((error: unknown) => {
+          deps.log.warn({ err: error }, 'could not read the WAL position after a write');
+          return 0;
+        })
+      : 0;
     // A failure is the cache's own to report; the relay's pass and the entries' TTL cover it.
-    await deps.cache.invalidate(mergeInvalidations(events.map(invalidationFor)), lsn);
+    await deps.cache.invalidate(invalidation, lsn);
   };
 }

@@ -25,11 +25,15 @@ export function isUniqueViolation(error: unknown, field?: string): boolean {
 }
 
 /**
- * P2003: a foreign key refused the write because the row it points at does not exist (any
- * more); with `column`, only that foreign key (`article_id` in `favorites_article_id_fkey`).
+ * A foreign key refused the write because the row it points at does not exist (any more):
+ * P2003 from a model query, or P2010 with the driver's ForeignKeyConstraintViolation from a raw
+ * one; with `column`, only that foreign key (`article_id` in `favorites_article_id_fkey`).
  */
 export function isForeignKeyViolation(error: unknown, column?: string): boolean {
-  if (!isKnownRequestError(error) || error.code !== 'P2003') return false;
+  if (!isKnownRequestError(error)) return false;
+  const raw =
+    error.code === 'P2010' && driverErrorCause(error)?.kind === 'ForeignKeyConstraintViolation';
+  if (error.code !== 'P2003' && !raw) return false;
   return column === undefined || namesColumn(error, column);
 }
 
@@ -52,8 +56,16 @@ const INVALID_DATA_SQLSTATES = new Set(['22021', '22P05', '22003']);
 export function isInvalidDataError(error: unknown): boolean {
   if (!isKnownRequestError(error)) return false;
   if (error.code === 'P2020') return true;
-  const cause = (error.meta?.driverAdapterError as { cause?: { originalCode?: unknown } })?.cause;
+  const cause = driverErrorCause(error);
   return typeof cause?.originalCode === 'string' && INVALID_DATA_SQLSTATES.has(cause.originalCode);
+}
+
+/** What the driver adapter said went wrong, when Prisma passes it on in `meta`. */
+function driverErrorCause(
+  error: KnownRequestError,
+): { kind?: unknown; originalCode?: unknown } | undefined {
+  return (error.meta?.driverAdapterError as { cause?: { kind?: unknown; originalCode?: unknown } })
+    ?.cause;
 }
 
 /**

@@ -77,7 +77,29 @@ const idOutOfRange = {
   },
 };
 
+/** What a raw query (a single-statement insert) reports for the same violation. */
+const articleVanishedInRawQuery = {
+  code: 'P2010',
+  message: 'Raw query failed.',
+  meta: {
+    driverAdapterError: {
+      name: 'DriverAdapterError',
+      cause: {
+        originalCode: '23503',
+        kind: 'ForeignKeyConstraintViolation',
+        constraint: { index: 'comments_article_id_fkey' },
+      },
+    },
+  },
+};
+
 describe('isForeignKeyViolation', () => {
+  it('when a raw query broke the foreign key, then it is recognised by its column too', () => {
+    expect(isForeignKeyViolation(articleVanishedInRawQuery, 'article_id')).toBe(true);
+    expect(isForeignKeyViolation(articleVanishedInRawQuery, 'author_id')).toBe(false);
+    expect(isForeignKeyViolation({ ...articleVanishedInRawQuery, meta: {} })).toBe(false);
+  });
+
   it('recognises the foreign key by its column', () => {
     expect(isForeignKeyViolation(articleVanished)).toBe(true);
     expect(isForeignKeyViolation(articleVanished, 'article_id')).toBe(true);
