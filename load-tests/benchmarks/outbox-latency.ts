@@ -1,16 +1,20 @@
 // Outbox delivery latency: from an event committed in Postgres to its job added to BullMQ, and
 // to that job started by a worker. Events are inserted at a steady rate (each in its own
-// transaction, as the API's writes are), with the worker at its production settings, and
+// transaction, as the API's writes are, and waking the relay as the API does: a NOTIFY after
+// the commit, at most one per OUTBOX_NOTIFY_INTERVAL_MS), with the worker at its production settings, and
 // each event's times are read back afterwards: commit time from the row (created_at, in an
 // autocommit INSERT the transaction's start, a millisecond before its commit), added and
 // started from the BullMQ job (timestamp, processedOn). Everything runs on one machine, so
 // the clocks agree. docs/background-jobs.md quotes the result.
 //   npx tsx load-tests/benchmarks/outbox-latency.ts [ratesPerSecond=20,200] [seconds=15]
+import { createRelayWakeup, RELAY_NOTIFY_SQL } from '@headroom/jobs/relay-wakeup';
 import { atMostPositionals, numberArgument, numberListArgument, parseCommandLine } from '../cli.ts';
 import { percentile } from '../stats.ts';
 import { machineLine, openBenchStack, timeUntil } from './worker-bench-stack.ts';
 
 const DEFAULTS = { rates: '20,200', seconds: '15' };
+/** The API's default OUTBOX_NOTIFY_INTERVAL_MS (apps/api/src/config.ts). */
+const NOTIFY_INTERVAL_MS = 50;
 const USAGE = `usage: npx tsx load-tests/benchmarks/outbox-latency.ts [ratesPerSecond=${DEFAULTS.rates}] [seconds=${DEFAULTS.seconds}]
 
   ratesPerSecond  steady event rates to measure, comma-separated
@@ -22,6 +26,11 @@ const rates = numberListArgument(USAGE, 'ratesPerSecond', positionals[0] ?? DEFA
 const seconds = numberArgument(USAGE, 'seconds', positionals[1] ?? DEFAULTS.seconds);
 
 const stack = await openBenchStack('outbox');
+const relay = createRelayWakeup({
+  notify: () => stack.sql.query(RELAY_NOTIFY_SQL),
+  intervalMs: NOTIFY_INTERVAL_MS,
+  onError: (error) => console.error(error),
+});
 try {
   const { rows: authors } = await stack.sql.query<{ id: number }>(
     `INSERT INTO users (email, username, password_hash, updated_at)
@@ -37,7 +46,7 @@ try {
 
   console.log(machineLine());
   console.log(
-    `article.updated events (one render-article job each) inserted at a steady rate for ${seconds} s; one worker process, default settings (LISTEN/NOTIFY, OUTBOX_POLL_INTERVAL_MS=1000, OUTBOX_BATCH_SIZE=200)\n`,
+    `article.updated events (one render-article job each) inserted at a steady rate for ${seconds} s; one worker process, default settings (NOTIFY at most every ${NOTIFY_INTERVAL_MS} ms, OUTBOX_POLL_INTERVAL_MS=1000, OUTBOX_BATCH_SIZE=200)\n`,
   );
   console.log(
     '| events/s | events | commit to job added p50 ms | p99 ms | max ms | commit to job started p50 ms | p99 ms | max ms |',
@@ -63,6 +72,7 @@ try {
           )
           .then(({ rows }) => {
             ids.push(rows[0]!.id);
+            relay.wake();
           }),
       );
     }
@@ -107,5 +117,6 @@ try {
     `\nWorker metric outbox_delivery_latency_seconds over all runs: ${count} events, mean ${((sum / count) * 1000).toFixed(1)} ms`,
   );
 } finally {
+  relay.close();
   await stack.close();
 }

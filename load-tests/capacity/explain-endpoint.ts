@@ -45,6 +45,8 @@ const { articles, tags: tagsService } = createServices({
     registry: new Registry(),
   }),
   cache: createPassThroughCache(),
+  // Read-only use: no write wakes the relay.
+  relay: { wake: () => {} },
   log: pino({ level: 'silent' }),
 });
 const explainer = new pg.Client({ connectionString: databaseUrl });

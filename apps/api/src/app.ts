@@ -11,6 +11,7 @@ import {
 } from '@headroom/cache/versioned-cache';
 import type { PrismaClient } from '@headroom/db/client';
 import type { ReadRouting } from '@headroom/db/read-routing';
+import { createRelayWakeup, RELAY_NOTIFY_SQL } from '@headroom/jobs/relay-wakeup';
 import Fastify, {
   type FastifyReply,
   type FastifyRequest,
@@ -134,12 +135,19 @@ export async function buildApp(deps: AppDeps) {
         keyPrefix: config.CACHE_KEY_PREFIX,
         ttlSeconds: config.CACHE_TTL_SECONDS,
         breakerCooldownMs: config.CACHE_BREAKER_COOLDOWN_MS,
+        localEntries: config.CACHE_LOCAL_ENTRIES,
         registry: deps.metrics,
         log: app.log,
       })
     : createPassThroughCache();
   const { db, reads } = deps;
-  const services = createServices({ db, reads, cache, log: app.log });
+  const relay = createRelayWakeup({
+    notify: () => db.$executeRawUnsafe(RELAY_NOTIFY_SQL),
+    intervalMs: config.OUTBOX_NOTIFY_INTERVAL_MS,
+    onError: (error) => app.log.warn({ err: error }, 'could not wake the outbox relay'),
+  });
+  app.addHook('onClose', async () => relay.close());
+  const services = createServices({ db, reads, cache, relay, log: app.log });
   const { outbox, profiles, articles, comments, tags } = services;
 
   await app.register(

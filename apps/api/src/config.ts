@@ -54,6 +54,12 @@ export const ApiEnvSchema = Type.Object({
    * most a stuck cache adds to a request. Commands take well under a millisecond here.
    */
   CACHE_COMMAND_TIMEOUT_MS: Type.Integer({ minimum: 1, default: 100 }),
+  /**
+   * Parsed cache entries each API process keeps, checked against Redis's version on every read,
+   * so an unchanged card is not sent and parsed again (docs/caching.md; measured in
+   * docs/capacity.md). About 1.5 KB each parsed: 20,000 is ~30 MB per process. 0 turns it off.
+   */
+  CACHE_LOCAL_ENTRIES: Type.Integer({ minimum: 0, default: 20_000 }),
   /** After a cache failure, requests skip the cache for this long before trying it again. */
   CACHE_BREAKER_COOLDOWN_MS: Type.Integer({ minimum: 0, default: 1_000 }),
   /**
@@ -102,6 +108,13 @@ export const ApiEnvSchema = Type.Object({
   REGISTER_RATE_LIMIT_MAX: Type.Integer({ minimum: 1, default: 60 }),
   REGISTER_RATE_LIMIT_WINDOW_SECONDS: Type.Integer({ minimum: 1, default: 60 }),
 
+  /**
+   * After a write, the outbox relay is woken with a NOTIFY at most this often per process (the
+   * last one of a burst included): a NOTIFY per commit serialised writers on Postgres' queue
+   * lock (comment writes ~700/s with it, ~1,150/s without; docs/capacity.md). It bounds the
+   * extra delivery delay under load; an idle site's writes are relayed at once.
+   */
+  OUTBOX_NOTIFY_INTERVAL_MS: Type.Integer({ minimum: 0, default: 50 }),
   /** How long SIGTERM waits for in-flight requests before the process exits anyway. */
   SHUTDOWN_TIMEOUT_MS: Type.Integer({ minimum: 100, default: 10_000 }),
   /** Time a client gets to send a whole request; protects the event loop's sockets from slow senders. */

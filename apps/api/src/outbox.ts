@@ -10,6 +10,10 @@ import { recordEvent } from '@headroom/jobs/record-event';
 
 export type RecordEvent = (event: DomainEvent) => Promise<void>;
 
+/**
+ * Records events and invalidates after the commit. `transaction` is the usual way; a hot write
+ * that inserts its row and its event in one SQL statement (comments) calls `committed` itself.
+ */
 export function createOutbox(deps: {
   db: Pick<PrismaClient, '$transaction'>;
   /** Runs after every commit that recorded events; must not throw (failures are its own). */
@@ -29,6 +33,11 @@ export function createOutbox(deps: {
       );
       if (events.length > 0) await deps.afterCommit(events);
       return result;
+    },
+
+    /** After a single-statement write that inserted these events with its row. */
+    committed(events: DomainEvent[]): Promise<void> {
+      return deps.afterCommit(events);
     },
   };
 }

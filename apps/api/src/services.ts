@@ -4,6 +4,7 @@
 import type { VersionedCache } from '@headroom/cache/versioned-cache';
 import type { PrismaClient } from '@headroom/db/client';
 import type { ReadRouting } from '@headroom/db/read-routing';
+import type { RelayWakeup } from '@headroom/jobs/relay-wakeup';
 import type { FastifyBaseLogger } from 'fastify';
 import { createCacheInvalidation } from './cache-invalidation.ts';
 import { createArticleCards } from './modules/articles/article-cards.ts';
@@ -18,12 +19,18 @@ export function createServices(deps: {
   db: PrismaClient;
   reads: ReadRouting;
   cache: VersionedCache;
+  /** Wakes the outbox relay after a write (packages/jobs/src/relay-wakeup.ts). */
+  relay: Pick<RelayWakeup, 'wake'>;
   log: FastifyBaseLogger;
 }) {
   const { db, reads, cache } = deps;
+  const invalidate = createCacheInvalidation({ cache, reads, log: deps.log });
   const outbox = createOutbox({
     db,
-    afterCommit: createCacheInvalidation({ cache, reads, log: deps.log }),
+    afterCommit: async (events) => {
+      deps.relay.wake();
+      await invalidate(events);
+    },
   });
   const profiles = createProfilesService({ db, reads, cache, outbox });
   const cards = createArticleCards({ db, cache, profiles });
@@ -32,7 +39,7 @@ export function createServices(deps: {
     outbox,
     profiles,
     articles: createArticlesService({ db, outbox, pages, cards, profiles }),
-    comments: createCommentsService({ db, reads, cache, outbox, cards, profiles }),
+    comments: createCommentsService({ db, cache, outbox, cards, profiles }),
     tags: createTagsService({ reads, cache }),
   };
 }

@@ -186,6 +186,8 @@ function services() {
       registry: new Registry(),
     }),
     cache: createPassThroughCache(),
+    // Read-only use: no write wakes the relay.
+    relay: { wake: () => {} },
     log: pino({ level: 'silent' }),
   });
 }
