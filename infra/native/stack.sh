@@ -216,7 +216,10 @@ proc_pgid() {
   [[ -f $pid_file ]] || return 1
   pgid="$(cat "$pid_file")"
   [[ $pgid =~ ^[0-9]+$ ]] || return 1
-  kill -0 -- "-$pgid" 2>/dev/null || return 1
+  # The group, or its leader: right after start_process the child may not have called
+  # setsid() yet, so its group does not exist although it runs (a rolling restart once died
+  # on that, calling a process that was starting "exited during start-up").
+  kill -0 -- "-$pgid" 2>/dev/null || kill -0 "$pgid" 2>/dev/null || return 1
   printf '%s\n' "$pgid"
 }
 
