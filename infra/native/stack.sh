@@ -87,6 +87,10 @@ configure_profile() {
       ;;
     *) die "unknown profile '$PROFILE' (expected stack or e2e)" ;;
   esac
+  # off: the API processes run without the application cache (every read from Postgres), to
+  # measure the database path alone (load-tests/README.md); the worker's relay still invalidates.
+  API_CACHE="$(profile_setting "$PROFILE" API_CACHE on)"
+  [[ $API_CACHE == on || $API_CACHE == off ]] || die "$(profile_variable "$PROFILE" API_CACHE) must be on or off"
   [[ $API_REPLICAS =~ ^[1-9][0-9]*$ ]] || die "$(profile_variable "$PROFILE" API_REPLICAS) must be a positive number"
   [[ $WORKER_REPLICAS =~ ^[0-9]+$ ]] || die "$(profile_variable "$PROFILE" WORKER_REPLICAS) must be a number"
   STATE_DIR="$REPO_ROOT/.local/$PROFILE"
@@ -276,8 +280,10 @@ wait_ready() {
 }
 
 start_api() {
-  local index=$1 name="api-$1" port
+  local index=$1 name="api-$1" port without_cache=()
   port="$(api_port "$index")"
+  # An empty value is an unset variable to the API's config.
+  if [[ $API_CACHE == off ]]; then without_cache=(CACHE_REDIS_URL=); fi
   if proc_pgid "$name" >/dev/null; then return 0; fi
   port_in_use "$port" && die "$name: port $port is taken by another process"
   # TRUSTED_PROXY_HOPS=2: the edge and the load balancer, whose X-Forwarded-For is believed,
@@ -285,7 +291,7 @@ start_api() {
   # DATABASE_REPLICA_URL: reads that may be slightly stale go to the replica (docs/database.md).
   start_app "$name" apps/api/src/main.ts "PORT=$port" \
     "METRICS_PORT=$(api_metrics_port "$index")" "JWT_SECRET=$JWT_SECRET" \
-    "DATABASE_REPLICA_URL=$DATABASE_REPLICA_URL" \
+    "DATABASE_REPLICA_URL=$DATABASE_REPLICA_URL" "${without_cache[@]}" \
     TRUSTED_PROXY_HOPS=2 OTEL_SERVICE_NAME=headroom-api
 }
 
