@@ -404,11 +404,17 @@ write_prometheus_targets() {
 prometheus_ready() { [[ "$(http_code "http://127.0.0.1:$PROMETHEUS_PORT/-/ready")" == 200 ]]; }
 
 prometheus_up() {
+  local pgid
   ((WITH_PROMETHEUS)) || return 0
   mkdir -p "$PROMETHEUS_DIR/data"
-  cp "$REPO_ROOT/infra/prometheus/prometheus.yml" "$REPO_ROOT/infra/prometheus/alerts.yml" "$PROMETHEUS_DIR/"
+  cp "$REPO_ROOT/infra/prometheus/prometheus.yml" "$REPO_ROOT/infra/prometheus/alerts.yml" \
+    "$REPO_ROOT/infra/prometheus/slo.yml" "$PROMETHEUS_DIR/"
   write_prometheus_targets
-  if proc_pgid prometheus >/dev/null; then return 0; fi
+  if pgid="$(proc_pgid prometheus)"; then
+    # Running already: SIGHUP rereads the configuration and the rule files just copied.
+    kill -HUP -- "-$pgid"
+    return 0
+  fi
   log "==> prometheus on 127.0.0.1:$PROMETHEUS_PORT"
   port_in_use "$PROMETHEUS_PORT" && die "prometheus: port $PROMETHEUS_PORT is taken by another process"
   start_process prometheus prometheus --config.file="$PROMETHEUS_DIR/prometheus.yml" \
