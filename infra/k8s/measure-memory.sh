@@ -25,7 +25,7 @@ url=${admin_url%/*}/$database
 DATABASE_URL=$url node --import tsx packages/db/src/migrate-cli.ts deploy
 DATABASE_URL=$url node --import tsx packages/db/src/seed-cli.ts >"$work/seed.log" 2>&1
 
-DATABASE_URL=$url REDIS_URL=$REDIS_URL JWT_SECRET=memory-measurement-secret-0123456789abcdef \
+DATABASE_URL=$url REDIS_URL=$REDIS_URL JWT_SECRET="$(od -An -tx1 -N32 /dev/urandom | tr -d ' \n')" \
   HOST=127.0.0.1 PORT=23101 METRICS_PORT=23102 \
   node --import tsx --import @headroom/telemetry/register apps/api/src/main.ts >"$work/api.log" 2>&1 &
 api=$!

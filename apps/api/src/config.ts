@@ -9,7 +9,24 @@ import { type Static, Type } from 'typebox';
 const Port = (defaultPort: number) =>
   Type.Integer({ minimum: 0, maximum: 65535, default: defaultPort });
 
+/**
+ * JWT secrets that were ever committed to this repository (a compose default, a measurement
+ * script's), so anyone who has read it can sign tokens with them. With NODE_ENV=production the
+ * API refuses to start with one of these (docs/security.md, "Secure defaults"). Append to this
+ * list, never remove from it: a value once published stays known.
+ */
+export const PUBLISHED_JWT_SECRETS: readonly string[] = [
+  'compose-demo-secret-change-me-0123456789abcdef',
+  'memory-measurement-secret-0123456789abcdef',
+  'a-jwt-secret-of-at-least-32-characters',
+];
+
 export const ApiEnvSchema = Type.Object({
+  /** production (the default, as in the worker) turns on the checks a public deployment needs. */
+  NODE_ENV: Type.Union(
+    [Type.Literal('development'), Type.Literal('production'), Type.Literal('test')],
+    { default: 'production' },
+  ),
   HOST: Type.String({ default: '0.0.0.0' }),
   PORT: Port(3000),
   /** Prometheus scrapes here; kept off the public port so metrics never leak through the LB. */
@@ -124,6 +141,12 @@ export const ApiEnvSchema = Type.Object({
 export type ApiConfig = Static<typeof ApiEnvSchema>;
 
 const rules: CrossFieldRule<ApiConfig>[] = [
+  {
+    variables: ['NODE_ENV', 'JWT_SECRET'],
+    message: 'the JWT secret is a published demo value; set your own (e.g. `openssl rand -hex 32`)',
+    holds: (config) =>
+      config.NODE_ENV !== 'production' || !PUBLISHED_JWT_SECRETS.includes(config.JWT_SECRET),
+  },
   {
     variables: ['PORT', 'METRICS_PORT'],
     message: 'must be different ports',

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { WorkerEnvSchema } from '../../worker/src/config.ts';
-import { ApiEnvSchema, loadApiConfig } from '../src/config.ts';
+import { ApiEnvSchema, loadApiConfig, PUBLISHED_JWT_SECRETS } from '../src/config.ts';
 
 describe('API configuration', () => {
   it('.env.example documents every variable the API and the worker read', () => {
@@ -27,6 +27,25 @@ describe('API configuration', () => {
     expect(() =>
       loadApiConfig({ ...base, JWT_SECRET: 's'.repeat(32), PORT: '9000', METRICS_PORT: '9000' }),
     ).toThrow(/PORT, METRICS_PORT: must be different ports/);
+  });
+
+  it('when a published demo JWT secret is used in production, then start-up refuses', () => {
+    const base = { DATABASE_URL: 'postgresql://x', REDIS_URL: 'redis://x' };
+    for (const secret of PUBLISHED_JWT_SECRETS) {
+      expect(() => loadApiConfig({ ...base, JWT_SECRET: secret })).toThrow(
+        /NODE_ENV, JWT_SECRET: the JWT secret is a published demo value/,
+      );
+      expect(() => loadApiConfig({ ...base, NODE_ENV: 'production', JWT_SECRET: secret })).toThrow(
+        /published demo value/,
+      );
+      // A developer's machine or a test run may still use one.
+      expect(loadApiConfig({ ...base, NODE_ENV: 'development', JWT_SECRET: secret })).toMatchObject(
+        { NODE_ENV: 'development' },
+      );
+    }
+    expect(loadApiConfig({ ...base, JWT_SECRET: 'a'.repeat(64) })).toMatchObject({
+      NODE_ENV: 'production',
+    });
   });
 
   it('when the replica lag bound is not longer than its status interval, then start-up refuses', () => {

@@ -5,6 +5,7 @@
 // (config schemas, ports, probes, queue names, Dockerfile targets, nginx templates), with each
 // other (Service names and ports, namespaces, connection budgets), and with the house rules
 // (restricted pods, resources, secrets only referenced, a NetworkPolicy for every component).
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { Ajv, type ErrorObject } from 'ajv';
 import { describe, expect, it } from 'vitest';
@@ -107,7 +108,8 @@ const isTelemetryVariable = (name: string) => name.startsWith('OTEL_');
 /** Stand-ins for values kept in Secrets, each one its variable's schema accepts. */
 const SECRET_PLACEHOLDERS: Record<string, string> = {
   DATABASE_PASSWORD: 'password-from-the-postgres-app-secret',
-  JWT_SECRET: 'a-jwt-secret-of-at-least-32-characters',
+  // Generated: a fixed one would be a published secret the API refuses in production.
+  JWT_SECRET: randomBytes(32).toString('hex'),
   SMTP_URL: 'smtp://relay.example:587',
 };
 
