@@ -90,6 +90,12 @@ configure_profile() {
   # off: the API processes run without the application cache (every read from Postgres), to
   # measure the database path alone (load-tests/README.md); the worker's relay still invalidates.
   API_CACHE="$(profile_setting "$PROFILE" API_CACHE on)"
+  # The demo data set (1,000 users sharing one known password) goes into the dev stack's empty
+  # database: this profile runs on a developer's machine, on loopback only. HEADROOM_SEED_DEMO=off
+  # starts it empty; e2e always starts empty. docker-compose.yml seeds only with --profile demo.
+  SEED_DEMO=off
+  [[ $PROFILE == stack ]] && SEED_DEMO="$(profile_setting "$PROFILE" SEED_DEMO on)"
+  [[ $SEED_DEMO == on || $SEED_DEMO == off ]] || die "$(profile_variable "$PROFILE" SEED_DEMO) must be on or off"
   [[ $API_CACHE == on || $API_CACHE == off ]] || die "$(profile_variable "$PROFILE" API_CACHE) must be on or off"
   [[ $API_REPLICAS =~ ^[1-9][0-9]*$ ]] || die "$(profile_variable "$PROFILE" API_REPLICAS) must be a positive number"
   [[ $WORKER_REPLICAS =~ ^[0-9]+$ ]] || die "$(profile_variable "$PROFILE" WORKER_REPLICAS) must be a number"
@@ -190,8 +196,8 @@ prepare() {
   # needs one session (PgBouncer's transaction pooling does not keep one).
   log "==> migrations"
   DATABASE_URL=$DIRECT_DATABASE_URL npm run --silent db:migrate
-  if [[ $PROFILE == stack ]]; then
-    log "==> seed (skipped when the database already has data)"
+  if [[ $SEED_DEMO == on ]]; then
+    log "==> demo data (skipped when the database already has data; HEADROOM_SEED_DEMO=off to skip)"
     DATABASE_URL=$DIRECT_DATABASE_URL npm run --silent db:seed -- --if-empty
   fi
   JWT_SECRET="$(jwt_secret)"
