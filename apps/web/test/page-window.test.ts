@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { pageCount, pageFrom, pageWindow } from '../src/components/page-window.ts';
+import { pageCount, pageFrom, pageWindow } from '../src/lib/page-window.ts';
 
 describe('pageWindow', () => {
   it('when there are few pages, then all of them are shown', () => {

@@ -4,9 +4,9 @@ import { useCallback } from 'react';
 import { type ArticleQuery, MAX_OFFSET } from '../api/conduit.ts';
 import type { Article } from '../api/types.ts';
 import { useRequest } from '../hooks/use-request.ts';
+import { pageCount } from '../lib/page-window.ts';
 import { useSession } from '../session/session.tsx';
 import { ArticlePreview } from './article-preview.tsx';
-import { pageCount } from './page-window.ts';
 import { Pagination } from './pagination.tsx';
 import { Empty, ErrorNotice, Loading } from './status.tsx';
 

@@ -8,7 +8,7 @@ import {
   useId,
 } from 'react';
 import type { FieldErrors } from '../api/types.ts';
-import { capitalize, describeProblems } from './problems.ts';
+import { capitalize, describeProblems } from '../lib/problems.ts';
 
 interface FieldProps {
   /** The API's name for the field: where its 422 messages are found. */

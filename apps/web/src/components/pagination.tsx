@@ -1,7 +1,7 @@
 // Page links under a list of articles. Real links (?page=N), so every page has a URL that can
 // be shared, bookmarked and opened in a new tab.
 import { Link } from 'react-router';
-import { pageWindow } from './page-window.ts';
+import { pageWindow } from '../lib/page-window.ts';
 
 export function Pagination({
   page,

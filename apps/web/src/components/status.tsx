@@ -1,7 +1,7 @@
 // The states every request passes through, worded and styled the same everywhere.
 import type { ReactNode } from 'react';
 import type { ApiError } from '../api/http.ts';
-import { describeProblems } from './problems.ts';
+import { describeProblems } from '../lib/problems.ts';
 
 export function Loading({ what }: { what: string }) {
   return (

@@ -2,10 +2,10 @@
 // popular tags. Everything the page shows is in its URL (?feed=following, ?tag=, ?page=).
 import { Link, useSearchParams } from 'react-router';
 import { ArticleFeed, type ArticleSource } from '../components/article-feed.tsx';
-import { pageFrom } from '../components/page-window.ts';
 import { PopularTags } from '../components/popular-tags.tsx';
 import { tagHref } from '../components/tag-list.tsx';
 import { usePageTitle } from '../hooks/use-page-title.ts';
+import { pageFrom } from '../lib/page-window.ts';
 import { useSession } from '../session/session.tsx';
 
 type Tab = { kind: 'following' } | { kind: 'global' } | { kind: 'tag'; tag: string };

@@ -6,10 +6,10 @@ import type { Profile } from '../api/types.ts';
 import { ArticleFeed } from '../components/article-feed.tsx';
 import { Avatar } from '../components/avatar.tsx';
 import { FollowButton } from '../components/follow-button.tsx';
-import { pageFrom } from '../components/page-window.ts';
 import { ErrorNotice, Loading } from '../components/status.tsx';
 import { usePageTitle } from '../hooks/use-page-title.ts';
 import { useRequest } from '../hooks/use-request.ts';
+import { pageFrom } from '../lib/page-window.ts';
 import { useSession } from '../session/session.tsx';
 
 export function ProfilePage({ tab }: { tab: 'articles' | 'favorites' }) {
