@@ -18,6 +18,17 @@ for name in "${VARIABLES[@]}"; do
 done
 
 mkdir -p "$PGBOUNCER_DATA_DIR"
+# Credentials from the environment (compose passes POSTGRES_PASSWORD from .env) rather than a
+# mounted file: the auth file is written here, readable by this user only. A `"` inside a
+# name or password is doubled, as PgBouncer's auth file format requires.
+if [[ -n ${PGBOUNCER_AUTH_USER:-} ]]; then
+  if [[ -z ${PGBOUNCER_AUTH_PASSWORD:-} ]]; then
+    echo "pgbouncer-entrypoint: PGBOUNCER_AUTH_PASSWORD must be set with PGBOUNCER_AUTH_USER" >&2
+    exit 1
+  fi
+  (umask 077 && printf '"%s" "%s"\n' "${PGBOUNCER_AUTH_USER//\"/\"\"}" \
+    "${PGBOUNCER_AUTH_PASSWORD//\"/\"\"}" >"$PGBOUNCER_AUTH_FILE")
+fi
 # A restarted container keeps its files, and its new PID 1 would pass for the pgbouncer the
 # old pid file names: pgbouncer would refuse to start, thinking it already runs.
 rm -f "$PGBOUNCER_DATA_DIR/pgbouncer.pid"

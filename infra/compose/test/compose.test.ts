@@ -2,9 +2,11 @@
 // the compose file against the Compose Specification's JSON schema, then what the schema
 // cannot see: files it mounts or builds from exist, every dependency waits on a condition the
 // other service can meet, every process is health-checked (or says why not) and limited,
-// the api and worker get an environment their own config schemas accept, and no image runs
-// as root. What only a running engine can prove is listed in docs/deployment.md.
+// the api and worker get an environment their own config schemas accept, no secret is
+// written in the file (each comes from .env, required), and no image runs as root. What only
+// a running engine can prove is listed in docs/deployment.md.
 import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import {
   existsSync,
   mkdirSync,
@@ -21,7 +23,11 @@ import { fileURLToPath } from 'node:url';
 import { Ajv } from 'ajv';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { ApiEnvSchema, loadApiConfig } from '../../../apps/api/src/config.ts';
+import {
+  ApiEnvSchema,
+  loadApiConfig,
+  PUBLISHED_JWT_SECRETS,
+} from '../../../apps/api/src/config.ts';
 import { loadWorkerConfig, WorkerEnvSchema } from '../../../apps/worker/src/config.ts';
 import { readDockerfile } from '../dockerfile.ts';
 import { dropDevOptional } from '../drop-dev-optional.ts';
@@ -70,18 +76,50 @@ const dependencies = (service: Service): [string, string | undefined][] =>
 const buildOf = (service: Service) =>
   typeof service.build === 'string' ? { context: service.build } : service.build;
 
+/** `${NAME:?message}` or `${NAME?message}` with NAME unset: compose refuses to start. */
+class RequiredVariableError extends Error {}
+
+const INTERPOLATION = /\$\$|\$\{(\w+)(?:(:?[-?])([^}]*))?\}|\$(\w+)/g;
+
 /**
- * Compose's variable interpolation with nothing set in the shell: what `docker compose up`
- * gives a fresh checkout without a .env file. ${NAME:-default} and ${NAME-default} become the
- * default, ${NAME} and $NAME nothing, $$ a dollar sign.
+ * Compose's variable interpolation, given what the shell and .env set: ${NAME:-default} and
+ * ${NAME-default} fall back to the default, ${NAME:?message} and ${NAME?message} refuse to
+ * start, ${NAME} and $NAME become nothing, $$ a dollar sign. With no variables, it is what a
+ * fresh checkout without a .env file gets.
  */
-function interpolate(value: string): string {
-  return value.replace(/\$\$|\$\{\w+(?::?-([^}]*))?\}|\$\w+/g, (match, fallback?: string) =>
-    match === '$$' ? '$' : (fallback ?? ''),
+function interpolate(value: string, variables: Record<string, string> = {}): string {
+  return value.replace(
+    INTERPOLATION,
+    (match, braced?: string, operator?: string, argument?: string, bare?: string) => {
+      if (match === '$$') return '$';
+      const name = (braced ?? bare) as string;
+      const given = variables[name];
+      // With a colon, an empty value counts as unset.
+      const set = given !== undefined && (given !== '' || !operator?.startsWith(':'));
+      if (operator?.endsWith('-')) return set ? given : (argument ?? '');
+      if (operator?.endsWith('?')) {
+        if (!set) throw new RequiredVariableError(`${name}: ${argument}`);
+        return given;
+      }
+      return given ?? '';
+    },
   );
 }
 
-function environmentOf(service: Service): Record<string, string> {
+/** Variables the file requires with ${NAME:?...}: the secrets infra/compose/secrets.sh writes. */
+const requiredVariables = [
+  ...new Set([...JSON.stringify(compose).matchAll(/\$\{(\w+):?\?/g)].map((match) => match[1] as string)),
+].sort();
+
+/** What .env holds after `bash infra/compose/secrets.sh`: a random value for each. */
+const generatedSecrets = Object.fromEntries(
+  requiredVariables.map((name) => [name, randomBytes(32).toString('hex')]),
+);
+
+function environmentOf(
+  service: Service,
+  variables: Record<string, string> = generatedSecrets,
+): Record<string, string> {
   const entries = Array.isArray(service.environment)
     ? service.environment.map((line) => {
         const at = line.indexOf('=');
@@ -90,7 +128,40 @@ function environmentOf(service: Service): Record<string, string> {
     : Object.entries(service.environment ?? {}).map(
         ([name, value]) => [name, value === null ? '' : String(value)] as const,
       );
-  return Object.fromEntries(entries.map(([name, value]) => [name, interpolate(value)]));
+  return Object.fromEntries(entries.map(([name, value]) => [name, interpolate(value, variables)]));
+}
+
+/** Environment variables that carry a secret by their name. */
+const isSecretName = (name: string) => /PASSWORD|SECRET|TOKEN|API_KEY|_AUTH$/.test(name);
+
+/** Exactly one required interpolation, `${NAME:?message}`: no default, no literal part. */
+const isRequiredVariable = (value: string) => /^\$\{\w+:\?[^}]*\}$/.test(value);
+
+/** Every place in a service's environment and command where a secret is written. */
+function secretsWritten(name: string, service: Service): string[] {
+  const raw = Array.isArray(service.environment)
+    ? service.environment.map((line) => line.split(/=(.*)/s).slice(0, 2) as [string, string])
+    : Object.entries(service.environment ?? {}).map(
+        ([key, value]) => [key, value === null ? '' : String(value)] as [string, string],
+      );
+  const command = Array.isArray(service.command) ? service.command : [];
+  const values: [string, string][] = [
+    ...raw.filter(([key]) => isSecretName(key)),
+    // A URL's password: postgresql://user:PASSWORD@host, redis://:PASSWORD@host.
+    ...raw.flatMap(([key, value]) => {
+      const password = /^\w+:\/\/[^:/@]*:(.*)@[^@]*$/.exec(value)?.[1];
+      return password === undefined ? [] : [[`${key}'s password`, password] as [string, string]];
+    }),
+    // redis-server --requirepass VALUE (and --masterauth, for a replica of a Redis).
+    ...command.flatMap((word, at) =>
+      /^--(requirepass|masterauth)$/.test(word)
+        ? [[word, command[at + 1] ?? ''] as [string, string]]
+        : [],
+    ),
+  ];
+  return values
+    .filter(([, value]) => !isRequiredVariable(value))
+    .map(([key, value]) => `${name}: ${key} is "${value}"`);
 }
 
 // --- the Dockerfile ------------------------------------------------------------------------
@@ -227,11 +298,71 @@ describe('docker-compose.yml', () => {
     expect(compose.services.worker?.deploy?.replicas).toBe(2);
   });
 
-  it('keeps k6 in the loadtest profile, out of a plain `docker compose up`', () => {
+  it('keeps k6 and the demo data out of a plain `docker compose up` (profiles loadtest, demo)', () => {
     const profiled = services.filter(([, service]) => service.profiles !== undefined);
     expect(profiled.map(([name, service]) => [name, service.profiles])).toEqual([
+      ['seed', ['demo', 'loadtest']],
       ['k6', ['loadtest']],
     ]);
+    // A service every profile starts may wait for the seed only if it may be absent.
+    const waiting = services.flatMap(([name, service]) =>
+      service.profiles === undefined && 'seed' in (service.depends_on ?? {})
+        ? [[name, (service.depends_on as Record<string, { required?: boolean }>).seed?.required]]
+        : [],
+    );
+    expect(waiting).toEqual([['edge', false]]);
+  });
+
+  it('writes no secret: each password and JWT_SECRET is a required variable from .env', () => {
+    expect(services.flatMap(([name, service]) => secretsWritten(name, service))).toEqual([]);
+    expect(requiredVariables).toEqual([
+      'CACHE_REDIS_PASSWORD',
+      'GRAFANA_ADMIN_PASSWORD',
+      'JWT_SECRET',
+      'POSTGRES_PASSWORD',
+      'REDIS_PASSWORD',
+      'REPLICATION_PASSWORD',
+    ]);
+    // No default anywhere for them, and no value ever published.
+    expect(composeText).not.toMatch(/\$\{\w*(PASSWORD|SECRET)\w*:?-/);
+    expect(PUBLISHED_JWT_SECRETS.filter((secret) => composeText.includes(secret))).toEqual([]);
+  });
+
+  it('when .env does not set the secrets, then compose refuses to start the api', () => {
+    const api = compose.services.api;
+    if (!api) throw new Error('no api service');
+    expect(() => environmentOf(api, {})).toThrow(RequiredVariableError);
+    const { JWT_SECRET: _withoutJwt, ...others } = generatedSecrets;
+    expect(() => environmentOf(api, others)).toThrow(/^JWT_SECRET: /);
+  });
+
+  it('gives both Redis servers a password that every client URL and health check carries', () => {
+    for (const [server, variable] of [
+      ['redis', 'REDIS_PASSWORD'],
+      ['redis-cache', 'CACHE_REDIS_PASSWORD'],
+    ] as const) {
+      const service = compose.services[server];
+      const command = Array.isArray(service?.command) ? service.command : [];
+      const password = generatedSecrets[variable];
+      expect(
+        command.map((word) => interpolate(word, generatedSecrets)),
+        server,
+      ).toContain(password);
+      expect(environmentOf(service ?? {}).REDISCLI_AUTH, server).toBe(password);
+    }
+    const redisUrls = services.flatMap(([name, service]) =>
+      Object.entries(environmentOf(service))
+        .filter(([, value]) => value.startsWith('redis://'))
+        .map(([key, value]) => `${name} ${key} ${new URL(value).password !== ''}`),
+    );
+    expect(redisUrls.length).toBeGreaterThan(0);
+    expect(redisUrls.filter((line) => line.endsWith('false'))).toEqual([]);
+  });
+
+  it('gives Grafana no anonymous access and an admin password from .env', () => {
+    const environment = environmentOf(compose.services.grafana ?? {});
+    expect(environment.GF_AUTH_ANONYMOUS_ENABLED).toBe('false');
+    expect(environment.GF_SECURITY_ADMIN_PASSWORD).toBe(generatedSecrets.GRAFANA_ADMIN_PASSWORD);
   });
 
   it.each([
@@ -345,6 +476,39 @@ describe('Dockerfile', () => {
 });
 
 describe('infra/compose scripts', () => {
+  it('writes a random value to .env for every secret compose requires, keeping those set', () => {
+    const root = mkdtempSync(join(tmpdir(), 'compose-secrets-'));
+    const envFile = join(root, '.env');
+    const run = () =>
+      spawnSync('bash', [fromRepo('infra/compose/secrets.sh')], {
+        env: { ...process.env, ENV_FILE_PATH: envFile },
+        encoding: 'utf8',
+      });
+    const read = () =>
+      Object.fromEntries(
+        readFileSync(envFile, 'utf8')
+          .split('\n')
+          .filter(Boolean)
+          .map((line) => line.split(/=(.*)/s).slice(0, 2)),
+      ) as Record<string, string>;
+    try {
+      // Someone's own value, without a final newline, and one left empty.
+      writeFileSync(envFile, 'JWT_SECRET=\nGRAFANA_ADMIN_PASSWORD=chosen-by-hand');
+      expect(run().status).toBe(0);
+      const first = read();
+      expect(Object.keys(first).sort()).toEqual(requiredVariables);
+      expect(first.GRAFANA_ADMIN_PASSWORD).toBe('chosen-by-hand');
+      const generated = requiredVariables.filter((name) => name !== 'GRAFANA_ADMIN_PASSWORD');
+      for (const name of generated) expect(first[name], name).toMatch(/^[0-9a-f]{64}$/);
+      expect(new Set(generated.map((name) => first[name])).size).toBe(generated.length);
+
+      expect(run().status).toBe(0);
+      expect(read()).toEqual(first);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+
   it('renders PgBouncer with exactly the variables the template header lists', () => {
     const template = readFileSync(fromRepo('infra/pgbouncer/pgbouncer.ini.template'), 'utf8');
     const header = template
