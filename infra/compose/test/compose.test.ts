@@ -108,7 +108,9 @@ function interpolate(value: string, variables: Record<string, string> = {}): str
 
 /** Variables the file requires with ${NAME:?...}: the secrets infra/compose/secrets.sh writes. */
 const requiredVariables = [
-  ...new Set([...JSON.stringify(compose).matchAll(/\$\{(\w+):?\?/g)].map((match) => match[1] as string)),
+  ...new Set(
+    [...JSON.stringify(compose).matchAll(/\$\{(\w+):?\?/g)].map((match) => match[1] as string),
+  ),
 ].sort();
 
 /** What .env holds after `bash infra/compose/secrets.sh`: a random value for each. */
