@@ -3,22 +3,46 @@
 //   npm run jobs -- dlq retry <id|--all>  back onto their original queue, fresh attempts
 //   npm run jobs -- dlq discard <id>      forget one
 //   npm run jobs -- counts                jobs per queue and state
+// REDIS_URL unset: the local stack's Redis (npm start), so the commands work with nothing exported.
+import { reportConfigError, urlForCommandLine } from '@headroom/config/local-stack';
 import { jobNames } from '@headroom/jobs/contract';
 import { closeQueues, createQueues, DEAD_LETTER_QUEUE } from '@headroom/jobs/queues';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
-import { loadWorkerConfig } from './config.ts';
+import { loadWorkerConfig, type WorkerConfig } from './config.ts';
 import { createDeadLetterQueue } from './dead-letter.ts';
 
-const USAGE = 'usage: npm run jobs -- dlq list | dlq retry <id|--all> | dlq discard <id> | counts';
+const USAGE = `usage: npm run jobs -- dlq list | dlq retry <id|--all> | dlq discard <id> | counts
+REDIS_URL and QUEUE_PREFIX as the worker has them; REDIS_URL unset, the local stack's Redis.`;
 
-// The CLI sends no email: whatever the worker's SMTP_URL / EMAIL_FILE_DIR say (exactly one is
-// required of a worker), the CLI's config gets a placeholder, so it runs with any worker's env.
-const config = loadWorkerConfig({
-  ...process.env,
-  SMTP_URL: undefined,
-  EMAIL_FILE_DIR: 'unused-by-the-cli',
-});
+const args = process.argv.slice(2);
+if (args.includes('--help') || args.includes('-h')) {
+  console.log(USAGE);
+  process.exit(0);
+}
+
+function loadCliConfig(): WorkerConfig {
+  const redisUrl = urlForCommandLine('jobs', 'REDIS_URL', process.env);
+  // The CLI talks to Redis only: the variables a worker needs for Postgres and email get
+  // placeholders, so it runs with any worker's environment, or none.
+  return loadWorkerConfig({
+    ...process.env,
+    REDIS_URL: redisUrl,
+    DATABASE_URL: 'postgresql://unused-by-the-cli',
+    DATABASE_DIRECT_URL: undefined,
+    CACHE_REDIS_URL: undefined,
+    SMTP_URL: undefined,
+    EMAIL_FILE_DIR: 'unused-by-the-cli',
+  });
+}
+
+const config = (() => {
+  try {
+    return loadCliConfig();
+  } catch (error) {
+    process.exit(reportConfigError('jobs', error));
+  }
+})();
 // An operator command fails at once when Redis is unreachable, instead of reconnecting forever.
 const connection = new Redis(config.REDIS_URL, {
   maxRetriesPerRequest: 1,
@@ -30,7 +54,7 @@ try {
   await connection.connect();
 } catch (error) {
   console.error(
-    `cannot reach Redis at ${new URL(config.REDIS_URL).host}: ${(error as Error).message}`,
+    `jobs: cannot reach Redis at ${new URL(config.REDIS_URL).host}: ${(error as Error).message}`,
   );
   process.exit(1);
 }
@@ -42,7 +66,7 @@ const queues = createQueues({
   retry: { attempts: config.JOB_ATTEMPTS, backoffMs: config.JOB_BACKOFF_MS },
 });
 const deadLetters = createDeadLetterQueue({ connection, prefix: config.QUEUE_PREFIX, queues });
-const [command, action, argument] = process.argv.slice(2);
+const [command, action, argument] = args;
 
 async function run(): Promise<number> {
   if (command === 'counts') {

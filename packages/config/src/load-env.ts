@@ -76,5 +76,10 @@ const URL_CREDENTIALS = /^([a-z][a-z0-9+.-]*:\/\/).*@/i;
 /** A value as it may appear in an error message: secrets hidden, URLs without their credentials. */
 function redact(variable: string, value: string): string {
   if (SECRET_NAME.test(variable)) return '***';
-  return value.replace(URL_CREDENTIALS, '$1***@');
+  return withoutCredentials(value);
+}
+
+/** A URL as it may be printed: `postgresql://***@host:5432/db`. */
+export function withoutCredentials(url: string): string {
+  return url.replace(URL_CREDENTIALS, '$1***@');
 }

@@ -1,11 +1,13 @@
 // Command line for migrations: reads DATABASE_URL, runs one command, sets the exit code.
 //   deploy          apply pending migrations (safe to run from several replicas at once)
 //   create <name>   write a migration for what schema.prisma adds to prisma/migrations
+import { reportConfigError, urlForCommandLine } from '@headroom/config/local-stack';
 import { applyMigrations, createMigration, MIGRATIONS_DIR } from './migrate.ts';
 
 const USAGE = `usage: migrate-cli.ts deploy
        migrate-cli.ts create <name>
-DATABASE_URL must point at the database (create also uses its server for a scratch database).`;
+DATABASE_URL names the database (create also uses its server for a scratch database); unset,
+the local stack's Postgres (npm start).`;
 
 const logger = {
   info: (message: string) => console.log(`migrate: ${message}`),
@@ -13,15 +15,21 @@ const logger = {
 };
 
 async function main(args: string[]): Promise<number> {
+  // `npm run db:migrate -- --help` arrives as `deploy --help`.
+  if (args.includes('--help') || args.includes('-h')) {
+    console.log(USAGE);
+    return 0;
+  }
   const [command, ...rest] = args;
   if (command !== 'deploy' && command !== 'create') {
     console.error(USAGE);
     return 2;
   }
-  const databaseUrl = process.env.DATABASE_URL;
-  if (!databaseUrl) {
-    console.error(`DATABASE_URL is not set.\n${USAGE}`);
-    return 2;
+  let databaseUrl: string;
+  try {
+    databaseUrl = urlForCommandLine('migrate', 'DATABASE_URL', process.env);
+  } catch (error) {
+    return reportConfigError('migrate', error);
   }
 
   if (command === 'deploy') {

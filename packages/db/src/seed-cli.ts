@@ -1,13 +1,14 @@
-// Command line for the seed: reads DATABASE_URL and flags, seeds with a progress display on
-// stderr, prints a summary on stdout.
+// Command line for the seed: reads DATABASE_URL (unset: the local stack's) and flags, seeds
+// with a progress display on stderr, prints a summary on stdout.
 // `npm run seed -w @headroom/db -- --users 200 --articles 2000 --reset`
 import { parseArgs } from 'node:util';
+import { reportConfigError, urlForCommandLine } from '@headroom/config/local-stack';
 import type { SeedOptions } from './seed.ts';
 import { DEFAULT_SEED_OPTIONS, DEMO_PASSWORD, seedDatabase } from './seed.ts';
 import { createProgressDisplay, formatDuration } from './seed-progress.ts';
 
 const defaults = DEFAULT_SEED_OPTIONS;
-const USAGE = `usage: seed-cli.ts [options]     (DATABASE_URL must point at a migrated database)
+const USAGE = `usage: seed-cli.ts [options]     (DATABASE_URL: a migrated database; unset, the local stack's)
   --users N                   users (default ${defaults.users})
   --articles N                articles (default ${defaults.articles})
   --tags N                    tags (default ${defaults.tags})
@@ -81,12 +82,16 @@ async function main(args: string[]): Promise<number> {
     console.log(USAGE);
     return 0;
   }
-  const databaseUrl = process.env.DATABASE_URL;
-  if (!databaseUrl) parsed.problems.push('DATABASE_URL is not set');
   if (parsed.reset && parsed.ifEmpty) parsed.problems.push('--reset and --if-empty contradict');
-  if (parsed.problems.length > 0 || !databaseUrl) {
+  if (parsed.problems.length > 0) {
     console.error(`${parsed.problems.join('\n')}\n${USAGE}`);
     return 2;
+  }
+  let databaseUrl: string;
+  try {
+    databaseUrl = urlForCommandLine('seed', 'DATABASE_URL', process.env);
+  } catch (error) {
+    return reportConfigError('seed', error);
   }
 
   const progress = createProgressDisplay({ output: process.stderr });

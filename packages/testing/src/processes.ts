@@ -1,7 +1,7 @@
 // Real processes for tests whose point is a process: two API replicas sharing state only
 // through Postgres and Redis, SIGTERM with requests in flight, telemetry at start-up, and
 // workers that are killed mid-job, drained, or run side by side.
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { closeSync, openSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
@@ -178,4 +178,29 @@ async function waitUntilReady(url: string, running: RunningProcess): Promise<voi
   }
   await running.stop('SIGKILL');
   throw new Error(`process never became ready at ${url}:\n${running.output()}`);
+}
+
+/** A command a person types that has not answered by then is stuck (waiting on a server, say). */
+const COMMAND_TIMEOUT_MS = 30_000;
+
+/**
+ * Runs a root package.json script as a person would (`npm run <script> -- <args>`), from the
+ * repository's root, with `env` and nothing else of ours but PATH and HOME.
+ */
+export function runNpmScript(
+  script: string,
+  env: Record<string, string>,
+  ...args: string[]
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(
+      'npm',
+      ['run', '--silent', script, '--', ...args],
+      { cwd: repoRoot, env: childEnvironment(env), timeout: COMMAND_TIMEOUT_MS },
+      (error, stdout, stderr) => {
+        const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
+        resolve({ code, stdout, stderr });
+      },
+    );
+  });
 }
