@@ -1,6 +1,7 @@
-// Every URL of the site (../shared/realworld/frontend-routing.md) and the page that serves
-// it. The home page is part of the first download; every other page is its own chunk, loaded
-// when first visited, which is what keeps the initial JavaScript under its budget.
+// Every URL of the site (the RealWorld front-end's routing: https://realworld-docs.netlify.app,
+// https://github.com/gothinkster/realworld) and the page that serves it. The home page is part
+// of the first download; every other page is its own chunk, loaded when first visited, which is
+// what keeps the initial JavaScript under its budget.
 import { lazy } from 'react';
 import { Route, Routes, useParams } from 'react-router';
 import { Layout } from './components/layout.tsx';

@@ -1,67 +1,34 @@
-// The Conduit API's shapes as the site uses them (../shared/realworld/openapi.yml, and
-// apps/api/src/modules/*/*.schemas.ts for this API's nullable fields).
+// The Conduit API's shapes as the site uses them: names for parts of schema.d.ts, which
+// `npm run contract:generate` writes from the API's own OpenAPI document, so the site sees what
+// the API returns (apps/web/test/contract.test.ts fails when it is stale). The RealWorld spec
+// the API implements: https://github.com/gothinkster/realworld
+import type { paths } from './schema.d.ts';
 
-export interface User {
-  email: string;
-  token: string;
-  username: string;
-  bio: string | null;
-  image: string | null;
-}
+type Method = 'get' | 'post' | 'put' | 'delete';
+type Operation<Path extends keyof paths, M extends Method> = NonNullable<paths[Path][M]>;
+type JsonOf<Part> = Part extends { content: { 'application/json': infer Body } } ? Body : never;
 
-export interface Profile {
-  username: string;
-  bio: string | null;
-  image: string | null;
-  following: boolean;
-}
+/** The JSON body of a successful answer (200 or 201) to `method path`. */
+export type SuccessBody<Path extends keyof paths, M extends Method> =
+  Operation<Path, M> extends { responses: infer Responses }
+    ? JsonOf<Responses[keyof Responses & (200 | 201)]>
+    : never;
 
-export interface ArticleSummary {
-  slug: string;
-  title: string;
-  description: string;
-  tagList: string[];
-  createdAt: string;
-  updatedAt: string;
-  favorited: boolean;
-  favoritesCount: number;
-  author: Profile;
-}
+/** The JSON body `method path` takes. */
+export type RequestBody<Path extends keyof paths, M extends Method> =
+  Operation<Path, M> extends { requestBody?: infer Body } ? JsonOf<Body> : never;
 
-export interface Article extends ArticleSummary {
-  /** Markdown, as the author wrote it. */
-  body: string;
-  /** The body rendered to sanitized HTML by the worker; null or absent until it has run. */
-  bodyHtml?: string | null;
-}
-
-export interface ArticlePage {
-  articles: ArticleSummary[];
-  articlesCount: number;
-}
-
-export interface Comment {
-  id: number;
-  createdAt: string;
-  updatedAt: string;
-  body: string;
-  author: Profile;
-}
-
-export interface ArticleDraft {
-  title: string;
-  description: string;
-  body: string;
-  tagList: string[];
-}
-
-export interface UserChanges {
-  email?: string;
-  username?: string;
-  password?: string;
-  bio?: string | null;
-  image?: string | null;
-}
+export type User = SuccessBody<'/api/user', 'get'>['user'];
+export type Profile = SuccessBody<'/api/profiles/{username}', 'get'>['profile'];
+/** An article with its Markdown `body`, and `bodyHtml` once the worker has rendered it. */
+export type Article = SuccessBody<'/api/articles/{slug}', 'get'>['article'];
+export type ArticlePage = SuccessBody<'/api/articles', 'get'>;
+/** An article in a list: everything but the body. */
+export type ArticleSummary = ArticlePage['articles'][number];
+export type Comment = SuccessBody<'/api/articles/{slug}/comments', 'get'>['comments'][number];
+/** What the editor sends: every field, where the API would default the tags. */
+export type ArticleDraft = Required<RequestBody<'/api/articles', 'post'>['article']>;
+export type UserChanges = RequestBody<'/api/user', 'put'>['user'];
 
 /** The RealWorld error body's content: problems by the field they concern. */
 export type FieldErrors = Record<string, string[]>;

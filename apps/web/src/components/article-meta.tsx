@@ -1,4 +1,5 @@
-// Who wrote an article and when, linking to the author's profile.
+// Who wrote an article and when, linking to the author's profile, and how long it takes to read
+// (once the worker has rendered it: null until then, and nothing is shown).
 import { Link } from 'react-router';
 import type { ArticleSummary } from '../api/types.ts';
 import { Avatar } from './avatar.tsx';
@@ -12,9 +13,9 @@ export function formatDate(iso: string): string {
 export function ArticleMeta({
   article,
 }: {
-  article: Pick<ArticleSummary, 'author' | 'createdAt'>;
+  article: Pick<ArticleSummary, 'author' | 'createdAt' | 'readingTimeMinutes'>;
 }) {
-  const { author } = article;
+  const { author, readingTimeMinutes } = article;
   return (
     <div className="meta">
       <Avatar username={author.username} image={author.image} />
@@ -22,9 +23,10 @@ export function ArticleMeta({
         <Link className="meta__author" to={`/profile/${encodeURIComponent(author.username)}`}>
           {author.username}
         </Link>
-        <time className="meta__date" dateTime={article.createdAt}>
-          {formatDate(article.createdAt)}
-        </time>
+        <span className="meta__date">
+          <time dateTime={article.createdAt}>{formatDate(article.createdAt)}</time>
+          {readingTimeMinutes === null ? null : ` · ${readingTimeMinutes} min read`}
+        </span>
       </div>
     </div>
   );
