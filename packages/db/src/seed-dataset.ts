@@ -55,6 +55,8 @@ export type UserRow = {
   bio: string | null;
   created_at: number;
   updated_at: number;
+  /** Demo addresses (example.com) count as verified, so comments on demo articles email. */
+  email_verified_at: number;
 };
 export type TagRow = { id: number; name: string };
 export type ArticleRow = {
@@ -160,6 +162,7 @@ export function* generateDataset(
       bio: random.chance(USERS_WITH_BIO_SHARE) ? text.bio() : null,
       created_at: createdAt,
       updated_at: laterEdit(random, createdAt, now),
+      email_verified_at: createdAt,
     });
     if (users.length === batchSize || id === options.users) {
       yield { phase: 'users', done: id, total: options.users, rows: { users } };

@@ -69,6 +69,7 @@ const COLUMN_TYPES: { [Table in keyof Dataset]: Record<keyof Dataset[Table][numb
     bio: 'text',
     created_at: 'timestamptz',
     updated_at: 'timestamptz',
+    email_verified_at: 'timestamptz',
   },
   tags: { id: 'int4', name: 'text' },
   articles: {
