@@ -211,7 +211,7 @@ app_environment() {
   if [[ $PROFILE == e2e ]]; then
     # As vitest's testEnv: cheap password hashing, limits no browser test reaches.
     printf '%s\n' NODE_ENV=test LOG_LEVEL=warn PASSWORD_HASH_MEMORY_KIB=1024 \
-      PASSWORD_HASH_ITERATIONS=1 LOGIN_RATE_LIMIT_MAX=100000 REGISTER_RATE_LIMIT_MAX=100000
+      PASSWORD_HASH_ITERATIONS=1 RATE_LIMIT_MULTIPLIER=1000
   else
     printf '%s\n' NODE_ENV=development
   fi

@@ -40,7 +40,7 @@ import { jsonBodyPlugin } from './plugins/json-body.ts';
 import { metricsPlugin } from './plugins/metrics.ts';
 import { nulCharactersPlugin } from './plugins/nul-characters.ts';
 import { openApiPlugin } from './plugins/openapi.ts';
-import { rateLimitPlugin } from './plugins/rate-limit.ts';
+import { limitClassesFrom, rateLimitPlugin } from './plugins/rate-limit.ts';
 import { createServices } from './services.ts';
 
 export interface AppDeps {
@@ -117,6 +117,7 @@ export async function buildApp(deps: AppDeps) {
   await app.register(rateLimitPlugin, {
     redis: deps.redis,
     keyPrefix: `${keyPrefix}:rate-limit:`,
+    classes: limitClassesFrom(config),
   });
   await app.register(openApiPlugin);
 
@@ -156,16 +157,6 @@ export async function buildApp(deps: AppDeps) {
       await api.register(healthPlugin, { db: deps.db, redis: deps.redis, reads: deps.reads });
       await api.register(usersRoutes, {
         users: createUsersService({ db, outbox, passwords, tokens }),
-        limits: {
-          login: {
-            max: config.LOGIN_RATE_LIMIT_MAX,
-            windowSeconds: config.LOGIN_RATE_LIMIT_WINDOW_SECONDS,
-          },
-          register: {
-            max: config.REGISTER_RATE_LIMIT_MAX,
-            windowSeconds: config.REGISTER_RATE_LIMIT_WINDOW_SECONDS,
-          },
-        },
       });
       await api.register(profilesRoutes, { profiles });
       await api.register(articlesRoutes, { articles });

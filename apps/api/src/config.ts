@@ -120,10 +120,41 @@ export const ApiEnvSchema = Type.Object({
   /** How long past freshness a shared cache may serve the answer while the API fails (stale-if-error). */
   HTTP_CACHE_STALE_IF_ERROR_SECONDS: Type.Integer({ minimum: 0, default: 60 }),
 
+  /**
+   * Rate limits (plugins/rate-limit.ts); every default is argued in docs/security.md, "Rate
+   * limits". Login attempts per address and email (password guessing against one account) ...
+   */
   LOGIN_RATE_LIMIT_MAX: Type.Integer({ minimum: 1, default: 10 }),
   LOGIN_RATE_LIMIT_WINDOW_SECONDS: Type.Integer({ minimum: 1, default: 60 }),
+  /** ... and per address across every email (credential stuffing), in the same window. */
+  LOGIN_ADDRESS_RATE_LIMIT_MAX: Type.Integer({ minimum: 1, default: 60 }),
   REGISTER_RATE_LIMIT_MAX: Type.Integer({ minimum: 1, default: 60 }),
   REGISTER_RATE_LIMIT_WINDOW_SECONDS: Type.Integer({ minimum: 1, default: 60 }),
+  /** The window of every write limit below: each allows this many per user, and per address. */
+  WRITE_RATE_LIMIT_WINDOW_SECONDS: Type.Integer({ minimum: 1, default: 60 }),
+  /** PUT /user: an argon2 hash when the password changes; people change settings rarely. */
+  USER_UPDATE_RATE_LIMIT_PER_USER: Type.Integer({ minimum: 1, default: 10 }),
+  USER_UPDATE_RATE_LIMIT_PER_ADDRESS: Type.Integer({ minimum: 1, default: 30 }),
+  /** Creating, editing and deleting articles. */
+  ARTICLE_WRITE_RATE_LIMIT_PER_USER: Type.Integer({ minimum: 1, default: 30 }),
+  ARTICLE_WRITE_RATE_LIMIT_PER_ADDRESS: Type.Integer({ minimum: 1, default: 120 }),
+  /** Posting and deleting comments (each new one may email the article's author). */
+  COMMENT_WRITE_RATE_LIMIT_PER_USER: Type.Integer({ minimum: 1, default: 12 }),
+  COMMENT_WRITE_RATE_LIMIT_PER_ADDRESS: Type.Integer({ minimum: 1, default: 60 }),
+  /** Favoriting and unfavoriting. */
+  FAVORITE_RATE_LIMIT_PER_USER: Type.Integer({ minimum: 1, default: 60 }),
+  FAVORITE_RATE_LIMIT_PER_ADDRESS: Type.Integer({ minimum: 1, default: 300 }),
+  /** Following and unfollowing. */
+  FOLLOW_RATE_LIMIT_PER_USER: Type.Integer({ minimum: 1, default: 60 }),
+  FOLLOW_RATE_LIMIT_PER_ADDRESS: Type.Integer({ minimum: 1, default: 300 }),
+  /** Marking notifications read. */
+  NOTIFICATION_READ_RATE_LIMIT_PER_USER: Type.Integer({ minimum: 1, default: 60 }),
+  NOTIFICATION_READ_RATE_LIMIT_PER_ADDRESS: Type.Integer({ minimum: 1, default: 300 }),
+  /**
+   * Every rate limit's maximum is multiplied by this: 1 in production; benchmarks, whose few
+   * users write from one address as fast as they can, and test suites raise it (docs/security.md).
+   */
+  RATE_LIMIT_MULTIPLIER: Type.Integer({ minimum: 1, default: 1 }),
 
   /**
    * After a write, the outbox relay is woken with a NOTIFY at most this often per process (the

@@ -138,7 +138,10 @@ describe('HTTP hygiene', () => {
   });
 
   it('when one address registers too often, then 429 with Retry-After', async () => {
-    const limited = await buildTestApp({ REGISTER_RATE_LIMIT_MAX: '2' });
+    const limited = await buildTestApp({
+      REGISTER_RATE_LIMIT_MAX: '2',
+      RATE_LIMIT_MULTIPLIER: '1',
+    });
     try {
       const statuses = [];
       let last: Awaited<ReturnType<typeof call>> | undefined;
@@ -161,6 +164,7 @@ describe('HTTP hygiene', () => {
     for (const [hops, statuses] of expected) {
       const limited = await buildTestApp({
         REGISTER_RATE_LIMIT_MAX: '1',
+        RATE_LIMIT_MULTIPLIER: '1',
         TRUSTED_PROXY_HOPS: hops,
       });
       try {

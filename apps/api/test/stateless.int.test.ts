@@ -13,6 +13,7 @@ beforeAll(async () => {
   const sharedEnv = apiTestEnv({
     JWT_SECRET: randomBytes(32).toString('hex'),
     LOGIN_RATE_LIMIT_MAX: String(LOGIN_LIMIT),
+    RATE_LIMIT_MULTIPLIER: '1',
     LOGIN_RATE_LIMIT_WINDOW_SECONDS: '60',
   });
   replicas = await Promise.all([startApiProcess(sharedEnv), startApiProcess(sharedEnv)]);

@@ -70,6 +70,16 @@ export class TooManyRequestsError extends ClientError {
   }
 }
 
+/**
+ * 503: a dependency this request needs is unavailable; the caller sets Retry-After. Used where
+ * answering without the dependency would be unsafe (a fail-closed rate limit with Redis down).
+ */
+export class ServiceUnavailableError extends ClientError {
+  constructor(dependency: string) {
+    super({ [dependency]: ['temporarily unavailable, retry later'] });
+  }
+}
+
 const statusByErrorClass = new Map<abstract new (...args: never[]) => ClientError, number>([
   [ValidationError, 422],
   [UnauthorizedError, 401],
@@ -77,6 +87,7 @@ const statusByErrorClass = new Map<abstract new (...args: never[]) => ClientErro
   [NotFoundError, 404],
   [ConflictError, 409],
   [TooManyRequestsError, 429],
+  [ServiceUnavailableError, 503],
 ]);
 
 export function statusOf(error: ClientError): number {

@@ -67,7 +67,7 @@ export const articlesRoutes: FastifyPluginAsyncTypebox<{ articles: ArticlesServi
   app.post(
     '/articles',
     {
-      config: { auth: 'required' },
+      config: { auth: 'required', limitedAs: 'articleWrites' },
       schema: {
         tags,
         ...secured,
@@ -85,7 +85,7 @@ export const articlesRoutes: FastifyPluginAsyncTypebox<{ articles: ArticlesServi
   app.put(
     '/articles/:slug',
     {
-      config: { auth: 'required' },
+      config: { auth: 'required', limitedAs: 'articleWrites' },
       schema: {
         tags,
         ...secured,
@@ -103,7 +103,7 @@ export const articlesRoutes: FastifyPluginAsyncTypebox<{ articles: ArticlesServi
   app.delete(
     '/articles/:slug',
     {
-      config: { auth: 'required' },
+      config: { auth: 'required', limitedAs: 'articleWrites' },
       schema: {
         tags,
         ...secured,
@@ -121,7 +121,7 @@ export const articlesRoutes: FastifyPluginAsyncTypebox<{ articles: ArticlesServi
   app.post(
     '/articles/:slug/favorite',
     {
-      config: { auth: 'required' },
+      config: { auth: 'required', limitedAs: 'favorites' },
       schema: {
         tags: ['Favorites'],
         ...secured,
@@ -138,7 +138,7 @@ export const articlesRoutes: FastifyPluginAsyncTypebox<{ articles: ArticlesServi
   app.delete(
     '/articles/:slug/favorite',
     {
-      config: { auth: 'required' },
+      config: { auth: 'required', limitedAs: 'favorites' },
       schema: {
         tags: ['Favorites'],
         ...secured,

@@ -36,7 +36,7 @@ export const commentsRoutes: FastifyPluginAsyncTypebox<{ comments: CommentsServi
   app.post(
     '/articles/:slug/comments',
     {
-      config: { auth: 'required' },
+      config: { auth: 'required', limitedAs: 'commentWrites' },
       schema: {
         tags,
         security: [{ Token: [] }],
@@ -59,7 +59,7 @@ export const commentsRoutes: FastifyPluginAsyncTypebox<{ comments: CommentsServi
   app.delete(
     '/articles/:slug/comments/:id',
     {
-      config: { auth: 'required' },
+      config: { auth: 'required', limitedAs: 'commentWrites' },
       schema: {
         tags,
         security: [{ Token: [] }],

@@ -33,7 +33,7 @@ export const notificationsRoutes: FastifyPluginAsyncTypebox<{
   app.post(
     '/notifications/read',
     {
-      config: { auth: 'required' },
+      config: { auth: 'required', limitedAs: 'notificationReads' },
       schema: {
         tags,
         security: [{ Token: [] }],

@@ -28,7 +28,7 @@ export const profilesRoutes: FastifyPluginAsyncTypebox<{ profiles: ProfilesServi
   app.post(
     '/profiles/:username/follow',
     {
-      config: { auth: 'required' },
+      config: { auth: 'required', limitedAs: 'follows' },
       schema: {
         tags: ['Profile'],
         summary: 'Follow a user',
@@ -45,7 +45,7 @@ export const profilesRoutes: FastifyPluginAsyncTypebox<{ profiles: ProfilesServi
   app.delete(
     '/profiles/:username/follow',
     {
-      config: { auth: 'required' },
+      config: { auth: 'required', limitedAs: 'follows' },
       schema: {
         tags: ['Profile'],
         summary: 'Unfollow a user',

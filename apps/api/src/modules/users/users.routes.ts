@@ -1,26 +1,17 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { FastifyRequest } from 'fastify';
 import { viewerId } from '../../plugins/auth.ts';
 import { ErrorResponse } from '../../plugins/error-handler.ts';
 import { LoginBody, RegisterBody, UpdateUserBody, UserResponse } from './users.schemas.ts';
 import type { UsersService } from './users.service.ts';
 
-interface Limit {
-  max: number;
-  windowSeconds: number;
-}
-
-export const usersRoutes: FastifyPluginAsyncTypebox<{
-  users: UsersService;
-  limits: { login: Limit; register: Limit };
-}> = async (app, { users, limits }) => {
+export const usersRoutes: FastifyPluginAsyncTypebox<{ users: UsersService }> = async (
+  app,
+  { users },
+) => {
   app.post(
     '/users',
     {
-      config: {
-        // Sign-ups per client address: enough for a family behind one NAT, not for a script.
-        rateLimit: { max: limits.register.max, timeWindow: limits.register.windowSeconds * 1000 },
-      },
+      config: { limitedAs: 'registration' },
       schema: {
         tags: ['User and Authentication'],
         summary: 'Register a new user',
@@ -35,15 +26,7 @@ export const usersRoutes: FastifyPluginAsyncTypebox<{
   app.post(
     '/users/login',
     {
-      config: {
-        // Attempts per address and account: slows password guessing against one account
-        // without letting one noisy address lock everybody else out.
-        rateLimit: {
-          max: limits.login.max,
-          timeWindow: limits.login.windowSeconds * 1000,
-          keyGenerator: (request: FastifyRequest) => `${request.ip}:${loginEmail(request.body)}`,
-        },
-      },
+      config: { limitedAs: 'login' },
       schema: {
         tags: ['User and Authentication'],
         summary: 'Existing user login',
@@ -71,7 +54,7 @@ export const usersRoutes: FastifyPluginAsyncTypebox<{
   app.put(
     '/user',
     {
-      config: { auth: 'required' },
+      config: { auth: 'required', limitedAs: 'userUpdates' },
       schema: {
         tags: ['User and Authentication'],
         summary: 'Update current user',
@@ -83,9 +66,3 @@ export const usersRoutes: FastifyPluginAsyncTypebox<{
     async (request) => ({ user: await users.update(viewerId(request), request.body.user) }),
   );
 };
-
-/** The rate-limit key runs before validation, so the body may be anything at this point. */
-function loginEmail(body: unknown): string {
-  const email = (body as { user?: { email?: unknown } } | undefined)?.user?.email;
-  return typeof email === 'string' ? email.trim().toLowerCase() : '';
-}
