@@ -46,12 +46,19 @@ const db = createPrismaClient({
   maxConnections: config.DATABASE_POOL_SIZE,
   applicationName: 'headroom-worker',
 });
+/**
+ * A producer's command (the relay's adds, the schedules' upserts, the metrics' counts) slower
+ * than this fails. An add is one short Lua script; a frozen or partitioned Redis would otherwise
+ * hold the relay's transaction, and its row locks, open until Postgres ends it.
+ */
+const PRODUCER_COMMAND_TIMEOUT_MS = 2_000;
 // Workers block on Redis and must never time out a command (BullMQ's production guide);
 // producers (the relay) fail fast instead, so an outage rolls the outbox batch back.
 const workerConnection = new Redis(config.REDIS_URL, { maxRetriesPerRequest: null });
 const producerConnection = new Redis(config.REDIS_URL, {
   maxRetriesPerRequest: 1,
   enableOfflineQueue: false,
+  commandTimeout: PRODUCER_COMMAND_TIMEOUT_MS,
 });
 for (const connection of [workerConnection, producerConnection]) {
   connection.on('error', (error) => log.warn({ err: error }, 'redis connection error'));
