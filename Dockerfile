@@ -106,7 +106,8 @@ HEALTHCHECK --interval=10s --timeout=3s --start-period=5s --retries=3 \
 # The edge: the front door, passing /api/ to the load balancer.
 FROM nginx-base AS edge
 ENV EDGE_LISTEN=8080 EDGE_ORIGIN_UPSTREAM=web:8082 EDGE_API_UPSTREAM=lb:8081 \
-    EDGE_CACHE_DIR=/var/cache/nginx/edge NGINX_ENVSUBST_FILTER=^EDGE_
+    EDGE_CACHE_DIR=/var/cache/nginx/edge EDGE_BODY_LIMIT_BYTES=262144 \
+    NGINX_ENVSUBST_FILTER=^EDGE_
 COPY infra/nginx/edge.conf.template /etc/nginx/templates/default.conf.template
 EXPOSE 8080
 HEALTHCHECK --interval=10s --timeout=3s --start-period=5s --retries=3 \
@@ -117,6 +118,7 @@ HEALTHCHECK --interval=10s --timeout=3s --start-period=5s --retries=3 \
 FROM nginx-base AS lb
 ENV LB_LISTEN=8081 \
     LB_API_SERVERS="server api:3000 max_fails=1 fail_timeout=2s;" \
+    LB_BODY_LIMIT_BYTES=262144 \
     NGINX_ENVSUBST_FILTER=^LB_
 COPY infra/nginx/lb.conf.template /etc/nginx/templates/default.conf.template
 EXPOSE 8081

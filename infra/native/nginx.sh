@@ -29,12 +29,18 @@ usage() {
   exit 2
 }
 
+# The edge and the load balancer refuse exactly the bodies the API refuses: the API's
+# BODY_LIMIT_BYTES when set, else its default (apps/api/src/config.ts; a test keeps them equal).
+readonly API_DEFAULT_BODY_LIMIT_BYTES=262144
+export EDGE_BODY_LIMIT_BYTES="${EDGE_BODY_LIMIT_BYTES:-${BODY_LIMIT_BYTES:-$API_DEFAULT_BODY_LIMIT_BYTES}}"
+export LB_BODY_LIMIT_BYTES="${LB_BODY_LIMIT_BYTES:-${BODY_LIMIT_BYTES:-$API_DEFAULT_BODY_LIMIT_BYTES}}"
+
 # The variables envsubst replaces: only these, so nginx's own $variables survive.
 template_variables() {
   case $ROLE in
-    edge) echo EDGE_LISTEN EDGE_ORIGIN_UPSTREAM EDGE_API_UPSTREAM EDGE_CACHE_DIR ;;
+    edge) echo EDGE_LISTEN EDGE_ORIGIN_UPSTREAM EDGE_API_UPSTREAM EDGE_CACHE_DIR EDGE_BODY_LIMIT_BYTES ;;
     web-origin) echo WEB_LISTEN WEB_ROOT ;;
-    lb) echo LB_LISTEN LB_API_SERVERS ;;
+    lb) echo LB_LISTEN LB_API_SERVERS LB_BODY_LIMIT_BYTES ;;
   esac
 }
 
