@@ -151,3 +151,54 @@ describe('comments', () => {
     expect((await call(testApp.app, 'DELETE', `${url}/1`)).status).toBe(401);
   });
 });
+
+describe('comment pages', () => {
+  it('when a thread is read a page at a time, then every comment comes once, oldest first, and a new one appears on the last page', async () => {
+    const author = await registerUser(testApp.app);
+    const article = await createArticle(testApp.app, author.token);
+    const url = `/api/articles/${article.slug}/comments`;
+    const post = async (body: string) =>
+      (await call(testApp.app, 'POST', url, { token: author.token, body: { comment: { body } } }))
+        .body.comment.id as number;
+    const posted = [];
+    for (let index = 0; index < 5; index++) posted.push(await post(`comment ${index}`));
+
+    const readAll = async () => {
+      const seen: number[] = [];
+      let cursor: string | null = null;
+      do {
+        const query: string = cursor === null ? '?limit=2' : `?limit=2&cursor=${cursor}`;
+        const page = await call(testApp.app, 'GET', `${url}${query}`);
+        expect(page.status).toBe(200);
+        expect(page.body.comments.length).toBeLessThanOrEqual(2);
+        seen.push(...page.body.comments.map((comment: { id: number }) => comment.id));
+        cursor = page.body.nextCursor;
+      } while (cursor !== null);
+      return seen;
+    };
+    expect(await readAll()).toEqual(posted);
+    // The pages were cached; a new comment bumps the generation they were cached under.
+    posted.push(await post('a late one'));
+    expect(await readAll()).toEqual(posted);
+
+    const whole = await call(testApp.app, 'GET', url);
+    expect(whole.body.comments.map((comment: { id: number }) => comment.id)).toEqual(posted);
+    expect(whole.body.nextCursor).toBeNull();
+  });
+
+  it('when the page size or the cursor is out of bounds, then 422 naming it', async () => {
+    const author = await registerUser(testApp.app);
+    const article = await createArticle(testApp.app, author.token);
+    const url = `/api/articles/${article.slug}/comments`;
+    for (const [query, field] of [
+      ['?limit=101', 'limit'],
+      ['?limit=0', 'limit'],
+      ['?cursor=bm90LWEtY3Vyc29y', 'cursor'],
+      ['?cursor=%24%24', 'cursor'],
+    ]) {
+      const response = await call(testApp.app, 'GET', `${url}${query}`);
+      expect(response.status, query).toBe(422);
+      expect(response.body.errors, query).toHaveProperty(field as string);
+    }
+  });
+});

@@ -6,6 +6,7 @@ import {
   ArticleSlugParams,
   CommentParams,
   CommentResponse,
+  CommentsQuery,
   CommentsResponse,
   CreateCommentBody,
 } from './comments.schemas.ts';
@@ -23,14 +24,13 @@ export const commentsRoutes: FastifyPluginAsyncTypebox<{ comments: CommentsServi
     {
       schema: {
         tags,
-        summary: 'Comments of an article, oldest first',
+        summary: 'Comments of an article, oldest first, a page at a time',
         params: ArticleSlugParams,
+        querystring: CommentsQuery,
         response: { 200: CommentsResponse, ...errors },
       },
     },
-    async (request) => ({
-      comments: await comments.list(request.params.slug, request.viewer?.userId),
-    }),
+    async (request) => comments.list(request.params.slug, request.viewer?.userId, request.query),
   );
 
   app.post(

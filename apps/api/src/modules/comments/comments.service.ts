@@ -1,6 +1,8 @@
-// Comments on an article. Only a comment's author may delete it. An article's comments are
-// cached as one list under the article's comments generation (docs/caching.md); their authors
-// come from the cached profiles, and `following` from the viewer's own cached set.
+// Comments on an article. Only a comment's author may delete it. An article's comments are read
+// a page at a time, oldest first, by keyset (a cursor after the last comment shown); each page is
+// cached under the article's comments generation, which every comment write bumps, so no page
+// outlives a change (docs/caching.md). Authors come from the cached profiles, and `following`
+// from the viewer's own cached set.
 import { generationKeys } from '@headroom/cache/keys';
 import type { VersionedCache } from '@headroom/cache/versioned-cache';
 import type { PrismaClient } from '@headroom/db/client';
@@ -9,14 +11,13 @@ import { currentTraceContext, uuidv7 } from '@headroom/jobs/record-event';
 import type { Outbox } from '../../outbox.ts';
 import { notFoundIfVanished } from '../../vanished-rows.ts';
 import type { ArticleCards } from '../articles/article-cards.ts';
+import { decodeCursor, encodeCursor } from '../articles/article-pages.ts';
 import { toProfile } from '../profiles/profiles.schemas.ts';
 import type { ProfilesService } from '../profiles/profiles.service.ts';
-import type { Comment } from './comments.schemas.ts';
+import type { Comment, CommentsQuery } from './comments.schemas.ts';
+import { MAX_COMMENTS_PAGE_SIZE } from './comments.schemas.ts';
 
 type Db = Pick<PrismaClient, 'comment' | '$queryRaw'>;
-
-/** Comments of one article come back in one response; beyond this a client should paginate. */
-const MAX_COMMENTS_PER_RESPONSE = 500;
 
 /** A comment as the cache keeps it: its author by id. */
 interface StoredComment {
@@ -106,29 +107,54 @@ export function createCommentsService(deps: {
       return comment;
     },
 
-    async list(slug: string, viewerId: number | undefined): Promise<Comment[]> {
+    async list(
+      slug: string,
+      viewerId: number | undefined,
+      query: CommentsQuery = {},
+    ): Promise<{ comments: Comment[]; nextCursor: string | null }> {
+      const limit = query.limit ?? MAX_COMMENTS_PAGE_SIZE;
+      // Validated before anything is read: a cursor this API did not make is a 422.
+      const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
       const articleId = await findArticleId(slug);
-      // From the primary: an article's comments are one short index walk, and then a comment's
-      // invalidation needs no WAL position (the write stays a single statement).
-      const stored = await cache.query(
+      // From the primary: a page is one short walk of (article_id, created_at), and then a
+      // comment's invalidation needs no WAL position (the write stays a single statement).
+      const page = await cache.query(
         'comments',
         [generationKeys.comments(articleId)],
-        String(articleId),
+        `${articleId}:${limit}:${query.cursor ?? ''}`,
         async () => {
+          const createdAfter = after && new Date(after.createdAtMs);
           const rows = await db.comment.findMany({
-            where: { articleId },
+            where: {
+              articleId,
+              ...(createdAfter && {
+                OR: [
+                  { createdAt: { gt: createdAfter } },
+                  { createdAt: createdAfter, id: { gt: after.id } },
+                ],
+              }),
+            },
             orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
-            take: MAX_COMMENTS_PER_RESPONSE,
+            // One more than the page: whether there is a next page, without counting.
+            take: limit + 1,
             select: { id: true, body: true, createdAt: true, updatedAt: true, authorId: true },
           });
-          return rows.map((row) => ({
-            ...row,
-            createdAt: row.createdAt.toISOString(),
-            updatedAt: row.updatedAt.toISOString(),
-          }));
+          const shown = rows.slice(0, limit);
+          const last = shown.at(-1);
+          return {
+            comments: shown.map((row) => ({
+              ...row,
+              createdAt: row.createdAt.toISOString(),
+              updatedAt: row.updatedAt.toISOString(),
+            })),
+            nextCursor:
+              rows.length > limit && last
+                ? encodeCursor({ createdAtMs: last.createdAt.getTime(), id: last.id })
+                : null,
+          };
         },
       );
-      return present(stored, viewerId);
+      return { comments: await present(page.comments, viewerId), nextCursor: page.nextCursor };
     },
 
     async remove(slug: string, commentId: number, viewerId: number): Promise<void> {

@@ -11,7 +11,7 @@ export const tagsRoutes: FastifyPluginAsyncTypebox<{ tags: TagsService }> = asyn
     {
       schema: {
         tags: ['Tags'],
-        summary: 'All tags',
+        summary: 'Trending tags, then the newest: at most 100',
         response: { 200: Type.Object({ tags: Type.Array(Type.String()) }) },
       },
     },
