@@ -213,6 +213,9 @@ ensure_database() {
   if [[ $exists != 1 ]]; then
     psql_headroom -d postgres -c "create database $DB_NAME"
   fi
+  # The apps' statement and idle-in-transaction timeouts, on their role: PgBouncer would drop
+  # them from a connection URL (the file says why each value). Applied on every up; idempotent.
+  psql_headroom -d postgres -f "$REPO_ROOT/infra/postgres/app-role-timeouts.sql"
 }
 
 pg_up() {

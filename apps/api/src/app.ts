@@ -9,7 +9,7 @@ import {
   createVersionedCache,
   type VersionedCache,
 } from '@headroom/cache/versioned-cache';
-import type { PrismaClient } from '@headroom/db/client';
+import { connectionPoolOf, type PrismaClient } from '@headroom/db/client';
 import type { ReadRouting } from '@headroom/db/read-routing';
 import { createRelayWakeup, RELAY_NOTIFY_SQL } from '@headroom/jobs/relay-wakeup';
 import Fastify, {
@@ -37,10 +37,12 @@ import { errorHandlerPlugin } from './plugins/error-handler.ts';
 import { healthPlugin } from './plugins/health.ts';
 import { httpCachingPlugin } from './plugins/http-caching.ts';
 import { jsonBodyPlugin } from './plugins/json-body.ts';
+import { loadSheddingPlugin } from './plugins/load-shedding.ts';
 import { metricsPlugin } from './plugins/metrics.ts';
 import { nulCharactersPlugin } from './plugins/nul-characters.ts';
 import { openApiPlugin } from './plugins/openapi.ts';
 import { limitClassesFrom, rateLimitPlugin } from './plugins/rate-limit.ts';
+import { requestDeadlinePlugin } from './plugins/request-deadline.ts';
 import { createServices } from './services.ts';
 
 export interface AppDeps {
@@ -103,7 +105,18 @@ export async function buildApp(deps: AppDeps) {
     if (closing) reply.header('connection', 'close');
   });
 
-  await app.register(errorHandlerPlugin);
+  await app.register(errorHandlerPlugin, {
+    retryAfterSeconds: config.UNAVAILABLE_RETRY_AFTER_SECONDS,
+  });
+  // First after the error handler: a request refused for overload costs as little as possible.
+  await app.register(loadSheddingPlugin, {
+    maxEventLoopDelayMs: config.LOAD_SHED_MAX_EVENT_LOOP_DELAY_MS,
+    sampleIntervalMs: config.LOAD_SHED_SAMPLE_INTERVAL_MS,
+    maxPoolWaiters: config.LOAD_SHED_MAX_POOL_WAITERS,
+    pool: connectionPoolOf(deps.db),
+    registry: deps.metrics,
+  });
+  await app.register(requestDeadlinePlugin, { deadlineMs: config.REQUEST_DEADLINE_MS });
   await app.register(httpCachingPlugin, {
     sharedMaxAgeSeconds: config.HTTP_CACHE_SHARED_MAX_AGE_SECONDS,
     staleWhileRevalidateSeconds: config.HTTP_CACHE_STALE_WHILE_REVALIDATE_SECONDS,

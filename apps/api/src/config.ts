@@ -167,6 +167,31 @@ export const ApiEnvSchema = Type.Object({
   SHUTDOWN_TIMEOUT_MS: Type.Integer({ minimum: 100, default: 10_000 }),
   /** Time a client gets to send a whole request; protects the event loop's sockets from slow senders. */
   REQUEST_TIMEOUT_MS: Type.Integer({ minimum: 100, default: 15_000 }),
+  /**
+   * A request's Postgres queries still running this long after it arrived are cancelled on the
+   * server, as are those of a request whose client went away (plugins/request-deadline.ts); it
+   * answers 503. Half the role's 10 s statement timeout, so this fires first for requests.
+   */
+  REQUEST_DEADLINE_MS: Type.Integer({ minimum: 100, default: 5_000 }),
+
+  /**
+   * Load shedding (plugins/load-shedding.ts, docs/reliability.md): requests are refused with 503
+   * while the event loop's mean delay over a sample is above this (ms): the process's CPU is
+   * saturated and every request it admits waits behind the others. 0 turns it off.
+   */
+  LOAD_SHED_MAX_EVENT_LOOP_DELAY_MS: Type.Integer({ minimum: 0, default: 100 }),
+  /** How often the event-loop delay is sampled: how long an overload goes unnoticed at most. */
+  LOAD_SHED_SAMPLE_INTERVAL_MS: Type.Integer({ minimum: 10, default: 250 }),
+  /**
+   * ... and while more queries than this wait for one of the process's DATABASE_POOL_SIZE
+   * connections: Postgres (or PgBouncer) is the bottleneck. 0 turns it off.
+   */
+  LOAD_SHED_MAX_POOL_WAITERS: Type.Integer({ minimum: 0, default: 100 }),
+  /**
+   * Retry-After (seconds) on every 503 for overload or an unavailable Postgres or Redis: a spike's
+   * queue drains, and a restarted dependency is back, within about this.
+   */
+  UNAVAILABLE_RETRY_AFTER_SECONDS: Type.Integer({ minimum: 1, default: 1 }),
 });
 
 export type ApiConfig = Static<typeof ApiEnvSchema>;

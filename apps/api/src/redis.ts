@@ -26,3 +26,22 @@ export function createRedisClient(url: string): Redis {
     commandTimeout: REDIS_COMMAND_TIMEOUT_MS,
   });
 }
+
+/**
+ * ioredis' ways of saying Redis could not answer now: a command past REDIS_COMMAND_TIMEOUT_MS,
+ * no connection (and no offline queue to wait in), or retries used up while reconnecting.
+ */
+const UNAVAILABLE_MESSAGES = [
+  'Command timed out',
+  "Stream isn't writeable",
+  'Connection is closed',
+  'Reached the max retries per request limit',
+];
+
+/** Redis was down, unreachable or too slow: a 503, not a 500, for a request that needed it. */
+export function isRedisUnavailableError(error: unknown): boolean {
+  return (
+    error instanceof Error &&
+    UNAVAILABLE_MESSAGES.some((message) => error.message.startsWith(message))
+  );
+}

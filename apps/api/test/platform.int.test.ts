@@ -67,10 +67,13 @@ describe('health', () => {
       });
       expect((await call(app, 'GET', '/api/healthz')).status).toBe(200);
 
-      // A request that needs the database fails as an opaque 500, without SQL or stack.
+      // A request that needs the database gets a 503 to retry, without SQL or stack.
       const failed = await call(app, 'GET', '/api/tags');
-      expect(failed.status).toBe(500);
-      expect(failed.body).toEqual({ errors: { server: ['internal error'] } });
+      expect(failed.status).toBe(503);
+      expect(failed.headers['retry-after']).toBe(String(config.UNAVAILABLE_RETRY_AFTER_SECONDS));
+      expect(failed.body).toEqual({
+        errors: { database: ['temporarily unavailable, retry later'] },
+      });
     } finally {
       await app.close();
       await db.$disconnect();

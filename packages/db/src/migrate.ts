@@ -19,6 +19,7 @@ import { bindMigrationAwareSqlAdapterFactory } from '@prisma/driver-adapter-util
 import type { MigrationList, SchemaEngine } from '@prisma/schema-engine-wasm/schema_engine_bg';
 import * as engineBindings from '@prisma/schema-engine-wasm/schema_engine_bg';
 import pg from 'pg';
+import { LONG_RUNNING_SESSION_OPTIONS } from './long-running-sessions.ts';
 
 const PRISMA_DIR = fileURLToPath(new URL('../prisma/', import.meta.url));
 const SCHEMA_PATH = path.join(PRISMA_DIR, 'schema.prisma');
@@ -59,6 +60,8 @@ export async function applyMigrations({
   const lockConnection = new pg.Client({
     connectionString: databaseUrl,
     application_name: 'headroom-migrate-lock',
+    // Waiting for another process's migrations may take longer than the role's timeouts allow.
+    options: LONG_RUNNING_SESSION_OPTIONS,
   });
   await lockConnection.connect();
   try {
@@ -278,6 +281,7 @@ function createEnginePool(databaseUrl: string): pg.Pool {
     connectionString: databaseUrl,
     max: 1,
     application_name: 'headroom-migrate',
+    options: LONG_RUNNING_SESSION_OPTIONS,
   });
   patchCharColumns(pool);
   return pool;

@@ -1,7 +1,9 @@
-// Recognising the database errors that callers turn into client errors. Prisma reports them
+// Recognising the database errors that callers turn into client errors, and those that say the
+// database cannot serve now (the API's 503s: isDatabaseUnavailableError). Prisma reports them
 // with stable codes (https://www.prisma.io/docs/orm/reference/error-reference); through a
 // driver adapter the constraint's columns arrive in `meta`, whose shape differs by version,
 // so the field check looks in every place Prisma puts them.
+import { RequestEndedError } from './query-cancellation.ts';
 
 interface KnownRequestError {
   code: string;
@@ -76,5 +78,68 @@ function driverErrorCause(
 function namesColumn(error: KnownRequestError, column: string): boolean {
   return new RegExp(`(?:^|[^a-zA-Z0-9])${column}(?:[^a-zA-Z0-9]|$)`).test(
     JSON.stringify(error.meta ?? {}),
+  );
+}
+
+/**
+ * SQLSTATE classes and codes that say the database could not serve the statement now, not that
+ * the statement was wrong: 08 (connection exceptions; PgBouncer reports its own waits and
+ * refusals, e.g. `query_wait_timeout`, as 08P01), 57 (operator intervention: 57014 a statement
+ * timeout or cancellation, 57P01-57P03 a server shutting down, restarting or starting up),
+ * 53300 (too many connections) and 25P03 (idle in transaction for too long).
+ */
+const UNAVAILABLE_SQLSTATE_CLASSES = ['08', '57'];
+const UNAVAILABLE_SQLSTATES = new Set(['53300', '25P03']);
+/** The driver adapter's names for a connection it could not open or lost (adapter-pg 7.10). */
+const UNAVAILABLE_DRIVER_KINDS = new Set([
+  'DatabaseNotReachable',
+  'ConnectionClosed',
+  'SocketTimeout',
+  'TooManyConnections',
+]);
+/**
+ * Prisma's codes for the same: P1001 cannot reach, P1002 timed out, P1008 operation timed out,
+ * P1017 connection closed, P2024 no pooled connection in time, P2028 a transaction that could not
+ * start or outlived its timeout (https://www.prisma.io/docs/orm/reference/error-reference).
+ */
+const UNAVAILABLE_PRISMA_CODES = new Set(['P1001', 'P1002', 'P1008', 'P1017', 'P2024', 'P2028']);
+/**
+ * node-postgres reports these as plain Errors, which the adapter passes on as they are: its pool
+ * found no free connection within `connectionTimeoutMillis` (pg-pool), or the server closed the
+ * socket under a query (pg's client).
+ */
+const UNAVAILABLE_DRIVER_MESSAGES = [
+  'timeout exceeded when trying to connect',
+  'Connection terminated',
+  'Client has encountered a connection error and is not queryable',
+];
+
+/**
+ * The database (or PgBouncer in front of it) could not serve the query now: it is down,
+ * restarting, out of connections, or the statement ran out of time. Nothing in the request is
+ * at fault, and the same request may well succeed shortly: the API answers 503 with Retry-After.
+ */
+export function isDatabaseUnavailableError(error: unknown): boolean {
+  if (typeof error !== 'object' || error === null) return false;
+  if (error instanceof RequestEndedError) return true;
+  if (
+    error instanceof Error &&
+    UNAVAILABLE_DRIVER_MESSAGES.some((message) => error.message.startsWith(message))
+  ) {
+    return true;
+  }
+  if (!isKnownRequestError(error)) {
+    // Prisma's initialisation errors (no server at start) carry their code as `errorCode`.
+    const code = (error as { errorCode?: unknown }).errorCode;
+    return typeof code === 'string' && UNAVAILABLE_PRISMA_CODES.has(code);
+  }
+  if (UNAVAILABLE_PRISMA_CODES.has(error.code)) return true;
+  const cause = driverErrorCause(error);
+  if (typeof cause?.kind === 'string' && UNAVAILABLE_DRIVER_KINDS.has(cause.kind)) return true;
+  const sqlState = cause?.originalCode;
+  return (
+    typeof sqlState === 'string' &&
+    (UNAVAILABLE_SQLSTATES.has(sqlState) ||
+      UNAVAILABLE_SQLSTATE_CLASSES.includes(sqlState.slice(0, 2)))
   );
 }

@@ -5,6 +5,7 @@
 // the default 1,000 users and 20,000 articles take seconds, a million articles minutes.
 import { hash } from '@node-rs/argon2';
 import pg from 'pg';
+import { LONG_RUNNING_SESSION_OPTIONS } from './long-running-sessions.ts';
 import type { Dataset, SeedOptions } from './seed-dataset.ts';
 import { DATASET_PHASES, generateDataset } from './seed-dataset.ts';
 import type { SeedProgress } from './seed-progress.ts';
@@ -136,6 +137,8 @@ export async function seedDatabase({
   const client = new pg.Client({
     connectionString: databaseUrl,
     application_name: 'headroom-seed',
+    // A million-article load and its index builds run for minutes, past the role's timeouts.
+    options: LONG_RUNNING_SESSION_OPTIONS,
   });
   await client.connect();
   try {

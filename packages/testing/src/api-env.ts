@@ -26,6 +26,10 @@ export function apiTestEnv(overrides: Record<string, string> = {}): Record<strin
     JWT_SECRET: randomBytes(32).toString('hex'),
     PASSWORD_HASH_MEMORY_KIB: '1024',
     PASSWORD_HASH_ITERATIONS: '1',
+    // No load shedding: a test worker's event loop also runs the test, and race tests queue
+    // many queries on purpose. load-shedding.int.test.ts turns it on.
+    LOAD_SHED_MAX_EVENT_LOOP_DELAY_MS: '0',
+    LOAD_SHED_MAX_POOL_WAITERS: '0',
     // Every rate limit a thousandfold: tests write fast from one address. The rate-limit
     // tests set RATE_LIMIT_MULTIPLIER back to 1.
     RATE_LIMIT_MULTIPLIER: '1000',

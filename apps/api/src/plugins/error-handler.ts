@@ -1,7 +1,8 @@
 // Turns every failure into a RealWorld error body: { "errors": { "<field>": ["<message>"] } }.
 // Client errors say what to fix; server errors are logged in full and shown as one opaque line,
-// so no stack trace, SQL or internal name ever reaches a client.
-import { isInvalidDataError } from '@headroom/db/prisma-errors';
+// so no stack trace, SQL or internal name ever reaches a client. A dependency that cannot serve
+// now (or an overloaded process) is a 503 with Retry-After, never a 500 (docs/reliability.md).
+import { isDatabaseUnavailableError, isInvalidDataError } from '@headroom/db/prisma-errors';
 import { ClientError, statusOf, ValidationError } from '@headroom/errors/http-errors';
 import type {
   FastifyError,
@@ -11,6 +12,8 @@ import type {
 } from 'fastify';
 import fp from 'fastify-plugin';
 import { Type } from 'typebox';
+import { isRedisUnavailableError } from '../redis.ts';
+import { OverloadedError } from './load-shedding.ts';
 
 export const ErrorResponse = Type.Object(
   { errors: Type.Record(Type.String(), Type.Array(Type.String())) },
@@ -36,6 +39,18 @@ const clientErrorsByCause: {
 ];
 
 /**
+ * Failures that say a dependency cannot serve now, or that this process is overloaded, and the
+ * field the 503 names. Nothing in the request is wrong and the same request may succeed in a
+ * moment, so the client is told when to retry; the load balancer retries idempotent ones on
+ * another replica (infra/nginx/lb.conf.template).
+ */
+const unavailableCauses: { recognise: (error: unknown) => boolean; field: string }[] = [
+  { recognise: (error) => error instanceof OverloadedError, field: 'server' },
+  { recognise: isDatabaseUnavailableError, field: 'database' },
+  { recognise: isRedisUnavailableError, field: 'redis' },
+];
+
+/**
  * The input a validation context checked, as the client sent it, to tell a blank value from a
  * wrong one. The query string is read again from the URL: TypeBox's conversion rewrites
  * `request.query` in place (`?limit=` arrives there as 0).
@@ -53,10 +68,19 @@ const inputOfContext: Record<string, (request: FastifyRequest) => unknown> = {
 };
 
 export const errorHandlerPlugin = fp(
-  async (app: FastifyInstance) => {
+  async (app: FastifyInstance, options: { retryAfterSeconds: number }) => {
     app.setErrorHandler((error: FastifyError, request, reply) => {
       if (error instanceof ClientError) {
         return reply.status(statusOf(error)).send(error.toBody());
+      }
+      const unavailable = unavailableCauses.find((entry) => entry.recognise(error));
+      if (unavailable) {
+        // Logged without the stack: under an outage or a spike these come by the thousand.
+        request.log.warn({ err: { message: error.message, code: error.code } }, 'answered 503');
+        return reply
+          .status(503)
+          .header('retry-after', String(options.retryAfterSeconds))
+          .send({ errors: { [unavailable.field]: ['temporarily unavailable, retry later'] } });
       }
       const cause = clientErrorsByCause.find((entry) => entry.recognise(error));
       if (cause) {

@@ -4,6 +4,7 @@
 //   GET /api/readyz   can it serve? Postgres and Redis both answer within a short deadline;
 //                     503 otherwise, so the load balancer sends traffic elsewhere. Replicas
 //                     are reported but never make it fail: without them reads go to the primary.
+// Neither is ever refused for load (plugins/load-shedding.ts): a busy process is alive and able.
 import type { PrismaClient } from '@headroom/db/client';
 import type { ReadRouting } from '@headroom/db/read-routing';
 import type { FastifyInstance } from 'fastify';
@@ -40,7 +41,7 @@ export async function healthPlugin(
   app.get(
     '/healthz',
     {
-      config: { httpCache: 'no-store' },
+      config: { httpCache: 'no-store', sheddable: false },
       schema: {
         tags: ['Operations'],
         summary: 'Liveness: the process is running',
@@ -53,7 +54,7 @@ export async function healthPlugin(
   app.get(
     '/readyz',
     {
-      config: { httpCache: 'no-store' },
+      config: { httpCache: 'no-store', sheddable: false },
       schema: {
         tags: ['Operations'],
         summary: 'Readiness: Postgres and Redis are reachable',

@@ -1,0 +1,22 @@
+-- Timeouts for the role the apps connect as, set on the role because nothing else reaches
+-- Postgres through PgBouncer: it drops the `options` start-up parameter, so a timeout in a
+-- connection URL is silently ignored (docs/reliability.md, "Deadlines"). Run as that role
+-- (CURRENT_USER): by infra/native/services.sh on every `up`, and by the postgres image when
+-- compose creates the data directory (docker-compose.yml mounts this file into its
+-- /docker-entrypoint-initdb.d/). A session started before this ran keeps its old settings.
+--
+-- statement_timeout 10s: no statement the API or the worker sends legitimately takes more
+-- than a few seconds (the slowest measured, the counter drift check, is 4.3 s at a million
+-- articles; a request's slowest query is tens of milliseconds, docs/database.md). Above
+-- Prisma's own 5 s limit on an interactive transaction, so that one fires first where it
+-- applies; far below the load balancer's 30 s proxy_read_timeout, so a query never outlives
+-- the last request that could use its answer by long.
+--
+-- idle_in_transaction_session_timeout 10s: a transaction left open by a process that hangs
+-- between two statements (the outbox relay waiting on a frozen Redis, a stuck handler) gives
+-- its row locks and its PgBouncer server connection back after this.
+--
+-- Migrations and the seed run long statements on the primary directly, and turn both off for
+-- their own sessions (packages/db/src/migrate.ts and seed.ts).
+ALTER ROLE CURRENT_USER SET statement_timeout = '10s';
+ALTER ROLE CURRENT_USER SET idle_in_transaction_session_timeout = '10s';
