@@ -193,6 +193,19 @@ export interface paths {
                         };
                     };
                 };
+                /** @description RealWorld error body */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            errors: {
+                                [key: string]: string[];
+                            };
+                        };
+                    };
+                };
             };
         };
         delete?: never;
@@ -274,6 +287,19 @@ export interface paths {
                 };
                 /** @description RealWorld error body */
                 429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            errors: {
+                                [key: string]: string[];
+                            };
+                        };
+                    };
+                };
+                /** @description RealWorld error body */
+                503: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -410,6 +436,32 @@ export interface paths {
                 };
                 /** @description RealWorld error body */
                 422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            errors: {
+                                [key: string]: string[];
+                            };
+                        };
+                    };
+                };
+                /** @description RealWorld error body */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            errors: {
+                                [key: string]: string[];
+                            };
+                        };
+                    };
+                };
+                /** @description RealWorld error body */
+                503: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -590,6 +642,19 @@ export interface paths {
                         };
                     };
                 };
+                /** @description RealWorld error body */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            errors: {
+                                [key: string]: string[];
+                            };
+                        };
+                    };
+                };
             };
         };
         /** Unfollow a user */
@@ -648,6 +713,19 @@ export interface paths {
                 };
                 /** @description RealWorld error body */
                 422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            errors: {
+                                [key: string]: string[];
+                            };
+                        };
+                    };
+                };
+                /** @description RealWorld error body */
+                429: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -870,6 +948,19 @@ export interface paths {
                 };
                 /** @description RealWorld error body */
                 422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            errors: {
+                                [key: string]: string[];
+                            };
+                        };
+                    };
+                };
+                /** @description RealWorld error body */
+                429: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -1214,6 +1305,19 @@ export interface paths {
                         };
                     };
                 };
+                /** @description RealWorld error body */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            errors: {
+                                [key: string]: string[];
+                            };
+                        };
+                    };
+                };
             };
         };
         post?: never;
@@ -1277,6 +1381,19 @@ export interface paths {
                 };
                 /** @description RealWorld error body */
                 422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            errors: {
+                                [key: string]: string[];
+                            };
+                        };
+                    };
+                };
+                /** @description RealWorld error body */
+                429: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -1399,6 +1516,19 @@ export interface paths {
                         };
                     };
                 };
+                /** @description RealWorld error body */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            errors: {
+                                [key: string]: string[];
+                            };
+                        };
+                    };
+                };
             };
         };
         /** Unfavorite an article */
@@ -1496,6 +1626,19 @@ export interface paths {
                         };
                     };
                 };
+                /** @description RealWorld error body */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            errors: {
+                                [key: string]: string[];
+                            };
+                        };
+                    };
+                };
             };
         };
         options?: never;
@@ -1510,10 +1653,13 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Comments of an article, oldest first */
+        /** Comments of an article, oldest first, a page at a time */
         get: {
             parameters: {
-                query?: never;
+                query?: {
+                    limit?: number;
+                    cursor?: string;
+                };
                 header?: never;
                 path: {
                     slug: string;
@@ -1543,6 +1689,7 @@ export interface paths {
                                     following: boolean;
                                 };
                             }[];
+                            nextCursor: string | null;
                         };
                     };
                 };
@@ -1697,6 +1844,19 @@ export interface paths {
                         };
                     };
                 };
+                /** @description RealWorld error body */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            errors: {
+                                [key: string]: string[];
+                            };
+                        };
+                    };
+                };
             };
         };
         delete?: never;
@@ -1787,6 +1947,19 @@ export interface paths {
                         };
                     };
                 };
+                /** @description RealWorld error body */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            errors: {
+                                [key: string]: string[];
+                            };
+                        };
+                    };
+                };
             };
         };
         options?: never;
@@ -1801,7 +1974,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** All tags */
+        /** Trending tags, then the newest: at most 100 */
         get: {
             parameters: {
                 query?: never;
@@ -1966,6 +2139,19 @@ export interface paths {
                 };
                 /** @description RealWorld error body */
                 422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            errors: {
+                                [key: string]: string[];
+                            };
+                        };
+                    };
+                };
+                /** @description RealWorld error body */
+                429: {
                     headers: {
                         [name: string]: unknown;
                     };
