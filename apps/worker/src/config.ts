@@ -93,6 +93,10 @@ export const WorkerEnvSchema = Type.Object({
   PRUNE_CRON: Type.String({ default: '0 3 * * *' }),
   OUTBOX_RETENTION_DAYS: Count(1, 7),
   READ_NOTIFICATION_RETENTION_DAYS: Count(1, 30),
+  /** Unread notifications older than this are pruned too: their reader has not been back. */
+  UNREAD_NOTIFICATION_RETENTION_DAYS: Count(1, 90),
+  /** The "already sent" record of each email; it only has to outlive the job's retries. */
+  EMAIL_DELIVERY_RETENTION_DAYS: Count(1, 30),
   /** Rows deleted per statement while pruning: short locks, no long transaction. */
   PRUNE_BATCH_SIZE: Count(1, 5_000),
 

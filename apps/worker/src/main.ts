@@ -114,6 +114,8 @@ const registry = (() => {
         settings: {
           outboxRetentionDays: config.OUTBOX_RETENTION_DAYS,
           readNotificationRetentionDays: config.READ_NOTIFICATION_RETENTION_DAYS,
+          unreadNotificationRetentionDays: config.UNREAD_NOTIFICATION_RETENTION_DAYS,
+          emailDeliveryRetentionDays: config.EMAIL_DELIVERY_RETENTION_DAYS,
           batchSize: config.PRUNE_BATCH_SIZE,
         },
       }),

@@ -39,7 +39,7 @@ const OUTBOX_CHANNEL = 'outbox_events';
  * left pending, it waits for a worker that knows it, and outbox_lag_seconds shows it aging.
  * A known type with a bad field is routed: its jobs fail validation and are dead-lettered.
  */
-const ROUTABLE_TYPES = Object.keys(followUps);
+export const ROUTABLE_TYPES = Object.keys(followUps);
 
 /** After a failed round (Redis or Postgres down), wait this long before the next one. */
 const RETRY_AFTER_FAILURE_MS = 1_000;
