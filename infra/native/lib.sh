@@ -202,13 +202,14 @@ missing_web_packages() {
 }
 
 # The rest of the native topology (infra/native/stack.sh): PgBouncer in front of Postgres, and
-# Prometheus scraping the apps.
+# Prometheus scraping the apps, Alertmanager delivering its alerts.
 missing_topology_packages() {
   local missing=()
   if ! command -v pgbouncer >/dev/null 2>&1 && [[ ! -x /usr/sbin/pgbouncer ]]; then
     missing+=(pgbouncer)
   fi
   command -v prometheus >/dev/null 2>&1 || missing+=(prometheus)
+  command -v prometheus-alertmanager >/dev/null 2>&1 || missing+=(prometheus-alertmanager)
   if (( ${#missing[@]} > 0 )); then
     printf '%s\n' "${missing[@]}"
   fi

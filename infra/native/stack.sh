@@ -22,7 +22,7 @@
 #   api-N (reads)   -> PgBouncer :16432/headroom_replica -> replica :15433 (streams from :15432)
 #   api-N, worker-N -> Redis :16379 (queues) and the cache's Redis :16380
 #   worker-N LISTENs on Postgres directly
-#   Prometheus :19090 scrapes every api-N and worker-N
+#   Prometheus :19090 scrapes every api-N and worker-N -> Alertmanager :19093 -> alert sink :19094
 set -euo pipefail
 
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -39,6 +39,11 @@ readonly WORKER_STOP_TIMEOUT=30
 # PgBouncer starts in well under a second; a safe shutdown waits for open transactions.
 readonly PGBOUNCER_START_TIMEOUT=10
 readonly PGBOUNCER_STOP_TIMEOUT=10
+# How Alertmanager batches notifications (infra/alertmanager/native.yml.template): the same
+# values as compose's alertmanager.yml, whose comments say why.
+readonly ALERTMANAGER_GROUP_WAIT=10s
+readonly ALERTMANAGER_GROUP_INTERVAL=1m
+readonly ALERTMANAGER_REPEAT_INTERVAL=4h
 # How long the load balancer skips a replica after a failed request (nginx fail_timeout). A
 # rolling restart waits this long after a replica is back before stopping the next one, so
 # the load balancer never finds every replica marked down (infra/native/test/rolling-restart).
@@ -67,6 +72,9 @@ configure_profile() {
       # Not 9090: on a machine with systemd, Debian's prometheus package (which this script
       # installs when missing) starts the machine's own Prometheus there.
       PROMETHEUS_PORT="$(profile_setting "$PROFILE" PROMETHEUS_PORT 19090)"
+      # Alertmanager, and the sink it posts notifications to (infra/alertmanager).
+      ALERTMANAGER_PORT="$(profile_setting "$PROFILE" ALERTMANAGER_PORT 19093)"
+      ALERT_SINK_PORT="$(profile_setting "$PROFILE" ALERT_SINK_PORT 19094)"
       # Two API processes on a 2-core machine: one per core (docs/capacity.md).
       API_REPLICAS="$(profile_setting "$PROFILE" API_REPLICAS 2)"
       WORKER_REPLICAS="$(profile_setting "$PROFILE" WORKER_REPLICAS 1)"
@@ -81,6 +89,8 @@ configure_profile() {
       WORKER_METRICS_BASE_PORT="$(profile_setting "$PROFILE" WORKER_METRICS_BASE_PORT 19480)"
       PGBOUNCER_PORT="$(profile_setting "$PROFILE" PGBOUNCER_PORT 16452)"
       PROMETHEUS_PORT=""
+      ALERTMANAGER_PORT=""
+      ALERT_SINK_PORT=""
       API_REPLICAS="$(profile_setting "$PROFILE" API_REPLICAS 1)"
       WORKER_REPLICAS="$(profile_setting "$PROFILE" WORKER_REPLICAS 1)"
       WITH_PROMETHEUS=0
@@ -107,6 +117,8 @@ configure_profile() {
   LB_DIR="$STATE_DIR/nginx/lb"
   PGBOUNCER_DIR="$STATE_DIR/pgbouncer"
   PROMETHEUS_DIR="$STATE_DIR/prometheus"
+  ALERTMANAGER_DIR="$STATE_DIR/alertmanager"
+  ALERTS_FILE="$STATE_DIR/alerts/notifications.jsonl"
   MAIL_DIR="$STATE_DIR/mail"
   SITE_URL="http://127.0.0.1:$EDGE_PORT"
   LB_URL="http://127.0.0.1:$LB_PORT"
@@ -405,6 +417,7 @@ write_prometheus_targets() {
   (IFS=, && printf '[{"targets": [%s]}]\n' "${api[*]}") >"$PROMETHEUS_DIR/targets/api.json"
   (IFS=, && printf '[{"targets": [%s]}]\n' "${worker[*]:-}") >"$PROMETHEUS_DIR/targets/worker.json"
   printf '[{"targets": ["127.0.0.1:%s"]}]\n' "$PROMETHEUS_PORT" >"$PROMETHEUS_DIR/targets/prometheus.json"
+  printf '[{"targets": ["127.0.0.1:%s"]}]\n' "$ALERTMANAGER_PORT" >"$PROMETHEUS_DIR/targets/alertmanager.json"
 }
 
 prometheus_ready() { [[ "$(http_code "http://127.0.0.1:$PROMETHEUS_PORT/-/ready")" == 200 ]]; }
@@ -427,6 +440,47 @@ prometheus_up() {
     --web.listen-address="127.0.0.1:$PROMETHEUS_PORT" \
     --storage.tsdb.path="$PROMETHEUS_DIR/data" --storage.tsdb.retention.time=7d
   wait_ready prometheus prometheus_ready
+}
+
+# --- Alertmanager and its sink ------------------------------------------------------------------
+# Prometheus sends firing and resolved alerts to Alertmanager, which groups them and posts each
+# notification to the alert sink, which appends it to ALERTS_FILE (docs/observability.md).
+
+alertmanager_ready() { [[ "$(http_code "http://127.0.0.1:$ALERTMANAGER_PORT/-/ready")" == 200 ]]; }
+alert_sink_ready() { [[ "$(http_code "http://127.0.0.1:$ALERT_SINK_PORT/")" == 200 ]]; }
+
+alertmanager_up() {
+  local pgid variables='${ALERT_SINK_URL} ${ALERTMANAGER_GROUP_WAIT} ${ALERTMANAGER_GROUP_INTERVAL} ${ALERTMANAGER_REPEAT_INTERVAL}'
+  ((WITH_PROMETHEUS)) || return 0
+  mkdir -p "$ALERTMANAGER_DIR/data" "$(dirname "$ALERTS_FILE")"
+  ALERT_SINK_URL="http://127.0.0.1:$ALERT_SINK_PORT/" ALERTMANAGER_GROUP_WAIT=$ALERTMANAGER_GROUP_WAIT \
+    ALERTMANAGER_GROUP_INTERVAL=$ALERTMANAGER_GROUP_INTERVAL \
+    ALERTMANAGER_REPEAT_INTERVAL=$ALERTMANAGER_REPEAT_INTERVAL \
+    envsubst "$variables" <"$REPO_ROOT/infra/alertmanager/native.yml.template" >"$ALERTMANAGER_DIR/alertmanager.yml"
+  if ! proc_pgid alert-sink >/dev/null; then
+    log "==> alert sink on 127.0.0.1:$ALERT_SINK_PORT (notifications appended to $(rel "$ALERTS_FILE"))"
+    port_in_use "$ALERT_SINK_PORT" && die "alert-sink: port $ALERT_SINK_PORT is taken by another process"
+    start_process alert-sink env "ALERT_SINK_PORT=$ALERT_SINK_PORT" "ALERT_SINK_FILE=$ALERTS_FILE" \
+      node "$REPO_ROOT/infra/alertmanager/alert-sink-main.ts"
+    wait_ready alert-sink alert_sink_ready
+  fi
+  if pgid="$(proc_pgid alertmanager)"; then
+    kill -HUP -- "-$pgid"
+    return 0
+  fi
+  log "==> alertmanager on 127.0.0.1:$ALERTMANAGER_PORT"
+  port_in_use "$ALERTMANAGER_PORT" && die "alertmanager: port $ALERTMANAGER_PORT is taken by another process"
+  # An empty cluster address: one Alertmanager, no gossip port (it would take 9094).
+  start_process alertmanager prometheus-alertmanager --config.file="$ALERTMANAGER_DIR/alertmanager.yml" \
+    --web.listen-address="127.0.0.1:$ALERTMANAGER_PORT" --storage.path="$ALERTMANAGER_DIR/data" \
+    --cluster.listen-address=
+  wait_ready alertmanager alertmanager_ready
+}
+
+alertmanager_down() {
+  if proc_pgid alertmanager >/dev/null; then stop_process alertmanager 10; fi
+  if proc_pgid alert-sink >/dev/null; then stop_process alert-sink 5; fi
+  return 0
 }
 
 # --- nginx: the load balancer, the web origin and the edge ------------------------------------
@@ -471,7 +525,10 @@ print_locations() {
   for ((index = 1; index <= WORKER_REPLICAS; index++)); do
     printf '%-12s %s\n' "worker-$index" "metrics http://127.0.0.1:$(worker_metrics_port "$index")/metrics   emails in $(rel "$MAIL_DIR")/"
   done
-  if ((WITH_PROMETHEUS)); then printf '%-12s %s\n' prometheus "http://127.0.0.1:$PROMETHEUS_PORT/"; fi
+  if ((WITH_PROMETHEUS)); then
+    printf '%-12s %s\n' prometheus "http://127.0.0.1:$PROMETHEUS_PORT/"
+    printf '%-12s %s\n' alertmanager "http://127.0.0.1:$ALERTMANAGER_PORT/   notifications in $(rel "$ALERTS_FILE") and at http://127.0.0.1:$ALERT_SINK_PORT/"
+  fi
   printf '%-12s %s\n' pgbouncer "127.0.0.1:$PGBOUNCER_PORT (the apps' DATABASE_URL, and the API's DATABASE_REPLICA_URL: database headroom_replica)"
   printf '%-12s %s\n' logs "$(rel "$PROCS_DIR")/*.log, $(rel "$STATE_DIR")/nginx/*/logs/"
   bash "$SERVICES" env --profile "$PROFILE"
@@ -491,6 +548,7 @@ bring_up() {
   pgbouncer_up
   apps_up
   front_up
+  alertmanager_up
   prometheus_up
   wait_until "$READY_TIMEOUT" stack_ready ||
     die "the edge does not serve the site and the API (site $(http_code "$SITE_URL/"), api $(http_code "$SITE_URL/api/readyz"))"
@@ -507,6 +565,7 @@ stop_all_but_services() {
   front_down
   apps_down
   if proc_pgid prometheus >/dev/null; then stop_process prometheus 10; fi
+  alertmanager_down
   pgbouncer_down
 }
 
@@ -515,8 +574,8 @@ cmd_start() {
   echo
   print_locations
   echo
-  echo "Following the API and worker logs. Ctrl-C stops the apps, nginx, PgBouncer and"
-  echo "Prometheus; Postgres and Redis keep running (npm run stack:down stops them too)."
+  echo "Following the API and worker logs. Ctrl-C stops the apps, nginx, PgBouncer,"
+  echo "Prometheus and Alertmanager; Postgres and Redis keep running (npm run stack:down stops them too)."
   trap 'echo; stop_all_but_services; exit 0' INT TERM
   tail -n 0 -F "$PROCS_DIR"/api-*.log "$PROCS_DIR"/worker-*.log &
   wait
@@ -579,6 +638,12 @@ cmd_status() {
     state=down
     if proc_pgid prometheus >/dev/null; then state=up; fi
     status_line prometheus "$state" "127.0.0.1:$PROMETHEUS_PORT" "ready $(http_code "http://127.0.0.1:$PROMETHEUS_PORT/-/ready")"
+    state=down
+    if proc_pgid alertmanager >/dev/null; then state=up; fi
+    status_line alertmanager "$state" "127.0.0.1:$ALERTMANAGER_PORT" "ready $(http_code "http://127.0.0.1:$ALERTMANAGER_PORT/-/ready")"
+    state=down
+    if proc_pgid alert-sink >/dev/null; then state=up; fi
+    status_line alert-sink "$state" "127.0.0.1:$ALERT_SINK_PORT" "$(rel "$ALERTS_FILE")"
   fi
   state=down
   if stack_ready; then state=up; fi
@@ -599,7 +664,11 @@ stack_ports() {
   for ((index = 1; index <= WORKER_REPLICAS; index++)); do
     echo "worker-$index-metrics $(worker_metrics_port "$index")"
   done
-  if ((WITH_PROMETHEUS)); then echo "prometheus $PROMETHEUS_PORT"; fi
+  if ((WITH_PROMETHEUS)); then
+    echo "prometheus $PROMETHEUS_PORT"
+    echo "alertmanager $ALERTMANAGER_PORT"
+    echo "alert-sink $ALERT_SINK_PORT"
+  fi
 }
 
 cmd_ports() {
