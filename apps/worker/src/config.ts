@@ -51,6 +51,14 @@ export const WorkerEnvSchema = Type.Object({
 
   /** Jobs one worker process runs at once, per queue. */
   RENDER_ARTICLE_CONCURRENCY: Count(1, 4),
+  /**
+   * A body's markdown render running longer than this is abandoned (its thread terminated) and
+   * the body stored as plain text. Measured in docs/security.md ("Bounded growth"): a 99 KB
+   * ordinary body renders in 119 ms (at most 234 ms); an 80 KB body built to be slow, 13.4 s.
+   */
+  RENDER_TIMEOUT_MS: Count(10, 1_000),
+  /** Longer bodies are stored as plain text without parsing: the API's own article body cap. */
+  RENDER_MAX_BODY_CHARS: Count(1, 100_000),
   FAN_OUT_CONCURRENCY: Count(1, 2),
   SEND_EMAIL_CONCURRENCY: Count(1, 4),
   MAINTENANCE_CONCURRENCY: Count(1, 1),

@@ -25,6 +25,7 @@ import { createRenderArticleJob } from './jobs/render-article.ts';
 import { createSendEmailJob } from './jobs/send-email.ts';
 import { createWorkerMetrics } from './metrics.ts';
 import { createOutboxRelay } from './outbox-relay.ts';
+import { createRenderPool } from './rendering/render-pool.ts';
 import { runWorkers } from './run-workers.ts';
 import { registerSchedules } from './schedules.ts';
 
@@ -88,10 +89,16 @@ const mailer = createMailer({
   directory: config.EMAIL_FILE_DIR,
 });
 
+const renderPool = createRenderPool({
+  maxBodyChars: config.RENDER_MAX_BODY_CHARS,
+  timeoutMs: config.RENDER_TIMEOUT_MS,
+  threads: config.RENDER_ARTICLE_CONCURRENCY,
+});
+
 const registry = (() => {
   try {
     return buildJobRegistry([
-      createRenderArticleJob({ db }),
+      createRenderArticleJob({ db, renderer: renderPool }),
       createFanOutNotificationsJob({
         db,
         queues,
@@ -216,6 +223,7 @@ async function shutdown(signal: string) {
   // Stop taking work first, then wait for what is running.
   await relay.stop();
   await Promise.all(workers.map((worker) => worker.close()));
+  await renderPool.close();
   metricsServer.close();
   await Promise.allSettled([closeQueues(queues), deadLetters.close()]);
   mailer.close();
