@@ -2,6 +2,7 @@
 // order, with nothing skipped or repeated, even while articles are published meanwhile), and
 // an offset past MAX_OFFSET refused with a clear 422 instead of a slow scan.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FEED_WALKS, feedWalkFor, type PageWindow } from '../src/modules/articles/article-pages.ts';
 import { MAX_OFFSET } from '../src/modules/articles/articles.schemas.ts';
 import {
   call,
@@ -131,6 +132,36 @@ describe('deep offsets', () => {
       const response = await call(testApp.app, 'GET', url, { token });
       expect(response.status, url).toBe(422);
       expect(response.body).toEqual({ errors: { offset: [`must be <= ${MAX_OFFSET}`] } });
+    }
+  });
+});
+
+describe("the feed's two walks", () => {
+  it("when a reader follows few of the articles' authors, then the feed merges each author's newest; when their authors wrote most of them, then it walks every article by date", () => {
+    expect(feedWalkFor({ authors: 3, theirs: 30, total: 1_000_000 })).toBe('per-author');
+    expect(feedWalkFor({ authors: 500, theirs: 10_000, total: 20_000 })).toBe('by-date');
+    expect(feedWalkFor({ authors: 1, theirs: 20_000, total: 20_000 })).toBe('by-date');
+  });
+
+  it('when either walk reads the same feed window, then both give the same rows in the same order', async () => {
+    const other = await registerUser(testApp.app, 'other');
+    for (let index = 0; index < 3; index++) await createArticle(testApp.app, other.token);
+    const ids = await testApp.db.$queryRaw<{ id: number }[]>`
+      SELECT id FROM users WHERE username IN (${author.username}, ${other.username})`;
+    const authorIds = ids.map((row) => row.id);
+    const windows: PageWindow[] = [
+      { limit: 4, offset: 0 },
+      { limit: 4, offset: 3 },
+      { limit: 20, offset: 0 },
+    ];
+    for (const window of windows) {
+      const perAuthor = await FEED_WALKS['per-author'](testApp.db, authorIds, window);
+      const byDate = await FEED_WALKS['by-date'](testApp.db, authorIds, window);
+      expect(
+        perAuthor.map((row) => row.id),
+        JSON.stringify(window),
+      ).toEqual(byDate.map((row) => row.id));
+      expect(perAuthor.length).toBe(Math.min(window.limit + 1, ARTICLES + 3 - window.offset));
     }
   });
 });
