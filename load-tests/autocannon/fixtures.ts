@@ -23,13 +23,15 @@ export interface FixtureOptions {
    * benchmark's "500 slugs" asks. Fewer when the database holds fewer.
    */
   newestArticles?: number;
+  /** Keep only the first this-many authors (profile pages): the same count on any data set. */
+  authors?: number;
 }
 
 /** The fixtures, and how many articles the API says it holds (the data set's size). */
 export async function loadFixtures(
   baseUrl: string,
   plan: Pick<ScenarioPlan, 'scenario' | 'sessions'>,
-  { newestArticles }: FixtureOptions = {},
+  { newestArticles, authors }: FixtureOptions = {},
 ): Promise<Fixtures & { articlesCount: number }> {
   const { tags } = await getJson<{ tags: string[] }>(baseUrl, '/api/tags');
   const first = await getJson<ArticlesPage>(baseUrl, '/api/articles?limit=1');
@@ -46,7 +48,7 @@ export async function loadFixtures(
   const catalog: Catalog = {
     slugs: newestArticles === undefined ? slugs : slugs.slice(0, newestArticles),
     tags,
-    authors: usernames,
+    authors: authors === undefined ? usernames : usernames.slice(0, authors),
   };
   const sessions = plan.sessions > 0 ? await logIn(baseUrl, usernames, plan.sessions) : [];
   const fixtures = { catalog, sessions };

@@ -41,6 +41,11 @@ export interface EndpointSettings {
   users: number;
   /** Slugs read at set-up: the newest this many articles. */
   slugs: number;
+  /**
+   * Profiles the profile page reads: the first this many authors of those articles (all of
+   * them when unset). A fixed count keeps the workload the same size on every data set.
+   */
+  profiles?: number;
 }
 
 export interface EndpointRun {
@@ -104,7 +109,7 @@ export async function runEndpoints(run: EndpointsRun): Promise<EndpointsResults>
   const fixtures = await loadFixtures(
     baseUrl,
     { scenario: 'endpoints', sessions: signedIn ? settings.users : 0 },
-    { newestArticles: settings.slugs },
+    { newestArticles: settings.slugs, authors: settings.profiles },
   );
   const users = await run.countUsers?.();
   log(

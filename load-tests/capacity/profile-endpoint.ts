@@ -1,9 +1,11 @@
 // `npx tsx load-tests/capacity/profile-endpoint.ts "<endpoint>" [seconds=20] [connections=16]`:
 // a V8 CPU profile of one API process while it serves one endpoint of the browse mix
-// ("tag page", "home", "article", "comments", "tags"), plus the CPU the API process and
+// ("tag page", "home", "article", "comments", "tags") or of the single-endpoint benchmark
+// ("list-signed-in", "feed", ...: capacity/endpoints.ts), plus the CPU the API process and
 // Postgres used per request, to say where the time goes (docs/capacity.md).
-// It starts its own API process (as stack.sh starts one, with the stack's database through
-// PgBouncer, Redis and JWT secret; `npm run stack:up` first) with the inspector on, records
+// It starts its own API process (as stack.sh starts one: the stack's database and its replica
+// through PgBouncer, Redis, the cache Redis and the JWT secret; `npm run stack:up` first;
+// HEADROOM_API_CACHE=off leaves the cache out, as stack.sh does) with the inspector on, records
 // the profile over the inspector's Profiler domain for exactly the loaded window (start-up
 // and warm-up excluded), then stops the process with SIGTERM. Writes the .cpuprofile and a
 // JSON summary to load-tests/results/; summarise the profile with cpuprofile-summary.ts.
@@ -18,25 +20,38 @@ import autocannon from 'autocannon';
 import { loadFixtures } from '../autocannon/fixtures.ts';
 import { atMostPositionals, numberArgument, parseCommandLine, usageError } from '../cli.ts';
 import { describeMachine, fileStamp } from '../results.ts';
-import { BROWSE_ENDPOINTS, planScenario, requestHeaders } from '../scenarios.ts';
+import {
+  BROWSE_ENDPOINTS,
+  planScenario,
+  requestHeaders,
+  SINGLE_ENDPOINTS,
+  type SingleEndpointName,
+} from '../scenarios.ts';
 import { cpuSnapshot, cpuUsage, processCpuSeconds } from './process-cpu.ts';
 
-const ENDPOINTS = Object.keys(BROWSE_ENDPOINTS);
+const ENDPOINTS = [...Object.keys(BROWSE_ENDPOINTS), ...Object.keys(SINGLE_ENDPOINTS)];
+/** Signed-in endpoints log in this many seeded users at set-up, as capacity/endpoints.ts does. */
+const SIGNED_IN_USERS = 50;
 const DEFAULT_SECONDS = 20;
 const DEFAULT_CONNECTIONS = 16;
 const USAGE = `usage: npx tsx load-tests/capacity/profile-endpoint.ts <endpoint> [seconds=${DEFAULT_SECONDS}] [connections=${DEFAULT_CONNECTIONS}]
 
-  endpoint     one of the browse mix's: ${ENDPOINTS.map((name) => `"${name}"`).join(', ')}
+  endpoint     one of: ${ENDPOINTS.map((name) => `"${name}"`).join(', ')}
   seconds      how long the profile records, under load
   connections  autocannon connections`;
 
 const { positionals } = parseCommandLine(USAGE, { allowPositionals: true, options: {} });
 atMostPositionals(USAGE, positionals, 3);
 const label = positionals[0];
-if (label === undefined || !Object.hasOwn(BROWSE_ENDPOINTS, label)) {
+if (label === undefined || !ENDPOINTS.includes(label)) {
   usageError(USAGE, `endpoint must be one of ${ENDPOINTS.join(', ')}, got "${label ?? ''}"`);
 }
-const makeRequest = BROWSE_ENDPOINTS[label as keyof typeof BROWSE_ENDPOINTS];
+const single = Object.hasOwn(SINGLE_ENDPOINTS, label)
+  ? SINGLE_ENDPOINTS[label as SingleEndpointName]
+  : undefined;
+const makeRequest = single
+  ? single.request
+  : BROWSE_ENDPOINTS[label as keyof typeof BROWSE_ENDPOINTS];
 const seconds = numberArgument(USAGE, 'seconds', positionals[1] ?? String(DEFAULT_SECONDS));
 const connections = numberArgument(
   USAGE,
@@ -56,6 +71,9 @@ const SAMPLING_INTERVAL_US = 1000;
 const services = nativeServiceUrls('stack');
 const throughPgBouncer = new URL(services.DATABASE_URL);
 throughPgBouncer.port = String(nativeStackPort('pgbouncer'));
+const replicaThroughPgBouncer = new URL(throughPgBouncer);
+replicaThroughPgBouncer.pathname = '/headroom_replica';
+const withCache = process.env.HEADROOM_API_CACHE !== 'off';
 
 await mkdir(outDir, { recursive: true });
 const base = path.join(outDir, `profile-${label.replaceAll(' ', '-')}-${fileStamp(new Date())}`);
@@ -66,6 +84,8 @@ const api = await startApiProcess(
     NODE_ENV: 'development',
     DATABASE_URL: throughPgBouncer.href,
     REDIS_URL: services.REDIS_URL,
+    DATABASE_REPLICA_URL: replicaThroughPgBouncer.href,
+    ...(withCache ? { CACHE_REDIS_URL: services.CACHE_REDIS_URL } : {}),
     JWT_SECRET: readFileSync(path.join(repoRoot, '.local/stack/jwt-secret'), 'utf8').trim(),
     OTEL_SERVICE_NAME: 'headroom-api',
   },
@@ -109,7 +129,13 @@ async function inspector() {
 }
 
 try {
-  const fixtures = await loadFixtures(api.baseUrl, planScenario('browse'));
+  const fixtures = single
+    ? await loadFixtures(
+        api.baseUrl,
+        { scenario: 'endpoints', sessions: single.signedIn ? SIGNED_IN_USERS : 0 },
+        { newestArticles: 500 },
+      )
+    : await loadFixtures(api.baseUrl, planScenario('browse'));
   const load = (duration: number) =>
     autocannon({
       url: api.baseUrl,
