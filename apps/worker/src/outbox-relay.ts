@@ -88,9 +88,14 @@ export function createOutboxRelay(deps: {
             queues[job.name].add as (
               name: string,
               data: unknown,
-              opts: { jobId: string },
+              opts: { jobId: string; deduplication?: { id: string; ttl: number } },
             ) => Promise<unknown>
-          )(job.name, job.payload, { jobId: `${event.id}.${job.name}` }),
+          )(job.name, job.payload, {
+            jobId: `${event.id}.${job.name}`,
+            ...(job.dedupe && {
+              deduplication: { id: job.dedupe.key, ttl: job.dedupe.seconds * 1000 },
+            }),
+          }),
         ),
       ),
     );

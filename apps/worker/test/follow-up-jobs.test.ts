@@ -1,5 +1,10 @@
 // The routing from each domain event to the jobs it needs, as the outbox relay applies it.
-import { type DomainEvent, followUpJobs, followUps } from '@headroom/jobs/contract';
+import {
+  COMMENT_EMAIL_WINDOW_SECONDS,
+  type DomainEvent,
+  followUpJobs,
+  followUps,
+} from '@headroom/jobs/contract';
 import { describe, expect, it } from 'vitest';
 
 describe('followUpJobs', () => {
@@ -25,7 +30,14 @@ describe('followUpJobs', () => {
     [{ type: 'article.deleted', payload: { articleId: 3, slug: 'gone' } }, []],
     [
       { type: 'comment.created', payload: { commentId: 11, articleId: 3, authorId: 8 } },
-      [{ name: 'send-email', payload: { template: 'new-comment', commentId: 11 } }],
+      [
+        {
+          name: 'send-email',
+          payload: { template: 'new-comment', commentId: 11 },
+          // One comment email per article per window (docs/security.md, "Rate limits").
+          dedupe: { key: 'new-comment:3', seconds: COMMENT_EMAIL_WINDOW_SECONDS },
+        },
+      ],
     ],
     [{ type: 'user.followed', payload: { followerId: 8, followingId: 7 } }, []],
   ])('when %o is relayed, then it becomes %o', (event, jobs) => {

@@ -75,8 +75,27 @@ export type JobName = keyof typeof jobs;
 export type JobPayload<Name extends JobName> = Static<(typeof jobs)[Name]>;
 export const jobNames = Object.keys(jobs) as JobName[];
 
-/** A job to enqueue, typed so that `payload` must match `name`. */
-export type JobRequest = { [Name in JobName]: { name: Name; payload: JobPayload<Name> } }[JobName];
+/**
+ * A job to enqueue, typed so that `payload` must match `name`. With `dedupe`, the relay adds it
+ * only if no job with the same key was added in the last `seconds` (BullMQ's deduplication): a
+ * burst of events then costs one job, not one each.
+ */
+export type JobRequest = {
+  [Name in JobName]: {
+    name: Name;
+    payload: JobPayload<Name>;
+    dedupe?: { key: string; seconds: number };
+  };
+}[JobName];
+
+/**
+ * At most one comment email per article per this window: the first comment of a burst emails
+ * the author, the rest are on the site. With the comment write limits (per user and per
+ * address), no one can flood an author's inbox or spend the shared email budget
+ * (EMAIL_RATE_LIMIT_PER_SECOND) by commenting (docs/security.md, "Rate limits").
+ */
+export const COMMENT_EMAIL_WINDOW_SECONDS = 600;
+
 
 /**
  * The follow-up work of each event. Every event type is listed, even those with no job yet,
@@ -97,9 +116,7 @@ export const followUps = {
   'article.rendered': () => [],
   'article.favorited': () => [],
   'article.unfavorited': () => [],
-  'comment.created': ({ commentId }) => [
-    { name: 'send-email', payload: { template: 'new-comment', commentId } },
-  ],
+  'comment.created': Type.Object({ commentId: Id, articleId: Id, authorId: Id }),
   'comment.deleted': () => [],
   // Recorded for the audit trail and for consumers to come (a "new follower" email, say).
   'user.followed': () => [],

@@ -1,0 +1,71 @@
+// Comment emails are limited per article (COMMENT_EMAIL_WINDOW_SECONDS in the jobs contract):
+// a burst of comments on one article becomes one send-email job, deduplicated in BullMQ by the
+// relay, so no one can flood an author's inbox or the shared email budget by commenting, and
+// the comments after the first cost no job at all.
+import { startWorkerProcess, type WorkerProcess } from '@headroom/testing/processes';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { countRows, insertArticle, insertUsers, recordEvent } from './support/seed-sql.ts';
+import { openTestQueues, type TestQueues } from './support/test-queues.ts';
+import { createTestStack, type TestStack, workerEnv } from './support/test-stack.ts';
+
+let stack: TestStack;
+let queues: TestQueues;
+let worker: WorkerProcess;
+
+beforeAll(async () => {
+  stack = await createTestStack('comment-emails');
+  queues = openTestQueues(stack);
+  worker = await startWorkerProcess(workerEnv(stack));
+});
+afterAll(async () => {
+  await worker?.stop();
+  await queues?.close();
+  await stack?.close();
+});
+
+describe('comment emails', () => {
+  it('when many comments land on one article, then its author gets one send-email job; another article gets its own', async () => {
+    const [author, ...commenters] = (await insertUsers(stack.sql, 4)) as number[];
+    const [busy, quiet] = [
+      await insertArticle(stack.sql, author as number),
+      await insertArticle(stack.sql, author as number),
+    ];
+    const comment = async (articleId: number, authorId: number) => {
+      const { rows } = await stack.sql.query<{ id: number }>(
+        `INSERT INTO comments (body, article_id, author_id, updated_at)
+         VALUES ('hello', $1, $2, now()) RETURNING id`,
+        [articleId, authorId],
+      );
+      const commentId = rows[0]!.id;
+      return recordEvent(stack.sql, {
+        type: 'comment.created',
+        payload: { commentId, articleId, authorId },
+      });
+    };
+    const onBusy = [];
+    for (const commenter of [...commenters, ...commenters]) {
+      onBusy.push(await comment(busy, commenter));
+    }
+    const onQuiet = await comment(quiet, commenters[0] as number);
+    const events = [...onBusy, onQuiet];
+
+    await expect
+      .poll(
+        () =>
+          countRows(
+            stack.sql,
+            'outbox_events WHERE id = ANY($1::uuid[]) AND delivered_at IS NULL',
+            [events],
+          ),
+        { timeout: 15_000 },
+      )
+      .toBe(0);
+    const jobs = await Promise.all(
+      events.map(
+        async (eventId) => (await queues.job('send-email', `${eventId}.send-email`)) !== undefined,
+      ),
+    );
+    // The first comment on each article made a job; the other five on the busy one did not.
+    expect(jobs).toEqual([true, false, false, false, false, false, true]);
+  });
+});
