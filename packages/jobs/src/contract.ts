@@ -96,7 +96,6 @@ export type JobRequest = {
  */
 export const COMMENT_EMAIL_WINDOW_SECONDS = 600;
 
-
 /**
  * The follow-up work of each event. Every event type is listed, even those with no job yet,
  * so adding an event forces a decision here (the `satisfies` makes a missing key an error).
