@@ -34,6 +34,7 @@ import { createUsersService } from './modules/users/users.service.ts';
 import { authPlugin, createTokenService } from './plugins/auth.ts';
 import { corsPlugin } from './plugins/cors.ts';
 import { errorHandlerPlugin } from './plugins/error-handler.ts';
+import { answerClientError, answerFrameworkError } from './plugins/framework-errors.ts';
 import { healthPlugin } from './plugins/health.ts';
 import { httpCachingPlugin } from './plugins/http-caching.ts';
 import { jsonBodyPlugin } from './plugins/json-body.ts';
@@ -61,6 +62,8 @@ export interface AppDeps {
 }
 
 const REQUEST_ID_PATTERN = /^[\w.:-]{1,128}$/;
+/** Node's default maximum header size, which the request line counts towards. */
+const MAX_PATH_PARAMETER_LENGTH = 16 * 1024;
 
 export type App = Awaited<ReturnType<typeof buildApp>>;
 
@@ -86,7 +89,13 @@ export async function buildApp(deps: AppDeps) {
         ? incoming
         : randomUUID();
     },
-    routerOptions: { ignoreTrailingSlash: true },
+    // A path parameter of any length reaches its schema, which names the field in a 422;
+    // the router's default (100 characters) answered 414 to a parameter the schema allows.
+    // Node's header size limit (16 KiB, the URL included) still bounds every parameter.
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: MAX_PATH_PARAMETER_LENGTH },
+    // A malformed URL or request, refused before any route: in the RealWorld error shape.
+    frameworkErrors: answerFrameworkError,
+    clientErrorHandler: answerClientError,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   // Bodies are validated exactly as sent; query strings and params are converted ("20" -> 20).

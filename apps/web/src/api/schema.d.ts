@@ -30,6 +30,71 @@ export interface paths {
                         };
                     };
                 };
+                /** @description RealWorld error body */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            errors: {
+                                [key: string]: string[];
+                            };
+                        };
+                    };
+                };
+                /** @description RealWorld error body */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            errors: {
+                                [key: string]: string[];
+                            };
+                        };
+                    };
+                };
+                /** @description RealWorld error body */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            errors: {
+                                [key: string]: string[];
+                            };
+                        };
+                    };
+                };
+                /** @description RealWorld error body */
+                431: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            errors: {
+                                [key: string]: string[];
+                            };
+                        };
+                    };
+                };
+                /** @description RealWorld error body */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            errors: {
+                                [key: string]: string[];
+                            };
+                        };
+                    };
+                };
             };
         };
         put?: never;
@@ -74,6 +139,58 @@ export interface paths {
                                 takesReads: boolean;
                                 lagMs: number | null;
                             }[];
+                        };
+                    };
+                };
+                /** @description RealWorld error body */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            errors: {
+                                [key: string]: string[];
+                            };
+                        };
+                    };
+                };
+                /** @description RealWorld error body */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            errors: {
+                                [key: string]: string[];
+                            };
+                        };
+                    };
+                };
+                /** @description RealWorld error body */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            errors: {
+                                [key: string]: string[];
+                            };
+                        };
+                    };
+                };
+                /** @description RealWorld error body */
+                431: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            errors: {
+                                [key: string]: string[];
+                            };
                         };
                     };
                 };
@@ -155,7 +272,59 @@ export interface paths {
                     };
                 };
                 /** @description RealWorld error body */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            errors: {
+                                [key: string]: string[];
+                            };
+                        };
+                    };
+                };
+                /** @description RealWorld error body */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            errors: {
+                                [key: string]: string[];
+                            };
+                        };
+                    };
+                };
+                /** @description RealWorld error body */
                 409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            errors: {
+                                [key: string]: string[];
+                            };
+                        };
+                    };
+                };
+                /** @description RealWorld error body */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            errors: {
+                                [key: string]: string[];
+                            };
+                        };
+                    };
+                };
+                /** @description RealWorld error body */
+                415: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -182,6 +351,19 @@ export interface paths {
                 };
                 /** @description RealWorld error body */
                 429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            errors: {
+                                [key: string]: string[];
+                            };
+                        };
+                    };
+                };
+                /** @description RealWorld error body */
+                431: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -260,7 +442,46 @@ export interface paths {
                     };
                 };
                 /** @description RealWorld error body */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            errors: {
+                                [key: string]: string[];
+                            };
+                        };
+                    };
+                };
+                /** @description RealWorld error body */
                 401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            errors: {
+                                [key: string]: string[];
+                            };
+                        };
+                    };
+                };
+                /** @description RealWorld error body */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            errors: {
+                                [key: string]: string[];
+                            };
+                        };
+                    };
+                };
+                /** @description RealWorld error body */
+                415: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -287,6 +508,19 @@ export interface paths {
                 };
                 /** @description RealWorld error body */
                 429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            errors: {
+                                [key: string]: string[];
+                            };
+                        };
+                    };
+                };
+                /** @description RealWorld error body */
+                431: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -354,7 +588,59 @@ export interface paths {
                     };
                 };
                 /** @description RealWorld error body */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            errors: {
+                                [key: string]: string[];
+                            };
+                        };
+                    };
+                };
+                /** @description RealWorld error body */
                 401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            errors: {
+                                [key: string]: string[];
+                            };
+                        };
+                    };
+                };
+                /** @description RealWorld error body */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            errors: {
+                                [key: string]: string[];
+                            };
+                        };
+                    };
+                };
+                /** @description RealWorld error body */
+                431: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            errors: {
+                                [key: string]: string[];
+                            };
+                        };
+                    };
+                };
+                /** @description RealWorld error body */
+                503: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -409,6 +695,19 @@ export interface paths {
                     };
                 };
                 /** @description RealWorld error body */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            errors: {
+                                [key: string]: string[];
+                            };
+                        };
+                    };
+                };
+                /** @description RealWorld error body */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -435,6 +734,32 @@ export interface paths {
                     };
                 };
                 /** @description RealWorld error body */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            errors: {
+                                [key: string]: string[];
+                            };
+                        };
+                    };
+                };
+                /** @description RealWorld error body */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            errors: {
+                                [key: string]: string[];
+                            };
+                        };
+                    };
+                };
+                /** @description RealWorld error body */
                 422: {
                     headers: {
                         [name: string]: unknown;
@@ -449,6 +774,19 @@ export interface paths {
                 };
                 /** @description RealWorld error body */
                 429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            errors: {
+                                [key: string]: string[];
+                            };
+                        };
+                    };
+                };
+                /** @description RealWorld error body */
+                431: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -518,6 +856,19 @@ export interface paths {
                     };
                 };
                 /** @description RealWorld error body */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            errors: {
+                                [key: string]: string[];
+                            };
+                        };
+                    };
+                };
+                /** @description RealWorld error body */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -545,6 +896,32 @@ export interface paths {
                 };
                 /** @description RealWorld error body */
                 422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            errors: {
+                                [key: string]: string[];
+                            };
+                        };
+                    };
+                };
+                /** @description RealWorld error body */
+                431: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            errors: {
+                                [key: string]: string[];
+                            };
+                        };
+                    };
+                };
+                /** @description RealWorld error body */
+                503: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -604,6 +981,19 @@ export interface paths {
                     };
                 };
                 /** @description RealWorld error body */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            errors: {
+                                [key: string]: string[];
+                            };
+                        };
+                    };
+                };
+                /** @description RealWorld error body */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -644,6 +1034,32 @@ export interface paths {
                 };
                 /** @description RealWorld error body */
                 429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            errors: {
+                                [key: string]: string[];
+                            };
+                        };
+                    };
+                };
+                /** @description RealWorld error body */
+                431: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            errors: {
+                                [key: string]: string[];
+                            };
+                        };
+                    };
+                };
+                /** @description RealWorld error body */
+                503: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -686,6 +1102,19 @@ export interface paths {
                     };
                 };
                 /** @description RealWorld error body */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            errors: {
+                                [key: string]: string[];
+                            };
+                        };
+                    };
+                };
+                /** @description RealWorld error body */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -726,6 +1155,32 @@ export interface paths {
                 };
                 /** @description RealWorld error body */
                 429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            errors: {
+                                [key: string]: string[];
+                            };
+                        };
+                    };
+                };
+                /** @description RealWorld error body */
+                431: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            errors: {
+                                [key: string]: string[];
+                            };
+                        };
+                    };
+                };
+                /** @description RealWorld error body */
+                503: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -801,6 +1256,19 @@ export interface paths {
                     };
                 };
                 /** @description RealWorld error body */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            errors: {
+                                [key: string]: string[];
+                            };
+                        };
+                    };
+                };
+                /** @description RealWorld error body */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -841,6 +1309,32 @@ export interface paths {
                 };
                 /** @description RealWorld error body */
                 422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            errors: {
+                                [key: string]: string[];
+                            };
+                        };
+                    };
+                };
+                /** @description RealWorld error body */
+                431: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            errors: {
+                                [key: string]: string[];
+                            };
+                        };
+                    };
+                };
+                /** @description RealWorld error body */
+                503: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -908,6 +1402,19 @@ export interface paths {
                     };
                 };
                 /** @description RealWorld error body */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            errors: {
+                                [key: string]: string[];
+                            };
+                        };
+                    };
+                };
+                /** @description RealWorld error body */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -947,6 +1454,32 @@ export interface paths {
                     };
                 };
                 /** @description RealWorld error body */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            errors: {
+                                [key: string]: string[];
+                            };
+                        };
+                    };
+                };
+                /** @description RealWorld error body */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            errors: {
+                                [key: string]: string[];
+                            };
+                        };
+                    };
+                };
+                /** @description RealWorld error body */
                 422: {
                     headers: {
                         [name: string]: unknown;
@@ -961,6 +1494,32 @@ export interface paths {
                 };
                 /** @description RealWorld error body */
                 429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            errors: {
+                                [key: string]: string[];
+                            };
+                        };
+                    };
+                };
+                /** @description RealWorld error body */
+                431: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            errors: {
+                                [key: string]: string[];
+                            };
+                        };
+                    };
+                };
+                /** @description RealWorld error body */
+                503: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -1034,6 +1593,19 @@ export interface paths {
                     };
                 };
                 /** @description RealWorld error body */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            errors: {
+                                [key: string]: string[];
+                            };
+                        };
+                    };
+                };
+                /** @description RealWorld error body */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -1074,6 +1646,32 @@ export interface paths {
                 };
                 /** @description RealWorld error body */
                 422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            errors: {
+                                [key: string]: string[];
+                            };
+                        };
+                    };
+                };
+                /** @description RealWorld error body */
+                431: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            errors: {
+                                [key: string]: string[];
+                            };
+                        };
+                    };
+                };
+                /** @description RealWorld error body */
+                503: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -1146,6 +1744,19 @@ export interface paths {
                     };
                 };
                 /** @description RealWorld error body */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            errors: {
+                                [key: string]: string[];
+                            };
+                        };
+                    };
+                };
+                /** @description RealWorld error body */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -1186,6 +1797,32 @@ export interface paths {
                 };
                 /** @description RealWorld error body */
                 422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            errors: {
+                                [key: string]: string[];
+                            };
+                        };
+                    };
+                };
+                /** @description RealWorld error body */
+                431: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            errors: {
+                                [key: string]: string[];
+                            };
+                        };
+                    };
+                };
+                /** @description RealWorld error body */
+                503: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -1254,6 +1891,19 @@ export interface paths {
                     };
                 };
                 /** @description RealWorld error body */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            errors: {
+                                [key: string]: string[];
+                            };
+                        };
+                    };
+                };
+                /** @description RealWorld error body */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -1293,6 +1943,32 @@ export interface paths {
                     };
                 };
                 /** @description RealWorld error body */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            errors: {
+                                [key: string]: string[];
+                            };
+                        };
+                    };
+                };
+                /** @description RealWorld error body */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            errors: {
+                                [key: string]: string[];
+                            };
+                        };
+                    };
+                };
+                /** @description RealWorld error body */
                 422: {
                     headers: {
                         [name: string]: unknown;
@@ -1307,6 +1983,32 @@ export interface paths {
                 };
                 /** @description RealWorld error body */
                 429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            errors: {
+                                [key: string]: string[];
+                            };
+                        };
+                    };
+                };
+                /** @description RealWorld error body */
+                431: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            errors: {
+                                [key: string]: string[];
+                            };
+                        };
+                    };
+                };
+                /** @description RealWorld error body */
+                503: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -1341,6 +2043,19 @@ export interface paths {
                     content?: never;
                 };
                 /** @description RealWorld error body */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            errors: {
+                                [key: string]: string[];
+                            };
+                        };
+                    };
+                };
+                /** @description RealWorld error body */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -1394,6 +2109,32 @@ export interface paths {
                 };
                 /** @description RealWorld error body */
                 429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            errors: {
+                                [key: string]: string[];
+                            };
+                        };
+                    };
+                };
+                /** @description RealWorld error body */
+                431: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            errors: {
+                                [key: string]: string[];
+                            };
+                        };
+                    };
+                };
+                /** @description RealWorld error body */
+                503: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -1465,6 +2206,19 @@ export interface paths {
                     };
                 };
                 /** @description RealWorld error body */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            errors: {
+                                [key: string]: string[];
+                            };
+                        };
+                    };
+                };
+                /** @description RealWorld error body */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -1518,6 +2272,32 @@ export interface paths {
                 };
                 /** @description RealWorld error body */
                 429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            errors: {
+                                [key: string]: string[];
+                            };
+                        };
+                    };
+                };
+                /** @description RealWorld error body */
+                431: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            errors: {
+                                [key: string]: string[];
+                            };
+                        };
+                    };
+                };
+                /** @description RealWorld error body */
+                503: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -1575,6 +2355,19 @@ export interface paths {
                     };
                 };
                 /** @description RealWorld error body */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            errors: {
+                                [key: string]: string[];
+                            };
+                        };
+                    };
+                };
+                /** @description RealWorld error body */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -1628,6 +2421,32 @@ export interface paths {
                 };
                 /** @description RealWorld error body */
                 429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            errors: {
+                                [key: string]: string[];
+                            };
+                        };
+                    };
+                };
+                /** @description RealWorld error body */
+                431: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            errors: {
+                                [key: string]: string[];
+                            };
+                        };
+                    };
+                };
+                /** @description RealWorld error body */
+                503: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -1694,6 +2513,19 @@ export interface paths {
                     };
                 };
                 /** @description RealWorld error body */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            errors: {
+                                [key: string]: string[];
+                            };
+                        };
+                    };
+                };
+                /** @description RealWorld error body */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -1734,6 +2566,32 @@ export interface paths {
                 };
                 /** @description RealWorld error body */
                 422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            errors: {
+                                [key: string]: string[];
+                            };
+                        };
+                    };
+                };
+                /** @description RealWorld error body */
+                431: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            errors: {
+                                [key: string]: string[];
+                            };
+                        };
+                    };
+                };
+                /** @description RealWorld error body */
+                503: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -1793,6 +2651,19 @@ export interface paths {
                     };
                 };
                 /** @description RealWorld error body */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            errors: {
+                                [key: string]: string[];
+                            };
+                        };
+                    };
+                };
+                /** @description RealWorld error body */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -1832,6 +2703,32 @@ export interface paths {
                     };
                 };
                 /** @description RealWorld error body */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            errors: {
+                                [key: string]: string[];
+                            };
+                        };
+                    };
+                };
+                /** @description RealWorld error body */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            errors: {
+                                [key: string]: string[];
+                            };
+                        };
+                    };
+                };
+                /** @description RealWorld error body */
                 422: {
                     headers: {
                         [name: string]: unknown;
@@ -1846,6 +2743,32 @@ export interface paths {
                 };
                 /** @description RealWorld error body */
                 429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            errors: {
+                                [key: string]: string[];
+                            };
+                        };
+                    };
+                };
+                /** @description RealWorld error body */
+                431: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            errors: {
+                                [key: string]: string[];
+                            };
+                        };
+                    };
+                };
+                /** @description RealWorld error body */
+                503: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -1896,6 +2819,19 @@ export interface paths {
                     content?: never;
                 };
                 /** @description RealWorld error body */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            errors: {
+                                [key: string]: string[];
+                            };
+                        };
+                    };
+                };
+                /** @description RealWorld error body */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -1960,6 +2896,32 @@ export interface paths {
                         };
                     };
                 };
+                /** @description RealWorld error body */
+                431: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            errors: {
+                                [key: string]: string[];
+                            };
+                        };
+                    };
+                };
+                /** @description RealWorld error body */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            errors: {
+                                [key: string]: string[];
+                            };
+                        };
+                    };
+                };
             };
         };
         options?: never;
@@ -1992,6 +2954,71 @@ export interface paths {
                     content: {
                         "application/json": {
                             tags: string[];
+                        };
+                    };
+                };
+                /** @description RealWorld error body */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            errors: {
+                                [key: string]: string[];
+                            };
+                        };
+                    };
+                };
+                /** @description RealWorld error body */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            errors: {
+                                [key: string]: string[];
+                            };
+                        };
+                    };
+                };
+                /** @description RealWorld error body */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            errors: {
+                                [key: string]: string[];
+                            };
+                        };
+                    };
+                };
+                /** @description RealWorld error body */
+                431: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            errors: {
+                                [key: string]: string[];
+                            };
+                        };
+                    };
+                };
+                /** @description RealWorld error body */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            errors: {
+                                [key: string]: string[];
+                            };
                         };
                     };
                 };
@@ -2053,6 +3080,19 @@ export interface paths {
                     };
                 };
                 /** @description RealWorld error body */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            errors: {
+                                [key: string]: string[];
+                            };
+                        };
+                    };
+                };
+                /** @description RealWorld error body */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -2067,6 +3107,32 @@ export interface paths {
                 };
                 /** @description RealWorld error body */
                 422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            errors: {
+                                [key: string]: string[];
+                            };
+                        };
+                    };
+                };
+                /** @description RealWorld error body */
+                431: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            errors: {
+                                [key: string]: string[];
+                            };
+                        };
+                    };
+                };
+                /** @description RealWorld error body */
+                503: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -2125,7 +3191,46 @@ export interface paths {
                     };
                 };
                 /** @description RealWorld error body */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            errors: {
+                                [key: string]: string[];
+                            };
+                        };
+                    };
+                };
+                /** @description RealWorld error body */
                 401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            errors: {
+                                [key: string]: string[];
+                            };
+                        };
+                    };
+                };
+                /** @description RealWorld error body */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            errors: {
+                                [key: string]: string[];
+                            };
+                        };
+                    };
+                };
+                /** @description RealWorld error body */
+                415: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -2152,6 +3257,32 @@ export interface paths {
                 };
                 /** @description RealWorld error body */
                 429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            errors: {
+                                [key: string]: string[];
+                            };
+                        };
+                    };
+                };
+                /** @description RealWorld error body */
+                431: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            errors: {
+                                [key: string]: string[];
+                            };
+                        };
+                    };
+                };
+                /** @description RealWorld error body */
+                503: {
                     headers: {
                         [name: string]: unknown;
                     };
