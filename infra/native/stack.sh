@@ -453,9 +453,12 @@ alertmanager_up() {
   local pgid variables='${ALERT_SINK_URL} ${ALERTMANAGER_GROUP_WAIT} ${ALERTMANAGER_GROUP_INTERVAL} ${ALERTMANAGER_REPEAT_INTERVAL}'
   ((WITH_PROMETHEUS)) || return 0
   mkdir -p "$ALERTMANAGER_DIR/data" "$(dirname "$ALERTS_FILE")"
-  ALERT_SINK_URL="http://127.0.0.1:$ALERT_SINK_PORT/" ALERTMANAGER_GROUP_WAIT=$ALERTMANAGER_GROUP_WAIT \
-    ALERTMANAGER_GROUP_INTERVAL=$ALERTMANAGER_GROUP_INTERVAL \
-    ALERTMANAGER_REPEAT_INTERVAL=$ALERTMANAGER_REPEAT_INTERVAL \
+  # env, not VAR=value prefixes: the settings are readonly, and bash refuses to assign them even
+  # for one command ("readonly variable").
+  env ALERT_SINK_URL="http://127.0.0.1:$ALERT_SINK_PORT/" \
+    ALERTMANAGER_GROUP_WAIT="$ALERTMANAGER_GROUP_WAIT" \
+    ALERTMANAGER_GROUP_INTERVAL="$ALERTMANAGER_GROUP_INTERVAL" \
+    ALERTMANAGER_REPEAT_INTERVAL="$ALERTMANAGER_REPEAT_INTERVAL" \
     envsubst "$variables" <"$REPO_ROOT/infra/alertmanager/native.yml.template" >"$ALERTMANAGER_DIR/alertmanager.yml"
   if ! proc_pgid alert-sink >/dev/null; then
     log "==> alert sink on 127.0.0.1:$ALERT_SINK_PORT (notifications appended to $(rel "$ALERTS_FILE"))"
