@@ -80,7 +80,9 @@ async function logIn(baseUrl: string, candidates: string[], wanted: number): Pro
         body: loginBody(username),
       });
       if (response.status === 429) {
-        throw new Error(`login rate limit reached for ${username}; wait a minute and run again`);
+        throw new Error(
+          `login rate limit reached for ${username}; wait a minute, or start the stack with RATE_LIMIT_MULTIPLIER=1000 (load-tests/README.md)`,
+        );
       }
       if (!response.ok) continue;
       const { user } = (await response.json()) as { user: { token: string } };
