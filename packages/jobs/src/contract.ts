@@ -115,7 +115,13 @@ export const followUps = {
   'article.rendered': () => [],
   'article.favorited': () => [],
   'article.unfavorited': () => [],
-  'comment.created': Type.Object({ commentId: Id, articleId: Id, authorId: Id }),
+  'comment.created': ({ commentId, articleId }) => [
+    {
+      name: 'send-email',
+      payload: { template: 'new-comment', commentId },
+      dedupe: { key: `new-comment:${articleId}`, seconds: COMMENT_EMAIL_WINDOW_SECONDS },
+    },
+  ],
   'comment.deleted': () => [],
   // Recorded for the audit trail and for consumers to come (a "new follower" email, say).
   'user.followed': () => [],
