@@ -104,10 +104,20 @@ export class CancellablePool extends pg.Pool {
       canceller.connection.connect(canceller.port, canceller.host);
     };
     signal.addEventListener('abort', cancelActiveQuery, { once: true });
+    // While checked out, pg-pool does not listen for the connection's errors (its own query()
+    // does, which this replaces): a server that ends the connection between two of its
+    // messages (Postgres restarting, PgBouncer losing its server) would be an unhandled
+    // 'error' event, which ends the process. Noted here, and the connection is not reused.
+    let lostWith: Error | undefined;
+    const onConnectionError = (error: Error) => {
+      lostWith = error;
+    };
+    client.on('error', onConnectionError);
     const release = client.release;
     client.release = (error?: Error | boolean) => {
       signal.removeEventListener('abort', cancelActiveQuery);
-      return release.call(client, error);
+      client.removeListener('error', onConnectionError);
+      return release.call(client, error ?? lostWith);
     };
     return client;
   }
