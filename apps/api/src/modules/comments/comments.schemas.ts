@@ -1,6 +1,6 @@
 import { type Static, Type } from 'typebox';
+import { RowId } from '../../schemas/row-id.ts';
 import { Profile } from '../profiles/profiles.schemas.ts';
-import { RowId } from '../row-id.ts';
 
 export const Comment = Type.Object({
   id: Type.Integer(),

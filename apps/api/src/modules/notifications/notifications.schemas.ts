@@ -1,5 +1,5 @@
 import { type Static, Type } from 'typebox';
-import { RowId } from '../row-id.ts';
+import { RowId } from '../../schemas/row-id.ts';
 
 export const MAX_NOTIFICATIONS_PAGE = 100;
 export const DEFAULT_NOTIFICATIONS_PAGE = 20;
