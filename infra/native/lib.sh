@@ -202,7 +202,8 @@ missing_web_packages() {
 }
 
 # The rest of the native topology (infra/native/stack.sh): PgBouncer in front of Postgres, and
-# Prometheus scraping the apps, Alertmanager delivering its alerts.
+# Prometheus scraping the apps and the exporters of Postgres and Redis, Alertmanager delivering
+# its alerts.
 missing_topology_packages() {
   local missing=()
   if ! command -v pgbouncer >/dev/null 2>&1 && [[ ! -x /usr/sbin/pgbouncer ]]; then
@@ -210,6 +211,8 @@ missing_topology_packages() {
   fi
   command -v prometheus >/dev/null 2>&1 || missing+=(prometheus)
   command -v prometheus-alertmanager >/dev/null 2>&1 || missing+=(prometheus-alertmanager)
+  command -v prometheus-postgres-exporter >/dev/null 2>&1 || missing+=(prometheus-postgres-exporter)
+  command -v prometheus-redis-exporter >/dev/null 2>&1 || missing+=(prometheus-redis-exporter)
   if (( ${#missing[@]} > 0 )); then
     printf '%s\n' "${missing[@]}"
   fi

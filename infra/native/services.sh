@@ -170,6 +170,12 @@ unix_socket_directories = ''
 max_connections = 200
 shared_buffers = 256MB
 timezone = 'UTC'
+# Per-statement counts and times, for the dashboard's slow-statements panel (the Postgres
+# exporter reads them: infra/postgres-exporter/queries.yaml). Loaded at server start: a server
+# running from before takes it at its next restart. track = top: statements the apps send,
+# not those run inside functions.
+shared_preload_libraries = 'pg_stat_statements'
+pg_stat_statements.track = top
 EOF
   if ((DURABLE)); then
     echo "# stack profile: fsync stays on; this data should survive a power cut."
@@ -216,6 +222,8 @@ ensure_database() {
   # The apps' statement and idle-in-transaction timeouts, on their role: PgBouncer would drop
   # them from a connection URL (the file says why each value). Applied on every up; idempotent.
   psql_headroom -d postgres -f "$REPO_ROOT/infra/postgres/app-role-timeouts.sql"
+  # The view the Postgres exporter reads slow statements from (docs/observability.md).
+  psql_headroom -d "$DB_NAME" -f "$REPO_ROOT/infra/postgres/pg-stat-statements.sql"
 }
 
 pg_up() {

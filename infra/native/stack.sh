@@ -23,6 +23,7 @@
 #   api-N, worker-N -> Redis :16379 (queues) and the cache's Redis :16380
 #   worker-N LISTENs on Postgres directly
 #   Prometheus :19090 scrapes every api-N and worker-N -> Alertmanager :19093 -> alert sink :19094
+#   Prometheus scrapes the exporters of Postgres :19187, Redis :19121 and the cache's Redis :19122
 set -euo pipefail
 
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -75,6 +76,10 @@ configure_profile() {
       # Alertmanager, and the sink it posts notifications to (infra/alertmanager).
       ALERTMANAGER_PORT="$(profile_setting "$PROFILE" ALERTMANAGER_PORT 19093)"
       ALERT_SINK_PORT="$(profile_setting "$PROFILE" ALERT_SINK_PORT 19094)"
+      # The exporters Prometheus scrapes for Postgres (the primary) and both Redis servers.
+      POSTGRES_EXPORTER_PORT="$(profile_setting "$PROFILE" POSTGRES_EXPORTER_PORT 19187)"
+      REDIS_EXPORTER_PORT="$(profile_setting "$PROFILE" REDIS_EXPORTER_PORT 19121)"
+      CACHE_REDIS_EXPORTER_PORT="$(profile_setting "$PROFILE" CACHE_REDIS_EXPORTER_PORT 19122)"
       # Two API processes on a 2-core machine: one per core (docs/capacity.md).
       API_REPLICAS="$(profile_setting "$PROFILE" API_REPLICAS 2)"
       WORKER_REPLICAS="$(profile_setting "$PROFILE" WORKER_REPLICAS 1)"
@@ -91,6 +96,9 @@ configure_profile() {
       PROMETHEUS_PORT=""
       ALERTMANAGER_PORT=""
       ALERT_SINK_PORT=""
+      POSTGRES_EXPORTER_PORT=""
+      REDIS_EXPORTER_PORT=""
+      CACHE_REDIS_EXPORTER_PORT=""
       API_REPLICAS="$(profile_setting "$PROFILE" API_REPLICAS 1)"
       WORKER_REPLICAS="$(profile_setting "$PROFILE" WORKER_REPLICAS 1)"
       WITH_PROMETHEUS=0
@@ -418,6 +426,9 @@ write_prometheus_targets() {
   (IFS=, && printf '[{"targets": [%s]}]\n' "${worker[*]:-}") >"$PROMETHEUS_DIR/targets/worker.json"
   printf '[{"targets": ["127.0.0.1:%s"]}]\n' "$PROMETHEUS_PORT" >"$PROMETHEUS_DIR/targets/prometheus.json"
   printf '[{"targets": ["127.0.0.1:%s"]}]\n' "$ALERTMANAGER_PORT" >"$PROMETHEUS_DIR/targets/alertmanager.json"
+  printf '[{"targets": ["127.0.0.1:%s"]}]\n' "$POSTGRES_EXPORTER_PORT" >"$PROMETHEUS_DIR/targets/postgres.json"
+  printf '[{"targets": ["127.0.0.1:%s"]}]\n' "$REDIS_EXPORTER_PORT" >"$PROMETHEUS_DIR/targets/redis-queue.json"
+  printf '[{"targets": ["127.0.0.1:%s"]}]\n' "$CACHE_REDIS_EXPORTER_PORT" >"$PROMETHEUS_DIR/targets/redis-cache.json"
 }
 
 prometheus_ready() { [[ "$(http_code "http://127.0.0.1:$PROMETHEUS_PORT/-/ready")" == 200 ]]; }
@@ -486,6 +497,46 @@ alertmanager_down() {
   return 0
 }
 
+# --- exporters: Postgres and both Redis servers ----------------------------------------------
+# Debian's exporters, one process each, on loopback, scraped by Prometheus (prometheus.yml).
+# The Postgres exporter reads the primary directly (PgBouncer would hand it a different
+# backend per query); its extra query is the slow statements (infra/postgres-exporter/).
+
+postgres_exporter_ready() { [[ "$(http_code "http://127.0.0.1:$POSTGRES_EXPORTER_PORT/metrics")" == 200 ]]; }
+redis_exporter_ready() { [[ "$(http_code "http://127.0.0.1:$REDIS_EXPORTER_PORT/metrics")" == 200 ]]; }
+cache_redis_exporter_ready() { [[ "$(http_code "http://127.0.0.1:$CACHE_REDIS_EXPORTER_PORT/metrics")" == 200 ]]; }
+
+# start_exporter NAME PORT READY COMMAND...: unless it runs already.
+start_exporter() {
+  local name=$1 port=$2 ready=$3
+  shift 3
+  if proc_pgid "$name" >/dev/null; then return 0; fi
+  port_in_use "$port" && die "$name: port $port is taken by another process"
+  start_process "$name" "$@"
+  wait_ready "$name" "$ready"
+}
+
+exporters_up() {
+  ((WITH_PROMETHEUS)) || return 0
+  log "==> exporters: postgres :$POSTGRES_EXPORTER_PORT, redis :$REDIS_EXPORTER_PORT, redis-cache :$CACHE_REDIS_EXPORTER_PORT"
+  start_exporter postgres-exporter "$POSTGRES_EXPORTER_PORT" postgres_exporter_ready \
+    env "DATA_SOURCE_NAME=$DIRECT_DATABASE_URL?sslmode=disable" prometheus-postgres-exporter \
+    --web.listen-address="127.0.0.1:$POSTGRES_EXPORTER_PORT" \
+    --extend.query-path="$REPO_ROOT/infra/postgres-exporter/queries.yaml"
+  start_exporter redis-exporter "$REDIS_EXPORTER_PORT" redis_exporter_ready \
+    prometheus-redis-exporter --redis.addr="$REDIS_URL" --web.listen-address="127.0.0.1:$REDIS_EXPORTER_PORT"
+  start_exporter cache-redis-exporter "$CACHE_REDIS_EXPORTER_PORT" cache_redis_exporter_ready \
+    prometheus-redis-exporter --redis.addr="$CACHE_REDIS_URL" --web.listen-address="127.0.0.1:$CACHE_REDIS_EXPORTER_PORT"
+}
+
+exporters_down() {
+  local name
+  for name in postgres-exporter redis-exporter cache-redis-exporter; do
+    if proc_pgid "$name" >/dev/null; then stop_process "$name" 5; fi
+  done
+  return 0
+}
+
 # --- nginx: the load balancer, the web origin and the edge ------------------------------------
 
 lb_servers() {
@@ -551,6 +602,7 @@ bring_up() {
   pgbouncer_up
   apps_up
   front_up
+  exporters_up
   alertmanager_up
   prometheus_up
   wait_until "$READY_TIMEOUT" stack_ready ||
@@ -569,6 +621,7 @@ stop_all_but_services() {
   apps_down
   if proc_pgid prometheus >/dev/null; then stop_process prometheus 10; fi
   alertmanager_down
+  exporters_down
   pgbouncer_down
 }
 
@@ -647,6 +700,12 @@ cmd_status() {
     state=down
     if proc_pgid alert-sink >/dev/null; then state=up; fi
     status_line alert-sink "$state" "127.0.0.1:$ALERT_SINK_PORT" "$(rel "$ALERTS_FILE")"
+    for name in postgres-exporter:$POSTGRES_EXPORTER_PORT redis-exporter:$REDIS_EXPORTER_PORT \
+      cache-redis-exporter:$CACHE_REDIS_EXPORTER_PORT; do
+      state=down
+      if proc_pgid "${name%%:*}" >/dev/null; then state=up; fi
+      status_line "${name%%:*}" "$state" "127.0.0.1:${name#*:}" "metrics $(http_code "http://127.0.0.1:${name#*:}/metrics")"
+    done
   fi
   state=down
   if stack_ready; then state=up; fi
@@ -671,6 +730,9 @@ stack_ports() {
     echo "prometheus $PROMETHEUS_PORT"
     echo "alertmanager $ALERTMANAGER_PORT"
     echo "alert-sink $ALERT_SINK_PORT"
+    echo "postgres-exporter $POSTGRES_EXPORTER_PORT"
+    echo "redis-exporter $REDIS_EXPORTER_PORT"
+    echo "cache-redis-exporter $CACHE_REDIS_EXPORTER_PORT"
   fi
 }
 

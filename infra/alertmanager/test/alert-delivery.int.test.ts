@@ -9,7 +9,6 @@
 // FOR_DURATION (its expression and threshold are otherwise the file's); Alertmanager's
 // group_wait and group_interval are 1 s. In production the same path takes about 4-5 minutes
 // (2 min of window, 2 min of `for`, 10 s of group_wait).
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,6 +17,14 @@ import { applyMigrations } from '@headroom/db/migrate';
 import { apiTestEnv } from '@headroom/testing/api-env';
 import { type PrivatePostgres, startPrivatePrimary } from '@headroom/testing/postgres-replica';
 import { type ApiProcess, freePort, startApiProcess } from '@headroom/testing/processes';
+import {
+  type PrometheusProcess,
+  type ServerProcess,
+  startPrometheus,
+  startServerProcess,
+  waitFor,
+  waitUntilServing,
+} from '@headroom/testing/prometheus';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { type AlertSink, type Notification, startAlertSink } from '../alert-sink.ts';
@@ -35,52 +42,6 @@ const FOR_DURATION = '5s';
 const DELIVERY_DEADLINE_MS = 45_000;
 /** Light load: one request every 50 ms, 20 requests a second. */
 const LOAD_INTERVAL_MS = 50;
-const READY_DEADLINE_MS = 30_000;
-
-interface Server {
-  child: ChildProcess;
-  output: () => string;
-  stop: () => Promise<void>;
-}
-
-function startServer(command: string, args: string[]): Server {
-  const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  child.stdout?.on('data', (chunk) => {
-    output += chunk;
-  });
-  child.stderr?.on('data', (chunk) => {
-    output += chunk;
-  });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  return {
-    child,
-    output: () => output,
-    stop: async () => {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-      await exited;
-    },
-  };
-}
-
-async function waitUntil<Value>(
-  what: string,
-  check: () => Promise<Value | undefined>,
-  deadlineMs: number,
-): Promise<Value> {
-  const deadline = Date.now() + deadlineMs;
-  while (Date.now() < deadline) {
-    const value = await check().catch(() => undefined);
-    if (value !== undefined) return value;
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-  throw new Error(`${what}: not within ${deadlineMs} ms`);
-}
-
-async function ready(url: string): Promise<true | undefined> {
-  const response = await fetch(url);
-  return response.ok ? true : undefined;
-}
 
 /** The rule as alerts.yml has it, with its windows and `for` shortened (and nothing else). */
 async function compressedRule(): Promise<Record<string, unknown>> {
@@ -116,9 +77,8 @@ let dir: string;
 let primary: PrivatePostgres;
 let api: ApiProcess;
 let sink: AlertSink;
-let alertmanager: Server;
-let prometheus: Server;
-let prometheusUrl: string;
+let alertmanager: ServerProcess;
+let prometheus: PrometheusProcess;
 let loading = true;
 let load: Promise<void>;
 const statuses: number[] = [];
@@ -143,15 +103,14 @@ beforeAll(async () => {
     join(dir, 'alertmanager.yml'),
     template.replace(/\$\{(\w+)\}/g, (_, name: string) => settings[name] ?? ''),
   );
-  alertmanager = startServer('prometheus-alertmanager', [
+  alertmanager = startServerProcess('prometheus-alertmanager', [
     `--config.file=${join(dir, 'alertmanager.yml')}`,
     `--web.listen-address=127.0.0.1:${alertmanagerPort}`,
     `--storage.path=${join(dir, 'alertmanager')}`,
     '--cluster.listen-address=',
   ]);
 
-  const prometheusPort = await freePort();
-  prometheusUrl = `http://127.0.0.1:${prometheusPort}`;
+  await waitUntilServing(`http://127.0.0.1:${alertmanagerPort}/-/ready`, alertmanager);
   await writeFile(
     join(dir, 'rules.yml'),
     stringify({ groups: [{ name: 'delivery-test', rules: [await compressedRule()] }] }),
@@ -172,17 +131,10 @@ beforeAll(async () => {
       ],
     }),
   );
-  prometheus = startServer('prometheus', [
-    `--config.file=${join(dir, 'prometheus.yml')}`,
-    `--web.listen-address=127.0.0.1:${prometheusPort}`,
-    `--storage.tsdb.path=${join(dir, 'prometheus')}`,
-  ]);
-  await waitUntil(
-    'alertmanager ready',
-    () => ready(`http://127.0.0.1:${alertmanagerPort}/-/ready`),
-    READY_DEADLINE_MS,
-  );
-  await waitUntil('prometheus ready', () => ready(`${prometheusUrl}/-/ready`), READY_DEADLINE_MS);
+  prometheus = await startPrometheus({
+    configFile: join(dir, 'prometheus.yml'),
+    dataDir: join(dir, 'prometheus'),
+  });
 
   load = (async () => {
     while (loading) {
@@ -205,18 +157,18 @@ afterAll(async () => {
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
-/** The result of a PromQL query against the test's Prometheus, one sample per series. */
+/** The values of a query's series, now. */
 async function query(promql: string): Promise<number[]> {
-  const response = await fetch(`${prometheusUrl}/api/v1/query?query=${encodeURIComponent(promql)}`);
-  const body = (await response.json()) as { data: { result: { value: [number, string] }[] } };
-  return body.data.result.map(({ value }) => Number(value[1]));
+  const result = await prometheus.query(promql);
+  if (result.status !== 'success') throw new Error(`${promql}: ${result.error}`);
+  return result.series.map(({ value }) => value);
 }
 
 /** What each part saw, for a failure message: the API's answers, Prometheus' alert, the sink. */
 async function diagnosis(since: number): Promise<string> {
   const counts = new Map<number, number>();
   for (const status of statuses.slice(since)) counts.set(status, (counts.get(status) ?? 0) + 1);
-  const alerts = await fetch(`${prometheusUrl}/api/v1/alerts`).then((r) => r.text());
+  const alerts = await fetch(`${prometheus.url}/api/v1/alerts`).then((r) => r.text());
   const apiState = api.child.exitCode === null ? 'running' : `exited ${api.child.exitCode}`;
   return `API (${apiState}, last output: ${api.output().slice(-1500)}) answers since: ${JSON.stringify([...counts])}; Prometheus alerts: ${alerts}; sink: ${JSON.stringify(sink.notifications())}`;
 }
@@ -224,16 +176,12 @@ async function diagnosis(since: number): Promise<string> {
 describe('alert delivery (Prometheus -> Alertmanager -> sink)', () => {
   it('when the API serves its load without errors, then the error alert stays quiet', async () => {
     // Once Prometheus counts requests over the rule's whole window, the rule finds nothing.
-    await waitUntil(
-      'requests counted over a full rate window',
-      async () => {
-        const [rate] = await query(
-          `sum(rate(http_server_request_duration_seconds_count[${RATE_WINDOW}] offset ${RATE_WINDOW}))`,
-        );
-        return rate !== undefined && rate > 0 ? rate : undefined;
-      },
-      READY_DEADLINE_MS,
-    );
+    await waitFor('requests counted over a full rate window', async () => {
+      const [rate] = await query(
+        `sum(rate(http_server_request_duration_seconds_count[${RATE_WINDOW}] offset ${RATE_WINDOW}))`,
+      );
+      return rate !== undefined && rate > 0 ? rate : undefined;
+    });
     const rule = await compressedRule();
     expect(await query(String(rule.expr))).toEqual([]);
     expect(await query(`ALERTS{alertname="${ALERT}"}`)).toEqual([]);

@@ -389,7 +389,7 @@ describe('docker-compose.yml', () => {
     },
   );
 
-  it('lets Prometheus find every api and worker replica, and itself, on its metrics port', () => {
+  it('lets Prometheus find every api and worker replica, each exporter, and itself, on its metrics port', () => {
     const prometheus = parse(readFileSync(fromRepo('infra/prometheus/prometheus.yml'), 'utf8')) as {
       scrape_configs: { job_name: string; dns_sd_configs?: { names: string[]; port: number }[] }[];
     };
@@ -398,12 +398,22 @@ describe('docker-compose.yml', () => {
         names.map((host) => ({ host, port })),
       ),
     );
-    expect(discovered.map(({ host }) => host).sort()).toEqual(['api', 'prometheus', 'worker']);
+    expect(discovered.map(({ host }) => host).sort()).toEqual([
+      'api',
+      'postgres-exporter',
+      'prometheus',
+      'redis-cache-exporter',
+      'redis-exporter',
+      'worker',
+    ]);
+    expect(discovered.filter(({ host }) => !compose.services[host])).toEqual([]);
     const self = discovered.find(({ host }) => host === 'prometheus');
     // Prometheus listens on 9090 unless its command says otherwise.
     expect(JSON.stringify(compose.services.prometheus?.command)).not.toContain('listen-address');
     expect(self?.port).toBe(9090);
-    for (const { host, port } of discovered.filter(({ host }) => host !== 'prometheus')) {
+    for (const { host, port } of discovered.filter(({ host }) =>
+      ['api', 'worker'].includes(host),
+    )) {
       const service = compose.services[host];
       const target = service && buildOf(service)?.target;
       if (!service || !target) throw new Error(`${host} is not built from a Dockerfile target`);

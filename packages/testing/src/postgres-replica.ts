@@ -50,8 +50,11 @@ export interface PrivateReplica extends PrivatePostgres {
 /**
  * A primary of a test's own: a new cluster, with the test profile's settings (no fsync, no
  * synchronous commit) and replication allowed from 127.0.0.1, as initdb sets it up.
+ * `settings` are more postgresql.conf lines (e.g. shared_preload_libraries).
  */
-export async function startPrivatePrimary(): Promise<PrivatePostgres> {
+export async function startPrivatePrimary(
+  options: { settings?: readonly string[] } = {},
+): Promise<PrivatePostgres> {
   const bin = await postgresBinDir();
   const owner = await serverOwner();
   const port = await freePort();
@@ -76,7 +79,12 @@ export async function startPrivatePrimary(): Promise<PrivatePostgres> {
   }
   await owner.write(
     join(dataDir, 'postgresql.auto.conf'),
-    serverSettings(port, ['fsync = off', 'synchronous_commit = off', 'full_page_writes = off']),
+    serverSettings(port, [
+      'fsync = off',
+      'synchronous_commit = off',
+      'full_page_writes = off',
+      ...(options.settings ?? []),
+    ]),
   );
   const server = privateServer(bin, owner, dataDir, port);
   await server.start();
