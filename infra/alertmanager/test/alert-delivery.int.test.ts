@@ -9,7 +9,7 @@
 // FOR_DURATION (its expression and threshold are otherwise the file's); Alertmanager's
 // group_wait and group_interval are 1 s. In production the same path takes about 4-5 minutes
 // (2 min of window, 2 min of `for`, 10 s of group_wait).
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -82,6 +82,7 @@ let prometheus: PrometheusProcess;
 let loading = true;
 let load: Promise<void>;
 const statuses: number[] = [];
+let loadStartedAt = 0;
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'headroom-alerts-'));
@@ -111,6 +112,8 @@ beforeAll(async () => {
   ]);
 
   await waitUntilServing(`http://127.0.0.1:${alertmanagerPort}/-/ready`, alertmanager);
+  // The objectives' recording rules too, unchanged: the run's record shows their burn rate.
+  await copyFile(join(repoRoot, 'infra/prometheus/slo.yml'), join(dir, 'slo.yml'));
   await writeFile(
     join(dir, 'rules.yml'),
     stringify({ groups: [{ name: 'delivery-test', rules: [await compressedRule()] }] }),
@@ -125,7 +128,7 @@ beforeAll(async () => {
       alerting: {
         alertmanagers: [{ static_configs: [{ targets: [`127.0.0.1:${alertmanagerPort}`] }] }],
       },
-      rule_files: ['rules.yml'],
+      rule_files: ['rules.yml', 'slo.yml'],
       scrape_configs: [
         { job_name: 'api', static_configs: [{ targets: [new URL(api.metricsUrl).host] }] },
       ],
@@ -136,6 +139,7 @@ beforeAll(async () => {
     dataDir: join(dir, 'prometheus'),
   });
 
+  loadStartedAt = Date.now();
   load = (async () => {
     while (loading) {
       const response = await fetch(`${api.baseUrl}/api/articles?limit=5`).catch(() => undefined);
@@ -162,6 +166,59 @@ async function query(promql: string): Promise<number[]> {
   const result = await prometheus.query(promql);
   if (result.status !== 'success') throw new Error(`${promql}: ${result.error}`);
   return result.series.map(({ value }) => value);
+}
+
+/**
+ * Where the run's record goes: the error ratio, the alert's state and the availability burn
+ * rate, second by second, with the moments Postgres stopped and started and the sink heard.
+ * infra/alertmanager/plot-alert-run.ts draws docs/img/alert-run-*.svg from it.
+ */
+const RUN_RECORD_FILE = join(repoRoot, '.local/observability/alert-run.json');
+const RECORDED_SERIES = {
+  errorRatio: `(sum(rate(http_server_request_duration_seconds_count{status_code=~"5.."}[${RATE_WINDOW}])) or vector(0)) / sum(rate(http_server_request_duration_seconds_count[${RATE_WINDOW}]))`,
+  alertState: `ALERTS{alertname="${ALERT}"}`,
+  burnRate5m:
+    'slo:sli_error:ratio_rate5m{slo="api-availability"} / on (slo) group_left () slo:error_budget:ratio',
+  burnRate1h:
+    'slo:sli_error:ratio_rate1h{slo="api-availability"} / on (slo) group_left () slo:error_budget:ratio',
+};
+
+async function recordRun(moments: Record<string, number>) {
+  const series: Record<string, { labels: Record<string, string>; points: [number, number][] }[]> =
+    {};
+  for (const [name, promql] of Object.entries(RECORDED_SERIES)) {
+    const range = new URLSearchParams({
+      query: promql,
+      start: String(loadStartedAt / 1000),
+      end: String(Date.now() / 1000),
+      step: '1',
+    });
+    const response = await fetch(`${prometheus.url}/api/v1/query_range?${range}`);
+    const body = (await response.json()) as {
+      data: { result: { metric: Record<string, string>; values: [number, string][] }[] };
+    };
+    series[name] = body.data.result.map(({ metric, values }) => ({
+      labels: metric,
+      points: values.map(([time, value]) => [time * 1000 - loadStartedAt, Number(value)]),
+    }));
+  }
+  const since = Object.fromEntries(
+    Object.entries(moments).map(([name, at]) => [name, at - loadStartedAt]),
+  );
+  await mkdir(join(RUN_RECORD_FILE, '..'), { recursive: true });
+  await writeFile(
+    RUN_RECORD_FILE,
+    JSON.stringify(
+      {
+        recordedAt: new Date().toISOString(),
+        settings: { RATE_WINDOW, FOR_DURATION, SCRAPE_AND_EVALUATION_INTERVAL },
+        momentsMs: since,
+        series,
+      },
+      null,
+      2,
+    ),
+  );
 }
 
 /** What each part saw, for a failure message: the API's answers, Prometheus' alert, the sink. */
@@ -215,6 +272,12 @@ describe('alert delivery (Prometheus -> Alertmanager -> sink)', () => {
       await within(resolved, DELIVERY_DEADLINE_MS, `${ALERT} resolved at the sink`);
       const resolvedAfterMs = Date.now() - restartedAt;
       expect(statuses.at(-1)).toBe(200);
+      await recordRun({
+        stoppedAt,
+        firedAt: stoppedAt + firedAfterMs,
+        restartedAt,
+        resolvedAt: restartedAt + resolvedAfterMs,
+      });
       console.info(
         `${ALERT}: firing at the sink ${firedAfterMs} ms after Postgres stopped, resolved ${resolvedAfterMs} ms after it started again (bound ${DELIVERY_DEADLINE_MS} ms each)`,
       );
