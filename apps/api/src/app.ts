@@ -29,6 +29,7 @@ import { createNotificationsService } from './modules/notifications/notification
 import { profilesRoutes } from './modules/profiles/profiles.routes.ts';
 import { tagsRoutes } from './modules/tags/tags.routes.ts';
 import { createPasswordHasher } from './modules/users/passwords.ts';
+import { createTokenVersions } from './modules/users/token-versions.ts';
 import { usersRoutes } from './modules/users/users.routes.ts';
 import { createUsersService } from './modules/users/users.service.ts';
 import { authPlugin, createTokenService } from './plugins/auth.ts';
@@ -146,6 +147,7 @@ export async function buildApp(deps: AppDeps) {
   const tokens = createTokenService({
     secret: config.JWT_SECRET,
     expiresInSeconds: config.JWT_EXPIRES_IN_SECONDS,
+    sessionMaxAgeSeconds: config.SESSION_MAX_AGE_SECONDS,
   });
   const passwords = createPasswordHasher({
     memoryKib: config.PASSWORD_HASH_MEMORY_KIB,
@@ -175,10 +177,20 @@ export async function buildApp(deps: AppDeps) {
 
   await app.register(
     async (api) => {
-      await api.register(authPlugin, { tokens });
+      await api.register(authPlugin, {
+        tokens,
+        currentTokenVersion: createTokenVersions({ db, cache }),
+      });
       await api.register(healthPlugin, { db: deps.db, redis: deps.redis, reads: deps.reads });
       await api.register(usersRoutes, {
-        users: createUsersService({ db, outbox, passwords, tokens }),
+        users: createUsersService({
+          db,
+          outbox,
+          passwords,
+          tokens,
+          recentAuthSeconds: config.RECENT_AUTH_SECONDS,
+          verificationResendIntervalSeconds: config.EMAIL_VERIFICATION_RESEND_INTERVAL_SECONDS,
+        }),
       });
       await api.register(profilesRoutes, { profiles });
       await api.register(articlesRoutes, { articles });

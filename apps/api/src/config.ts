@@ -97,7 +97,28 @@ export const ApiEnvSchema = Type.Object({
   /** argon2id cost. OWASP's minimum is 19 MiB, 2 iterations; see docs/security.md for the measured cost per hash. */
   PASSWORD_HASH_MEMORY_KIB: Type.Integer({ minimum: 1024, default: 19_456 }),
   PASSWORD_HASH_ITERATIONS: Type.Integer({ minimum: 1, default: 2 }),
+  /**
+   * Each token's own lifetime: the idle timeout, since GET /api/user hands back a fresh token of
+   * the same session (docs/security.md, "Accounts and tokens").
+   */
   JWT_EXPIRES_IN_SECONDS: Type.Integer({ minimum: 60, default: 7 * 24 * 3600 }),
+  /**
+   * A session's absolute lifetime from its login or registration: no token of it is accepted
+   * after this, however often it was refreshed. 30 days: a month of "stay signed in", then the
+   * password again (OWASP Session Management Cheat Sheet, absolute timeout).
+   */
+  SESSION_MAX_AGE_SECONDS: Type.Integer({ minimum: 60, default: 30 * 24 * 3600 }),
+  /**
+   * A session begun less than this ago may change its email or password without
+   * `currentPassword` (sudo mode: the password was just typed to log in). Five minutes covers
+   * "sign up, then fix the address" and the RealWorld suite's update right after login.
+   */
+  RECENT_AUTH_SECONDS: Type.Integer({ minimum: 0, default: 300 }),
+  /**
+   * A user may ask for a new email verification link this long after the last one (or after
+   * registering): each is an email from our domain, and the send budget is shared by everyone.
+   */
+  EMAIL_VERIFICATION_RESEND_INTERVAL_SECONDS: Type.Integer({ minimum: 1, default: 60 }),
 
   /** Largest accepted request body. An article body is the biggest legitimate payload. */
   BODY_LIMIT_BYTES: Type.Integer({ minimum: 1024, default: 256 * 1024 }),
@@ -207,6 +228,16 @@ const rules: CrossFieldRule<ApiConfig>[] = [
     variables: ['PORT', 'METRICS_PORT'],
     message: 'must be different ports',
     holds: (config) => config.PORT === 0 || config.PORT !== config.METRICS_PORT,
+  },
+  {
+    variables: ['JWT_EXPIRES_IN_SECONDS', 'SESSION_MAX_AGE_SECONDS'],
+    message: "a token's lifetime cannot exceed its session's",
+    holds: (config) => config.JWT_EXPIRES_IN_SECONDS <= config.SESSION_MAX_AGE_SECONDS,
+  },
+  {
+    variables: ['RECENT_AUTH_SECONDS', 'SESSION_MAX_AGE_SECONDS'],
+    message: 'a session is recent for less than its whole lifetime',
+    holds: (config) => config.RECENT_AUTH_SECONDS < config.SESSION_MAX_AGE_SECONDS,
   },
   {
     // A replica's status ages between polls; with a bound shorter than the interval it would

@@ -4,6 +4,7 @@
 // run's cache Redis); the two events the worker records are proven in the worker's tests
 // (apps/worker/test/cache-invalidation.int.test.ts).
 import { invalidationRules } from '@headroom/cache/invalidation-rules';
+import { newVerificationToken } from '@headroom/jobs/email-verification';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   call,
@@ -298,6 +299,81 @@ describe('a write is visible on the next read', () => {
       });
       expect(slugsOf(await get(`/api/articles?author=${username}`))).toEqual([article.slug]);
       expect(slugsOf(await get(`/api/articles?author=${writer.username}`))).toEqual([]);
+    },
+  );
+
+  rule(
+    'user.updated',
+    'when a password changes, then the token version every request checks is the new one at once: older tokens are refused, the new one works',
+    async () => {
+      const user = await registerUser(testApp.app, 'rotating');
+      // The version is cached (and held in this process) after the first authenticated reads.
+      await warm(['/api/user', user.token], ['/api/articles/feed', user.token]);
+      const changed = await call(testApp.app, 'PUT', '/api/user', {
+        token: user.token,
+        body: { user: { password: 'a new password', currentPassword: user.password } },
+      });
+      expect(changed.status).toBe(200);
+      expect((await get('/api/articles/feed', user.token)).status).toBe(401);
+      expect((await get('/api/articles/feed', changed.body.user.token)).status).toBe(200);
+    },
+  );
+
+  rule(
+    'user.updated',
+    'when a username changes only in case, then the profile is found under every case at once',
+    async () => {
+      const user = await registerUser(testApp.app, 'casing');
+      await warm(
+        [`/api/profiles/${user.username}`],
+        [`/api/profiles/${user.username.toUpperCase()}`],
+      );
+      const upper = user.username.toUpperCase();
+      await call(testApp.app, 'PUT', '/api/user', {
+        token: user.token,
+        body: { user: { username: upper } },
+      });
+      for (const name of [user.username, upper]) {
+        expect((await get(`/api/profiles/${name}`)).body.profile.username).toBe(upper);
+      }
+    },
+  );
+
+  // Nothing cached shows whether an address is verified: these two change no read.
+  rule(
+    'user.email-verification-requested',
+    'when an email change asks for a new link, then the account reads the new address and its new token works',
+    async () => {
+      const user = await registerUser(testApp.app, 'relink');
+      await warm(['/api/user', user.token], [`/api/profiles/${user.username}`]);
+      const changed = await call(testApp.app, 'PUT', '/api/user', {
+        token: user.token,
+        body: { user: { email: `new-${user.email}` } },
+      });
+      const current = await get('/api/user', changed.body.user.token);
+      expect(current.body.user.email).toBe(`new-${user.email}`);
+      expect((await get(`/api/profiles/${user.username}`)).status).toBe(200);
+    },
+  );
+
+  rule(
+    'user.email-verified',
+    'when an address is verified, then the account and its profile read as before',
+    async () => {
+      const user = await registerUser(testApp.app, 'verified');
+      await warm(['/api/user', user.token], [`/api/profiles/${user.username}`]);
+      const { token, digest } = newVerificationToken();
+      await testApp.db.user.update({
+        where: { username: user.username },
+        data: {
+          emailVerificationDigest: digest,
+          emailVerificationExpiresAt: new Date(Date.now() + 60_000),
+        },
+      });
+      const verified = await call(testApp.app, 'POST', '/api/users/verify', { body: { token } });
+      expect(verified.status).toBe(204);
+      expect((await get('/api/user', user.token)).body.user.username).toBe(user.username);
+      expect((await get(`/api/profiles/${user.username}`)).status).toBe(200);
     },
   );
 

@@ -309,3 +309,230 @@ describe('a deleted account', () => {
     }
   });
 });
+
+/** The claims of a token, read without checking it (the server checks; the test only looks). */
+function claimsOf(token: string): {
+  sub: string;
+  exp: number;
+  iat: number;
+  sst: number;
+  ver: number;
+} {
+  return JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString());
+}
+
+describe('sessions', () => {
+  it('when the current user is read, then the token handed back belongs to the same session and expires with it', async () => {
+    const shortSessions = await buildTestApp({
+      JWT_EXPIRES_IN_SECONDS: '600',
+      SESSION_MAX_AGE_SECONDS: '900',
+    });
+    try {
+      const user = await registerUser(shortSessions.app);
+      const first = claimsOf(user.token);
+      const response = await call(shortSessions.app, 'GET', '/api/user', { token: user.token });
+      expect(response.status).toBe(200);
+      const refreshed = claimsOf(response.body.user.token);
+      expect(refreshed.sst).toBe(first.sst);
+      expect(refreshed.ver).toBe(first.ver);
+      expect(refreshed.exp).toBeLessThanOrEqual(first.sst + 900);
+    } finally {
+      await shortSessions.close();
+    }
+  });
+
+  it('when a user logs in, then a new session begins', async () => {
+    const user = await registerUser(testApp.app);
+    const login = await call(testApp.app, 'POST', '/api/users/login', {
+      body: { user: { email: user.email, password: user.password } },
+    });
+    expect(claimsOf(login.body.user.token).sst).toBeGreaterThanOrEqual(claimsOf(user.token).sst);
+    expect(claimsOf(login.body.user.token).iat).toBe(claimsOf(login.body.user.token).sst);
+  });
+});
+
+describe('changing the email or password', () => {
+  // RECENT_AUTH_SECONDS=0: no session counts as recent, so the current password is always needed.
+  let strict: TestApp;
+  beforeAll(async () => {
+    strict = await buildTestApp({ RECENT_AUTH_SECONDS: '0' });
+  });
+  afterAll(() => strict?.close());
+
+  it('when the session is not recent and currentPassword is missing, then it answers 422 naming currentPassword', async () => {
+    const user = await registerUser(strict.app);
+    for (const changes of [{ password: 'another password' }, { email: `x${user.email}` }]) {
+      const response = await call(strict.app, 'PUT', '/api/user', {
+        token: user.token,
+        body: { user: changes },
+      });
+      expect(response.status).toBe(422);
+      expect(response.body).toEqual({
+        errors: { currentPassword: ['is required to change the email or password'] },
+      });
+    }
+    const login = await call(strict.app, 'POST', '/api/users/login', {
+      body: { user: { email: user.email, password: user.password } },
+    });
+    expect(login.status).toBe(200);
+  });
+
+  it('when currentPassword is wrong, then it answers 403 and nothing changes', async () => {
+    const user = await registerUser(strict.app);
+    const response = await call(strict.app, 'PUT', '/api/user', {
+      token: user.token,
+      body: { user: { password: 'another password', currentPassword: 'not my password' } },
+    });
+    expect(response.status).toBe(403);
+    expect(response.body).toEqual({ errors: { currentPassword: ['is wrong'] } });
+    expect((await call(strict.app, 'GET', '/api/user', { token: user.token })).status).toBe(200);
+  });
+
+  it('when currentPassword is right, then the password changes, older tokens are refused and the new token works', async () => {
+    const user = await registerUser(strict.app);
+    const response = await call(strict.app, 'PUT', '/api/user', {
+      token: user.token,
+      body: { user: { password: 'another password', currentPassword: user.password } },
+    });
+    expect(response.status).toBe(200);
+    expect((await call(strict.app, 'GET', '/api/user', { token: user.token })).status).toBe(401);
+    const fresh = await call(strict.app, 'GET', '/api/user', { token: response.body.user.token });
+    expect(fresh.status).toBe(200);
+    expect(claimsOf(response.body.user.token).ver).toBe(claimsOf(user.token).ver + 1);
+  });
+
+  it('when only the bio changes, or the email is set to the one it is, then no password is needed and the token stays valid', async () => {
+    const user = await registerUser(strict.app);
+    const response = await call(strict.app, 'PUT', '/api/user', {
+      token: user.token,
+      body: { user: { bio: 'hello', email: user.email.toUpperCase() } },
+    });
+    expect(response.status).toBe(200);
+    expect((await call(strict.app, 'GET', '/api/user', { token: user.token })).status).toBe(200);
+  });
+
+  it('when the session began moments ago, then the email and password change without currentPassword (sudo mode)', async () => {
+    const user = await registerUser(testApp.app);
+    const response = await call(testApp.app, 'PUT', '/api/user', {
+      token: user.token,
+      body: { user: { email: `moved-${user.email}`, password: 'another password' } },
+    });
+    expect(response.status, JSON.stringify(response.body)).toBe(200);
+    expect((await call(testApp.app, 'GET', '/api/user', { token: user.token })).status).toBe(401);
+  });
+});
+
+describe('usernames', () => {
+  it('when a username differs from a taken one only in case, then registering or renaming to it answers 409', async () => {
+    const existing = await registerUser(testApp.app, 'casey');
+    const upper = existing.username.toUpperCase();
+    const register = await call(testApp.app, 'POST', '/api/users', {
+      body: {
+        user: { username: upper, email: `${uniqueName('c')}@example.com`, password: 'password123' },
+      },
+    });
+    expect(register.status).toBe(409);
+    expect(register.body).toEqual({ errors: { username: ['has already been taken'] } });
+
+    const other = await registerUser(testApp.app);
+    const rename = await call(testApp.app, 'PUT', '/api/user', {
+      token: other.token,
+      body: { user: { username: upper } },
+    });
+    expect(rename.status).toBe(409);
+  });
+
+  it('when a profile is asked for in another case, then it is the same profile', async () => {
+    const user = await registerUser(testApp.app, 'Mixed');
+    const response = await call(testApp.app, 'GET', `/api/profiles/${user.username.toLowerCase()}`);
+    expect(response.status).toBe(200);
+    expect(response.body.profile.username).toBe(user.username);
+  });
+
+  it('when a user changes only the case of their own name, then it is allowed', async () => {
+    const user = await registerUser(testApp.app, 'lower');
+    const response = await call(testApp.app, 'PUT', '/api/user', {
+      token: user.token,
+      body: { user: { username: user.username.toUpperCase() } },
+    });
+    expect(response.status).toBe(200);
+    expect(response.body.user.username).toBe(user.username.toUpperCase());
+  });
+
+  it.each([
+    ['a zero-width space', '\u200b'],
+    ['a zero-width joiner', '\u200d'],
+    ['a right-to-left override', '\u202e'],
+    ['a bidi isolate', '\u2066'],
+    ['a C0 control (BEL)', '\u0007'],
+    ['a C1 control (NEL)', '\u0085'],
+    ['a soft hyphen', '\u00ad'],
+    ['a Hangul filler', '\u3164'],
+    ['a variation selector', '\ufe0f'],
+    ['a tag character', '\u{e0041}'],
+    ['a private-use character', '\ue000'],
+  ])(
+    'when a username carries %s, then registering with it answers 422',
+    async (_name, character) => {
+      const username = `${uniqueName('inv')}${character}x`;
+      const response = await call(testApp.app, 'POST', '/api/users', {
+        body: {
+          user: { username, email: `${uniqueName('i')}@example.com`, password: 'password123' },
+        },
+      });
+      expect(response.status).toBe(422);
+      expect(response.body).toEqual({
+        errors: { username: ['must not contain invisible or control characters'] },
+      });
+    },
+  );
+
+  it('when a username is not in NFC, then registering or renaming to it answers 422', async () => {
+    const decomposed = `${uniqueName('jose')}e\u0301`;
+    const register = await call(testApp.app, 'POST', '/api/users', {
+      body: {
+        user: {
+          username: decomposed,
+          email: `${uniqueName('n')}@example.com`,
+          password: 'password123',
+        },
+      },
+    });
+    expect(register.status).toBe(422);
+    expect(register.body).toEqual({
+      errors: { username: ['must be in Unicode normalization form C (NFC)'] },
+    });
+    const user = await registerUser(testApp.app);
+    const rename = await call(testApp.app, 'PUT', '/api/user', {
+      token: user.token,
+      body: { user: { username: decomposed } },
+    });
+    expect(rename.status).toBe(422);
+  });
+
+  it('when a username is in another script, then it registers and compares regardless of its case', async () => {
+    const username = `${uniqueName('')}Ärger`;
+    const register = await call(testApp.app, 'POST', '/api/users', {
+      body: {
+        user: { username, email: `${uniqueName('u')}@example.com`, password: 'password123' },
+      },
+    });
+    expect(register.status).toBe(201);
+    const lower = await call(
+      testApp.app,
+      'GET',
+      `/api/profiles/${encodeURIComponent(username.toLowerCase())}`,
+    );
+    expect(lower.status).toBe(200);
+    const again = await call(testApp.app, 'POST', '/api/users', {
+      body: {
+        user: {
+          username: username.toUpperCase(),
+          email: `${uniqueName('u')}@example.com`,
+          password: 'password123',
+        },
+      },
+    });
+    expect(again.status).toBe(409);
+  });
+});

@@ -40,6 +40,16 @@ describe('followUpJobs', () => {
       ],
     ],
     [{ type: 'user.followed', payload: { followerId: 8, followingId: 7 } }, []],
+    [
+      { type: 'user.email-verification-requested', payload: { userId: 7, requestedAt: 1_000 } },
+      [
+        {
+          name: 'send-email',
+          payload: { template: 'verify-email', userId: 7, requestedAt: 1_000 },
+        },
+      ],
+    ],
+    [{ type: 'user.email-verified', payload: { userId: 7 } }, []],
   ])('when %o is relayed, then it becomes %o', (event, jobs) => {
     expect(followUpJobs(event)).toEqual(jobs);
   });
@@ -55,6 +65,8 @@ describe('followUpJobs', () => {
       'comment.created',
       'comment.deleted',
       'tags.ranked',
+      'user.email-verification-requested',
+      'user.email-verified',
       'user.followed',
       'user.registered',
       'user.unfollowed',

@@ -11,6 +11,7 @@ import {
 } from '@headroom/testing/processes';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ConduitClient, conduitClient } from './support/conduit-http.ts';
+import { verifyFromWelcomeEmail } from './support/email-links.ts';
 import { apiEnv, createTestStack, type TestStack, workerEnv } from './support/test-stack.ts';
 
 let stack: TestStack;
@@ -133,6 +134,8 @@ describe('publishing an article', () => {
   it('when someone comments on an article, then its author gets one email about it, and none for their own comments', async () => {
     const author = await conduit.register('author');
     const reader = await conduit.register('reader');
+    // Comment emails go only to verified addresses (email-verification.int.test.ts).
+    await verifyFromWelcomeEmail(stack, conduit, author);
     const article = await conduit.publish(author, { title: `Commented ${author.username}` });
     const comment = async (user: typeof author, body: string) => {
       const response = await conduit.call('POST', `/api/articles/${article.slug}/comments`, {

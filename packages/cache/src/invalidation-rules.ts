@@ -21,10 +21,15 @@ const tagLists = (tags: readonly string[] | undefined) => [
 export const invalidationRules = {
   // Nothing is cached about a user who did not exist (the cache stores no "not found").
   'user.registered': () => nothing,
-  // Cards hold the author's id, not the profile: one profile entry serves them all.
+  // Nothing cached shows whether an address is verified.
+  'user.email-verification-requested': () => nothing,
+  'user.email-verified': () => nothing,
+  // Cards hold the author's id, not the profile: one profile entry serves them all. A password
+  // or email change bumped the token version, which every authenticated request reads.
   'user.updated': ({ userId, previousUsername }) => ({
     entities: [
       entityKeys.profile(userId),
+      entityKeys.tokenVersion(userId),
       ...(previousUsername === undefined ? [] : [entityKeys.userIdByUsername(previousUsername)]),
     ],
     generations: [],

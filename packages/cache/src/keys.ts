@@ -17,6 +17,7 @@ export type CacheName =
   | 'article-slug'
   | 'profile'
   | 'username'
+  | 'token-version'
   | 'favorites'
   | 'following'
   | 'article-list'
@@ -58,7 +59,18 @@ export const entityKeys = {
   articleBody: (articleId: number) => key('article-body', `article:${articleId}:body`),
   articleIdBySlug: (slug: string) => key('article-slug', `article-slug:${slug}`),
   profile: (userId: number) => key('profile', `user:${userId}:profile`),
-  userIdByUsername: (username: string) => key('username', `username:${username}`),
+  /**
+   * Usernames are unique regardless of case, so one key serves every spelling: NFC, then
+   * JavaScript's lower case, which is what the users_username_lower_key index computes (lower()
+   * under ICU's root collation). The invalidation rules name the same key from the old name.
+   */
+  userIdByUsername: (username: string) =>
+    key('username', `username:${username.normalize('NFC').toLowerCase()}`),
+  /**
+   * The user's token version (users.token_version): every authenticated request compares its
+   * token's with it (apps/api/src/plugins/auth.ts), so a password change revokes older tokens.
+   */
+  tokenVersion: (userId: number) => key('token-version', `user:${userId}:token-version`),
   /** Membership: the ids of the articles the user favorited. */
   favorites: (userId: number) => membership('favorites', `user:${userId}:favorites`),
   /** Membership: the ids of the users the user follows. */

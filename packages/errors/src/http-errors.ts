@@ -42,10 +42,10 @@ export class UnauthorizedError extends ClientError {
   }
 }
 
-/** 403: authenticated, but not allowed to touch this resource. */
+/** 403: authenticated, but not allowed to touch this resource (or not with this proof). */
 export class ForbiddenError extends ClientError {
-  constructor(resource: string) {
-    super({ [resource]: ['forbidden'] });
+  constructor(resource: string, message = 'forbidden') {
+    super({ [resource]: [message] });
   }
 }
 

@@ -17,6 +17,16 @@ export const domainEvents = {
   'user.registered': Type.Object({ userId: Id }),
   /** Profile fields changed (username, bio, image, email or password). */
   'user.updated': Type.Object({ userId: Id, previousUsername: Type.Optional(Type.String()) }),
+  /**
+   * The address needs a verification link: it changed, or its owner asked again. `requestedAt`
+   * (epoch ms) tells two requests apart, so each gets its own email.
+   */
+  'user.email-verification-requested': Type.Object({
+    userId: Id,
+    requestedAt: Type.Integer({ minimum: 0 }),
+  }),
+  /** The link was followed: notification emails may go to the address now. */
+  'user.email-verified': Type.Object({ userId: Id }),
   'article.published': Type.Object({ articleId: Id, authorId: Id, tags: TagNames }),
   'article.updated': Type.Object({
     articleId: Id,
@@ -62,7 +72,14 @@ export const jobs = {
     afterFollowerId: Type.Integer({ minimum: 0 }),
   }),
   'send-email': Type.Union([
+    /** Welcome, with the first verification link. */
     Type.Object({ template: Type.Literal('welcome'), userId: Id }),
+    Type.Object({
+      template: Type.Literal('verify-email'),
+      userId: Id,
+      requestedAt: Type.Integer({ minimum: 0 }),
+    }),
+    /** Only to a verified address. */
     Type.Object({ template: Type.Literal('new-comment'), commentId: Id }),
   ]),
   /** Scheduled: the "popular tags" list from recent articles. */
@@ -105,6 +122,10 @@ export const followUps = {
     { name: 'send-email', payload: { template: 'welcome', userId } },
   ],
   'user.updated': () => [],
+  'user.email-verification-requested': ({ userId, requestedAt }) => [
+    { name: 'send-email', payload: { template: 'verify-email', userId, requestedAt } },
+  ],
+  'user.email-verified': () => [],
   'article.published': ({ articleId, authorId }) => [
     { name: 'render-article', payload: { articleId } },
     { name: 'fan-out-notifications', payload: { articleId, authorId, afterFollowerId: 0 } },

@@ -10,6 +10,7 @@ import type { PrismaClient } from '@headroom/db/client';
 import type { ReadRouting } from '@headroom/db/read-routing';
 import { NotFoundError, ValidationError } from '@headroom/errors/http-errors';
 import type { Outbox } from '../../outbox.ts';
+import { usernameKey } from '../users/usernames.ts';
 import { type Profile, type ProfileRow, toProfile } from './profiles.schemas.ts';
 
 type Db = Pick<PrismaClient, '$queryRaw'>;
@@ -48,11 +49,12 @@ export function createProfilesService(deps: {
     return profiles;
   }
 
+  /** Usernames compare regardless of case: the key and the query use the unique index's form. */
   async function userIdByUsername(username: string): Promise<number | null> {
     const key = entityKeys.userIdByUsername(username);
     const found = await cache.entities<number>([key], async () => {
       const rows = await db.$queryRaw<{ id: number }[]>`
-        SELECT id FROM users WHERE username = ${username}`;
+        SELECT id FROM users WHERE lower(username COLLATE "und-x-icu") = ${usernameKey(username)}`;
       return new Map(rows.map((row) => [key.key, row.id]));
     });
     return found.get(key.key) ?? null;

@@ -1,3 +1,4 @@
+import { VERIFICATION_TOKEN_PATTERN } from '@headroom/jobs/email-verification';
 import { type Static, Type } from 'typebox';
 
 // Limits keep one request from carrying unbounded work (argon2 hashes the whole password).
@@ -26,6 +27,11 @@ export const UpdateUserBody = Type.Object({
     password: Type.Optional(Password),
     bio: Type.Optional(Bio),
     image: Type.Optional(Image),
+    /**
+     * Needed to change the email or password, unless the session began less than
+     * RECENT_AUTH_SECONDS ago (docs/security.md, "Changing the email or password").
+     */
+    currentPassword: Type.Optional(Type.String({ minLength: 1, maxLength: 256 })),
   }),
 });
 export type UserChanges = Static<typeof UpdateUserBody>['user'];
@@ -40,3 +46,8 @@ export const User = Type.Object({
 export type User = Static<typeof User>;
 
 export const UserResponse = Type.Object({ user: User });
+
+/** The token from the link the worker emailed (POST /api/users/verify). */
+export const VerifyEmailBody = Type.Object({
+  token: Type.String({ pattern: VERIFICATION_TOKEN_PATTERN }),
+});
