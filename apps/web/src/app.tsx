@@ -21,6 +21,9 @@ const ArticlePage = lazy(() =>
 const ProfilePage = lazy(() =>
   import('./pages/profile-page.tsx').then((m) => ({ default: m.ProfilePage })),
 );
+const VerifyEmailPage = lazy(() =>
+  import('./pages/verify-email-page.tsx').then((m) => ({ default: m.VerifyEmailPage })),
+);
 const NotFoundPage = lazy(() =>
   import('./pages/not-found-page.tsx').then((m) => ({ default: m.NotFoundPage })),
 );
@@ -55,6 +58,7 @@ export function App() {
         <Route path="article/:slug" element={<ArticlePage />} />
         <Route path="profile/:username" element={<ProfilePage tab="articles" />} />
         <Route path="profile/:username/favorites" element={<ProfilePage tab="favorites" />} />
+        <Route path="verify-email" element={<VerifyEmailPage />} />
         <Route path="*" element={<NotFoundPage />} />
       </Route>
     </Routes>

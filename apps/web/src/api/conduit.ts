@@ -98,6 +98,9 @@ export function createConduit(http: HttpClient) {
       (await http.request<{ user: User }>('GET', '/user', { signal })).user,
     updateUser: async (changes: UserChanges) =>
       (await http.request<{ user: User }>('PUT', '/user', { body: { user: changes } })).user,
+    /** The token from the link in a verification email. */
+    verifyEmail: (token: string) =>
+      http.request<void>('POST', '/users/verify', { body: { token } }),
   };
 }
 
