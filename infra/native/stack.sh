@@ -449,7 +449,8 @@ prometheus_up() {
   port_in_use "$PROMETHEUS_PORT" && die "prometheus: port $PROMETHEUS_PORT is taken by another process"
   start_process prometheus prometheus --config.file="$PROMETHEUS_DIR/prometheus.yml" \
     --web.listen-address="127.0.0.1:$PROMETHEUS_PORT" \
-    --storage.tsdb.path="$PROMETHEUS_DIR/data" --storage.tsdb.retention.time=7d
+    --storage.tsdb.path="$PROMETHEUS_DIR/data" --storage.tsdb.retention.time=7d \
+    --enable-feature=exemplar-storage
   wait_ready prometheus prometheus_ready
 }
 

@@ -31,6 +31,9 @@ const cacheRedis = config.CACHE_REDIS_URL
   : undefined;
 
 const metrics = new Registry();
+// OpenMetrics, the format that carries exemplars (plugins/metrics.ts); Prometheus reads either.
+// prom-client's types fix a registry's format at construction, its value may change after.
+metrics.setContentType(Registry.OPENMETRICS_CONTENT_TYPE as typeof metrics.contentType);
 collectDefaultMetrics({ register: metrics });
 
 // Reads that may be slightly stale go to the replica when it qualifies (docs/database.md).

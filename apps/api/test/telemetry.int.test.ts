@@ -54,6 +54,22 @@ describe('OpenTelemetry', () => {
             'prisma',
           ]),
         );
+      // The latency histogram's bucket for that request names its trace (an exemplar).
+      const traceId = collector.spans.find(
+        (span) =>
+          span.scope === '@opentelemetry/instrumentation-http' && span.name.startsWith('POST'),
+      )?.traceId;
+      const metrics = await (await fetch(api.metricsUrl)).text();
+      expect(
+        metrics
+          .split('\n')
+          .some(
+            (line) =>
+              line.startsWith('http_server_request_duration_seconds_bucket{') &&
+              line.includes('route="/api/users/login"') &&
+              line.includes(`# {trace_id="${traceId}"}`),
+          ),
+      ).toBe(true);
     } finally {
       await api.stop();
     }

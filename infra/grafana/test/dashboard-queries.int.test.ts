@@ -240,7 +240,32 @@ async function failingQueries() {
   return failures;
 }
 
+/** The exemplars Prometheus kept for the API's latency buckets over the last minute. */
+async function latencyExemplars(): Promise<Record<string, string>[]> {
+  const range = new URLSearchParams({
+    query: 'http_server_request_duration_seconds_bucket',
+    start: String(Date.now() / 1000 - 60),
+    end: String(Date.now() / 1000),
+  });
+  const response = await fetch(`${prometheus.url}/api/v1/query_exemplars?${range}`);
+  const body = (await response.json()) as {
+    data: { exemplars: { labels: Record<string, string> }[] }[];
+  };
+  return body.data.flatMap(({ exemplars }) => exemplars.map(({ labels }) => labels));
+}
+
 describe('the Grafana dashboard against live data', () => {
+  it('when the API has served requests, then its latency buckets carry exemplars naming a request', async () => {
+    // No tracing here (no OTEL_* variables): the exemplar is the request id of the log lines.
+    const exemplars = await waitFor('exemplars in Prometheus', async () => {
+      const found = await latencyExemplars();
+      return found.length > 0 ? found : undefined;
+    });
+    expect(exemplars.every((labels) => /^[\w.:-]{1,100}$/.test(labels.request_id ?? ''))).toBe(
+      true,
+    );
+  });
+
   it(
     'when the stack has served a little load, then every panel query is valid and returns series',
     async () => {

@@ -94,6 +94,8 @@ export async function startPrometheus(options: {
     `--config.file=${options.configFile}`,
     `--web.listen-address=127.0.0.1:${port}`,
     `--storage.tsdb.path=${options.dataDir}`,
+    // As the native stack and compose run it: exemplars (the API's trace and request ids) kept.
+    '--enable-feature=exemplar-storage',
   ]);
   await waitUntilServing(`${url}/-/ready`, server);
   return {
