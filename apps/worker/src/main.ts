@@ -185,6 +185,7 @@ const relay = createOutboxRelay({
   db,
   listenDatabaseUrl: config.DATABASE_DIRECT_URL ?? config.DATABASE_URL,
   queues,
+  budgets: { redis: producerConnection, keyPrefix: config.QUEUE_PREFIX },
   cache,
   batchSize: config.OUTBOX_BATCH_SIZE,
   pollIntervalMs: config.OUTBOX_POLL_INTERVAL_MS,

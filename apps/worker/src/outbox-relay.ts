@@ -23,10 +23,16 @@
 import { invalidationFor, mergeInvalidations } from '@headroom/cache/invalidation-rules';
 import type { VersionedCache } from '@headroom/cache/versioned-cache';
 import type { PrismaClient } from '@headroom/db/client';
-import { type DomainEvent, followUpJobs, followUps } from '@headroom/jobs/contract';
+import {
+  type DomainEvent,
+  followUpJobs,
+  followUps,
+  type JobRequest,
+} from '@headroom/jobs/contract';
 import type { Queues } from '@headroom/jobs/queues';
 import { untraced } from '@headroom/telemetry/untraced';
 import { context, propagation, ROOT_CONTEXT } from '@opentelemetry/api';
+import type { Redis } from 'ioredis';
 import pg from 'pg';
 import type { Logger } from 'pino';
 
@@ -63,6 +69,8 @@ export function createOutboxRelay(deps: {
   /** A direct connection to the primary (LISTEN does not survive PgBouncer's transaction pooling). */
   listenDatabaseUrl: string;
   queues: Queues;
+  /** Where the counters of job budgets (JobRequest's `budget`) live: the queues' Redis. */
+  budgets: { redis: Pick<Redis, 'multi' | 'decr'>; keyPrefix: string };
   /** The application cache; without one, the invalidation pass does not run. */
   cache?: Pick<VersionedCache, 'invalidate'> | undefined;
   batchSize: number;
@@ -81,24 +89,48 @@ export function createOutboxRelay(deps: {
   async function enqueue(event: OutboxRow) {
     const parent = propagation.extract(ROOT_CONTEXT, event.trace_context ?? {});
     const jobs = followUpJobs({ type: event.type, payload: event.payload } as DomainEvent);
-    await context.with(parent, () =>
-      Promise.all(
-        jobs.map((job) =>
-          (
-            queues[job.name].add as (
-              name: string,
-              data: unknown,
-              opts: { jobId: string; deduplication?: { id: string; ttl: number } },
-            ) => Promise<unknown>
-          )(job.name, job.payload, {
-            jobId: `${event.id}.${job.name}`,
-            ...(job.dedupe && {
-              deduplication: { id: job.dedupe.key, ttl: job.dedupe.seconds * 1000 },
-            }),
-          }),
-        ),
-      ),
-    );
+    await context.with(parent, () => Promise.all(jobs.map((job) => addJob(event, job))));
+  }
+
+  async function addJob(event: OutboxRow, job: JobRequest) {
+    const queue = queues[job.name] as unknown as {
+      add: (
+        name: string,
+        data: unknown,
+        opts: { jobId: string; deduplication?: { id: string; ttl: number } },
+      ) => Promise<{ id?: string | undefined }>;
+    };
+    const budget = job.budget && {
+      ...job.budget,
+      key: `${deps.budgets.keyPrefix}:budget:${job.budget.key}`,
+    };
+    // Spent before adding, in one atomic step, so the events of a batch (enqueued at once) and
+    // relays racing each other cannot all see budget left.
+    if (budget) {
+      const [[, spent] = []] =
+        (await deps.budgets.redis
+          .multi()
+          .incr(budget.key)
+          .expire(budget.key, budget.seconds, 'NX')
+          .exec()) ?? [];
+      if (Number(spent) > budget.max) {
+        log.info(
+          { eventId: event.id, job: job.name, budget: job.budget?.key },
+          'over budget; not added',
+        );
+        return;
+      }
+    }
+    const jobId = `${event.id}.${job.name}`;
+    const added = await queue.add(job.name, job.payload, {
+      jobId,
+      ...(job.dedupe && {
+        deduplication: { id: job.dedupe.key, ttl: job.dedupe.seconds * 1000 },
+      }),
+    });
+    // Deduplication dropped it (the existing job came back): nothing was spent after all. (A
+    // batch delivered again after a failed commit spends twice: the bound is "about".)
+    if (budget && added.id !== jobId) await deps.budgets.redis.decr(budget.key);
   }
 
   /** Delivers one batch; returns how many events it delivered. */

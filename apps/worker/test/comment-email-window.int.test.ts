@@ -1,7 +1,10 @@
 // Comment emails are limited per article (COMMENT_EMAIL_WINDOW_SECONDS in the jobs contract):
 // a burst of comments on one article becomes one send-email job, deduplicated in BullMQ by the
-// relay, so no one can flood an author's inbox or the shared email budget by commenting, and
-// the comments after the first cost no job at all.
+// relay, and the comments after the first cost no job at all; and per commenter
+// (COMMENT_EMAILS_PER_COMMENTER_PER_HOUR), whatever the articles. No one can flood an author's
+// inbox, or spend the shared email budget, by commenting.
+
+import { COMMENT_EMAILS_PER_COMMENTER_PER_HOUR } from '@headroom/jobs/contract';
 import { startWorkerProcess, type WorkerProcess } from '@headroom/testing/processes';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { countRows, insertArticle, insertUsers, recordEvent } from './support/seed-sql.ts';
@@ -67,5 +70,42 @@ describe('comment emails', () => {
     );
     // The first comment on each article made a job; the other five on the busy one did not.
     expect(jobs).toEqual([true, false, false, false, false, false, true]);
+  });
+
+  it('when one commenter comments on more articles than the hourly budget, then only the budget emails', async () => {
+    const [author, commenter] = (await insertUsers(stack.sql, 2)) as [number, number];
+    const events: string[] = [];
+    for (let index = 0; index < COMMENT_EMAILS_PER_COMMENTER_PER_HOUR + 3; index++) {
+      const articleId = await insertArticle(stack.sql, author);
+      const { rows } = await stack.sql.query<{ id: number }>(
+        `INSERT INTO comments (body, article_id, author_id, updated_at)
+         VALUES ('me again', $1, $2, now()) RETURNING id`,
+        [articleId, commenter],
+      );
+      events.push(
+        await recordEvent(stack.sql, {
+          type: 'comment.created',
+          payload: { commentId: rows[0]!.id, articleId, authorId: commenter },
+        }),
+      );
+    }
+    await expect
+      .poll(
+        () =>
+          countRows(
+            stack.sql,
+            'outbox_events WHERE id = ANY($1::uuid[]) AND delivered_at IS NULL',
+            [events],
+          ),
+        { timeout: 15_000 },
+      )
+      .toBe(0);
+    const added = await Promise.all(
+      events.map(
+        async (eventId) => (await queues.job('send-email', `${eventId}.send-email`)) !== undefined,
+      ),
+    );
+    expect(added.filter(Boolean)).toHaveLength(COMMENT_EMAILS_PER_COMMENTER_PER_HOUR);
+    expect(added.slice(0, COMMENT_EMAILS_PER_COMMENTER_PER_HOUR).every(Boolean)).toBe(true);
   });
 });

@@ -1,6 +1,7 @@
 // The routing from each domain event to the jobs it needs, as the outbox relay applies it.
 import {
   COMMENT_EMAIL_WINDOW_SECONDS,
+  COMMENT_EMAILS_PER_COMMENTER_PER_HOUR,
   type DomainEvent,
   followUpJobs,
   followUps,
@@ -36,6 +37,11 @@ describe('followUpJobs', () => {
           payload: { template: 'new-comment', commentId: 11 },
           // One comment email per article per window (docs/security.md, "Rate limits").
           dedupe: { key: 'new-comment:3', seconds: COMMENT_EMAIL_WINDOW_SECONDS },
+          budget: {
+            key: 'comment-emails:8',
+            max: COMMENT_EMAILS_PER_COMMENTER_PER_HOUR,
+            seconds: 3600,
+          },
         },
       ],
     ],

@@ -95,13 +95,15 @@ export const jobNames = Object.keys(jobs) as JobName[];
 /**
  * A job to enqueue, typed so that `payload` must match `name`. With `dedupe`, the relay adds it
  * only if no job with the same key was added in the last `seconds` (BullMQ's deduplication): a
- * burst of events then costs one job, not one each.
+ * burst of events then costs one job, not one each. With `budget`, it adds at most `max` jobs
+ * with that key per `seconds` (a counter in the queues' Redis), and drops the rest.
  */
 export type JobRequest = {
   [Name in JobName]: {
     name: Name;
     payload: JobPayload<Name>;
     dedupe?: { key: string; seconds: number };
+    budget?: { key: string; max: number; seconds: number };
   };
 }[JobName];
 
@@ -112,6 +114,13 @@ export type JobRequest = {
  * (EMAIL_RATE_LIMIT_PER_SECOND) by commenting (docs/security.md, "Rate limits").
  */
 export const COMMENT_EMAIL_WINDOW_SECONDS = 600;
+/**
+ * And at most this many comment emails an hour on account of one commenter, whatever the
+ * articles: a person rarely joins more than a handful of threads an hour, while a script
+ * commenting on every article it finds (12 a minute under the write limits) would email 720
+ * authors an hour from our domain.
+ */
+export const COMMENT_EMAILS_PER_COMMENTER_PER_HOUR = 20;
 
 /**
  * The follow-up work of each event. Every event type is listed, even those with no job yet,
@@ -136,11 +145,16 @@ export const followUps = {
   'article.rendered': () => [],
   'article.favorited': () => [],
   'article.unfavorited': () => [],
-  'comment.created': ({ commentId, articleId }) => [
+  'comment.created': ({ commentId, articleId, authorId }) => [
     {
       name: 'send-email',
       payload: { template: 'new-comment', commentId },
       dedupe: { key: `new-comment:${articleId}`, seconds: COMMENT_EMAIL_WINDOW_SECONDS },
+      budget: {
+        key: `comment-emails:${authorId}`,
+        max: COMMENT_EMAILS_PER_COMMENTER_PER_HOUR,
+        seconds: 3600,
+      },
     },
   ],
   'comment.deleted': () => [],
