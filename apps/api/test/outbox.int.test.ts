@@ -95,6 +95,8 @@ describe('the transactional outbox, API side', () => {
           commentId,
           articleId: expect.any(Number),
           authorId: await userId(reader.username),
+          // Whom the comment emails: own comments make no email job.
+          articleAuthorId: await userId(author.username),
         },
       },
     ]);

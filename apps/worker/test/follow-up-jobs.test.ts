@@ -45,6 +45,13 @@ describe('followUpJobs', () => {
         },
       ],
     ],
+    [
+      {
+        type: 'comment.created',
+        payload: { commentId: 12, articleId: 3, authorId: 7, articleAuthorId: 7 },
+      },
+      [],
+    ],
     [{ type: 'user.followed', payload: { followerId: 8, followingId: 7 } }, []],
     [
       { type: 'user.email-verification-requested', payload: { userId: 7, requestedAt: 1_000 } },

@@ -46,7 +46,13 @@ export const domainEvents = {
   'article.rendered': Type.Object({ articleId: Id }),
   'article.favorited': Type.Object({ articleId: Id, userId: Id }),
   'article.unfavorited': Type.Object({ articleId: Id, userId: Id }),
-  'comment.created': Type.Object({ commentId: Id, articleId: Id, authorId: Id }),
+  'comment.created': Type.Object({
+    commentId: Id,
+    articleId: Id,
+    authorId: Id,
+    /** The article's author, whom the comment emails; absent from events of older APIs. */
+    articleAuthorId: Type.Optional(Id),
+  }),
   'comment.deleted': Type.Object({ commentId: Id, articleId: Id }),
   'user.followed': Type.Object({ followerId: Id, followingId: Id }),
   'user.unfollowed': Type.Object({ followerId: Id, followingId: Id }),
@@ -145,18 +151,22 @@ export const followUps = {
   'article.rendered': () => [],
   'article.favorited': () => [],
   'article.unfavorited': () => [],
-  'comment.created': ({ commentId, articleId, authorId }) => [
-    {
-      name: 'send-email',
-      payload: { template: 'new-comment', commentId },
-      dedupe: { key: `new-comment:${articleId}`, seconds: COMMENT_EMAIL_WINDOW_SECONDS },
-      budget: {
-        key: `comment-emails:${authorId}`,
-        max: COMMENT_EMAILS_PER_COMMENTER_PER_HOUR,
-        seconds: 3600,
-      },
-    },
-  ],
+  // An author's own comment emails no one, so it costs no job (nor the article's window).
+  'comment.created': ({ commentId, articleId, authorId, articleAuthorId }) =>
+    authorId === articleAuthorId
+      ? []
+      : [
+          {
+            name: 'send-email',
+            payload: { template: 'new-comment', commentId },
+            dedupe: { key: `new-comment:${articleId}`, seconds: COMMENT_EMAIL_WINDOW_SECONDS },
+            budget: {
+              key: `comment-emails:${authorId}`,
+              max: COMMENT_EMAILS_PER_COMMENTER_PER_HOUR,
+              seconds: 3600,
+            },
+          },
+        ],
   'comment.deleted': () => [],
   // Recorded for the audit trail and for consumers to come (a "new follower" email, say).
   'user.followed': () => [],

@@ -80,7 +80,9 @@ export function createCommentsService(deps: {
             INSERT INTO outbox_events (id, type, payload, trace_context)
             SELECT ${eventId}::uuid, 'comment.created',
                    jsonb_build_object('commentId', id, 'articleId', ${articleId}::int,
-                                      'authorId', ${authorId}::int),
+                                      'authorId', ${authorId}::int,
+                                      'articleAuthorId',
+                                      (SELECT author_id FROM articles WHERE id = ${articleId}::int)),
                    ${trace === null ? null : JSON.stringify(trace)}::jsonb
               FROM comment
           )
