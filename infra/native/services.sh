@@ -32,7 +32,7 @@ usage: services.sh up|down|status|env|ports|reset [--profile stack|test|e2e]
   down    stop them all (the replica before its primary)
   status  print whether each is up
   env     print DATABASE_URL, DATABASE_REPLICA_DIRECT_URL, REDIS_URL and CACHE_REDIS_URL lines,
-          for: set -a; eval "$(services.sh env)"; set +a
+          for: set -a; eval "$(services.sh env)"; set +a (the Redis URLs carry their passwords)
   ports   print each service's name and TCP port, one per line
   reset   empty them: a new database, no Redis keys (test and e2e only; they must be up)
 
@@ -436,6 +436,48 @@ redis_dir() {
   if [[ $1 == redis-cache ]]; then echo "$CACHE_REDIS_DIR"; else echo "$REDIS_DIR"; fi
 }
 
+# Each server's password (requirepass), made once per profile and kept beside its data
+# directory, readable by its owner only: no Redis here answers a client without it, as none
+# does in compose. Read it with `cat .local/<profile>/<name>.password`, or let redis-cli do so:
+#   REDISCLI_AUTH="$(cat .local/stack/redis-cache.password)" redis-cli -p 16380 FLUSHALL
+redis_password() {
+  local file="$STATE_DIR/$1.password"
+  if [[ ! -s $file ]]; then
+    mkdir -p "$STATE_DIR"
+    (umask 077 && od -An -tx1 -N32 /dev/urandom | tr -d ' \n' >"$file")
+  fi
+  cat "$file"
+}
+
+# Whether the running server asks for the password. One started before servers had passwords
+# keeps running without one, so that clients connected to it are not cut off; it gets its
+# password at its next start, and `env` prints the URL it answers to meanwhile.
+redis_requires_password() {
+  [[ "$(redis-cli -h 127.0.0.1 -p "$(redis_port "$1")" ping 2>/dev/null)" == NOAUTH* ]]
+}
+
+# redis-cli against server NAME, authenticated when the server asks for it.
+redis_cli() {
+  local name=$1
+  shift
+  if redis_requires_password "$name"; then
+    REDISCLI_AUTH="$(redis_password "$name")" redis-cli -h 127.0.0.1 -p "$(redis_port "$name")" "$@"
+  else
+    redis-cli -h 127.0.0.1 -p "$(redis_port "$name")" "$@"
+  fi
+}
+
+# The URL a client connects with: the password in it when the server asks for one.
+redis_url() {
+  local name=$1 port
+  port="$(redis_port "$name")"
+  if redis_pid "$name" >/dev/null && ! redis_requires_password "$name"; then
+    echo "redis://127.0.0.1:$port"
+  else
+    echo "redis://:$(redis_password "$name")@127.0.0.1:$port"
+  fi
+}
+
 # The memory settings, as `name value` words: passed as --name value at start, and applied
 # with CONFIG SET to a server already running, so a changed size needs no restart.
 redis_memory_settings() {
@@ -456,7 +498,7 @@ redis_pid() {
 }
 
 redis_ping() {
-  [[ "$(redis-cli -h 127.0.0.1 -p "$(redis_port "$1")" ping 2>/dev/null)" == PONG ]]
+  [[ "$(redis_cli "$1" ping 2>/dev/null)" == PONG ]]
 }
 
 redis_up() {
@@ -465,7 +507,7 @@ redis_up() {
   dir="$(redis_dir "$name")"
   read -ra settings <<<"$(redis_memory_settings "$name")"
   if pid="$(redis_pid "$name")"; then
-    redis-cli -h 127.0.0.1 -p "$port" config set "${settings[@]}" >/dev/null
+    redis_cli "$name" config set "${settings[@]}" >/dev/null
     echo "$name ($PROFILE): already running on 127.0.0.1:$port (pid $pid)"
   else
     if port_in_use "$port"; then
@@ -485,8 +527,11 @@ redis_up() {
     for ((index = 0; index < ${#settings[@]}; index += 2)); do
       memory+=("--${settings[index]}" "${settings[index + 1]}")
     done
-    redis-server --port "$port" --bind 127.0.0.1 --dir "$dir" --daemonize yes \
-      --pidfile "$dir/redis.pid" --logfile "$dir/redis.log" "${persistence[@]}" "${memory[@]}" 9>&-
+    # The password comes in on standard input (`redis-server -` reads configuration there as
+    # well as from its arguments), so it is not in the process list for every user to read.
+    printf 'requirepass %s\n' "$(redis_password "$name")" |
+      redis-server - --port "$port" --bind 127.0.0.1 --dir "$dir" --daemonize yes \
+        --pidfile "$dir/redis.pid" --logfile "$dir/redis.log" "${persistence[@]}" "${memory[@]}" 9>&-
     echo "$name ($PROFILE): started on 127.0.0.1:$port, data in $(rel "$dir")"
   fi
   if ! wait_until "$READY_TIMEOUT" redis_ping "$name"; then
@@ -504,7 +549,7 @@ redis_down() {
   # The stack's queue: a plain SHUTDOWN flushes the append-only file to disk before exiting.
   # The rest keep nothing, so NOSAVE skips any snapshot.
   if [[ $name != redis ]] || ((!DURABLE)); then mode=(nosave); fi
-  redis-cli -h 127.0.0.1 -p "$(redis_port "$name")" shutdown "${mode[@]}" >/dev/null 2>&1 || true
+  redis_cli "$name" shutdown "${mode[@]}" >/dev/null 2>&1 || true
   if ! wait_until 10 test ! -e "/proc/$pid"; then
     log "$name ($PROFILE): did not stop after SHUTDOWN, sending SIGTERM to $pid"
     kill "$pid" 2>/dev/null || true
@@ -605,8 +650,8 @@ cmd_reset() {
     wait_until "$READY_TIMEOUT" replica_replayed "$lsn" ||
       die "postgres-replica ($PROFILE) has not replayed the reset after ${READY_TIMEOUT}s"
   fi
-  redis-cli -h 127.0.0.1 -p "$REDIS_PORT" flushall >/dev/null
-  redis-cli -h 127.0.0.1 -p "$CACHE_REDIS_PORT" flushall >/dev/null
+  redis_cli redis flushall >/dev/null
+  redis_cli redis-cache flushall >/dev/null
   echo "postgres, redis and redis-cache ($PROFILE): emptied"
 }
 
@@ -615,8 +660,8 @@ cmd_env() {
   if with_replica; then
     echo "DATABASE_REPLICA_DIRECT_URL=postgresql://$DB_USER:$DB_PASSWORD@127.0.0.1:$PG_REPLICA_PORT/$DB_NAME"
   fi
-  echo "REDIS_URL=redis://127.0.0.1:$REDIS_PORT"
-  echo "CACHE_REDIS_URL=redis://127.0.0.1:$CACHE_REDIS_PORT"
+  echo "REDIS_URL=$(redis_url redis)"
+  echo "CACHE_REDIS_URL=$(redis_url redis-cache)"
 }
 
 cmd_ports() {

@@ -3,7 +3,10 @@
 // In-memory by default (no RDB, no AOF): a restart comes back empty, as a crashed cache would.
 // Given a data directory, it writes every command to an append-only file before answering, so
 // a restart, even after SIGKILL, comes back with everything: a blip rather than a loss.
+// With a password, as every Redis of the kit has (docs/security.md, "Secure defaults"): the
+// URL carries it, so the code under test authenticates as it does in production.
 import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { connect } from 'node:net';
 import { freePort } from './processes.ts';
@@ -25,6 +28,7 @@ export interface PrivateRedis {
 
 export async function startPrivateRedis(options: { dataDir?: string } = {}): Promise<PrivateRedis> {
   const port = await freePort();
+  const password = randomBytes(16).toString('hex');
   const persistence = options.dataDir
     ? ['--dir', options.dataDir, '--appendonly', 'yes', '--appendfsync', 'always']
     : ['--appendonly', 'no'];
@@ -36,7 +40,17 @@ export async function startPrivateRedis(options: { dataDir?: string } = {}): Pro
     output = '';
     const child = spawn(
       'redis-server',
-      ['--port', String(port), '--bind', '127.0.0.1', '--save', '', ...persistence],
+      [
+        '--port',
+        String(port),
+        '--bind',
+        '127.0.0.1',
+        '--save',
+        '',
+        '--requirepass',
+        password,
+        ...persistence,
+      ],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
     child.stdout?.on('data', (chunk) => {
@@ -50,7 +64,7 @@ export async function startPrivateRedis(options: { dataDir?: string } = {}): Pro
       if (server === child) server = null;
     });
     const deadline = Date.now() + STARTUP_DEADLINE_MS;
-    while (!(await answersPing(port))) {
+    while (!(await answersPing(port, password))) {
       if (server !== child || Date.now() > deadline) {
         child.kill('SIGKILL');
         throw new Error(`redis-server did not start on port ${port}:\n${output}`);
@@ -70,7 +84,7 @@ export async function startPrivateRedis(options: { dataDir?: string } = {}): Pro
 
   await start();
   return {
-    url: `redis://127.0.0.1:${port}`,
+    url: `redis://:${password}@127.0.0.1:${port}`,
     port,
     stop,
     start,
@@ -79,7 +93,7 @@ export async function startPrivateRedis(options: { dataDir?: string } = {}): Pro
   };
 }
 
-function answersPing(port: number): Promise<boolean> {
+function answersPing(port: number, password: string): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = connect(port, '127.0.0.1');
     let reply = '';
@@ -89,10 +103,11 @@ function answersPing(port: number): Promise<boolean> {
     };
     socket.setTimeout(1_000, () => done(false));
     socket.on('error', () => done(false));
-    socket.on('connect', () => socket.write('PING\r\n'));
+    socket.on('connect', () => socket.write(`AUTH ${password}\r\nPING\r\n`));
     socket.on('data', (chunk) => {
       reply += chunk;
-      if (reply.includes('\r\n')) done(reply.startsWith('+PONG'));
+      // Two replies: AUTH's +OK, then PING's +PONG (or an error, e.g. -LOADING).
+      if (reply.split('\r\n').length > 2) done(reply === '+OK\r\n+PONG\r\n');
     });
   });
 }
