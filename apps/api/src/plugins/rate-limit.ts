@@ -213,12 +213,14 @@ export function limitClassesFrom(
       ],
       whenRedisDown: 'closed',
     },
-    // Closed: accounts made in bulk during an outage outlive it (spam, fake follows).
+    // Open: signing up is how a visitor becomes a user, and it keeps working while Redis is
+    // down (the outbox holds its events: apps/worker/test/redis-outage.int.test.ts); accounts
+    // made in bulk meanwhile still cannot sign in more than the closed login limit allows.
     registration: {
       limits: [
         limit('address', config.REGISTER_RATE_LIMIT_MAX, config.REGISTER_RATE_LIMIT_WINDOW_SECONDS),
       ],
-      whenRedisDown: 'closed',
+      whenRedisDown: 'open',
     },
     // Closed: an argon2 hash per password change is the most CPU one request can ask for.
     userUpdates: writes(
