@@ -110,6 +110,8 @@ const SECRET_PLACEHOLDERS: Record<string, string> = {
   DATABASE_PASSWORD: 'password-from-the-postgres-app-secret',
   // Generated: a fixed one would be a published secret the API refuses in production.
   JWT_SECRET: randomBytes(32).toString('hex'),
+  REDIS_PASSWORD: 'password-of-the-queue-redis',
+  CACHE_REDIS_PASSWORD: 'password-of-the-cache-redis',
   SMTP_URL: 'smtp://relay.example:587',
 };
 
