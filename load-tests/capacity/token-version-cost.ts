@@ -44,6 +44,8 @@ await redis.connect();
 const cacheRedis = createCacheRedisClient(config.CACHE_REDIS_URL!, config.CACHE_COMMAND_TIMEOUT_MS);
 await cacheRedis.connect();
 const metrics = new Registry();
+// As main.ts: latency histograms carry exemplars, which only OpenMetrics registries take.
+metrics.setContentType(Registry.OPENMETRICS_CONTENT_TYPE as typeof metrics.contentType);
 const reads = createReadRouting({
   primary: db,
   replicas: [],
