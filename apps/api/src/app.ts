@@ -10,6 +10,7 @@ import {
   type VersionedCache,
 } from '@headroom/cache/versioned-cache';
 import { connectionPoolOf, type PrismaClient } from '@headroom/db/client';
+import { outsideAnyRequest } from '@headroom/db/query-cancellation';
 import type { ReadRouting } from '@headroom/db/read-routing';
 import { createRelayWakeup, RELAY_NOTIFY_SQL } from '@headroom/jobs/relay-wakeup';
 import Fastify, {
@@ -163,11 +164,13 @@ export async function buildApp(deps: AppDeps) {
         localEntries: config.CACHE_LOCAL_ENTRIES,
         registry: deps.metrics,
         log: app.log,
+        runShared: outsideAnyRequest,
       })
     : createPassThroughCache();
   const { db, reads } = deps;
   const relay = createRelayWakeup({
-    notify: () => db.$executeRawUnsafe(RELAY_NOTIFY_SQL),
+    // A trailing wake-up runs after the request that asked for it may have ended.
+    notify: () => outsideAnyRequest(() => db.$executeRawUnsafe(RELAY_NOTIFY_SQL)),
     intervalMs: config.OUTBOX_NOTIFY_INTERVAL_MS,
     onError: (error) => app.log.warn({ err: error }, 'could not wake the outbox relay'),
   });

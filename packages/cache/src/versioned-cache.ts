@@ -46,6 +46,12 @@ export interface VersionedCacheSettings {
   localEntries: number;
   registry: Registry;
   log: { warn: (details: object, message: string) => void };
+  /**
+   * Starts a load that other callers may wait on (single flight). The API runs it outside the
+   * calling request's query cancellation, so that one client going away cannot fail everyone
+   * waiting on the same load (@headroom/db's outsideAnyRequest).
+   */
+  runShared?: <T>(load: () => Promise<T>) => Promise<T>;
 }
 
 /** What a reload must be at least as fresh as: a WAL position, or "the primary, nothing less". */
@@ -204,6 +210,7 @@ function splitTagged(stored: string): [version: string, data: string] {
 
 export function createVersionedCache(settings: VersionedCacheSettings) {
   const { keyPrefix, ttlSeconds, log } = settings;
+  const runShared = settings.runShared ?? ((load) => load());
   const redis = settings.redis as Redis & CacheScripts;
   // Versions and generations outlive the data stored under them (a result expires ttlSeconds
   // after it was stored, at the latest); when they expire, the next write or read starts them
@@ -258,7 +265,7 @@ export function createVersionedCache(settings: VersionedCacheSettings) {
   function once<T>(flightKey: string, load: () => Promise<T>): Promise<T> {
     const running = inFlight.get(flightKey);
     if (running) return running as Promise<T>;
-    const started = load().finally(() => inFlight.delete(flightKey));
+    const started = runShared(load).finally(() => inFlight.delete(flightKey));
     inFlight.set(flightKey, started);
     return started;
   }
@@ -526,7 +533,8 @@ export function createVersionedCache(settings: VersionedCacheSettings) {
 
       // Keys another request of this process is loading already are awaited, not reloaded.
       const mine = missing.filter((key) => !inFlight.has(`e:${key.key}`));
-      const batch = mine.length > 0 ? load(mine) : Promise.resolve(new Map<string, T>());
+      const batch =
+        mine.length > 0 ? runShared(() => load(mine)) : Promise.resolve(new Map<string, T>());
       for (const key of mine) {
         const single = batch.then((loaded) => loaded.get(key.key));
         inFlight.set(`e:${key.key}`, single);

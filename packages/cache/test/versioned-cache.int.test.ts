@@ -79,6 +79,27 @@ describe('entities', () => {
     ).toBe(1);
   });
 
+  it('when a miss is loaded, then the load runs through runShared, which other waiters share', async () => {
+    const shared: string[] = [];
+    const cache = createVersionedCache({
+      redis,
+      keyPrefix: `test:${randomUUID()}:`,
+      ttlSeconds: TTL_SECONDS,
+      breakerCooldownMs: 200,
+      localEntries: 100,
+      registry: new Registry(),
+      log: silent,
+      runShared: (load) => {
+        shared.push('load');
+        return load();
+      },
+    });
+    const key = entityKeys.profile(7);
+    const { load } = loader({ [key.key]: { username: 'grace' } });
+    expect((await cache.entities([key], load)).get(key.key)).toEqual({ username: 'grace' });
+    expect(shared).toEqual(['load']);
+  });
+
   it('when some of a batch miss, then only those are loaded, in one call, and nothing is stored for a missing row', async () => {
     const { cache } = newCache();
     const [one, two, gone] = [1, 2, 3].map(entityKeys.articleCard) as [

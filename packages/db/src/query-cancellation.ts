@@ -18,6 +18,17 @@ export function withQueryCancellation<Result>(signal: AbortSignal, work: () => R
   return currentSignal.run(signal, work);
 }
 
+/**
+ * Runs `work` outside any request's cancellation: for work one request starts on behalf of
+ * others (a cache fill other requests wait on, the outbox relay's wake-up sent after a later
+ * interval). Inside the request's context, that request's client going away would cancel it,
+ * and every request sharing it would fail with a 503 that was not theirs. The statement
+ * timeout still bounds it.
+ */
+export function outsideAnyRequest<Result>(work: () => Result): Result {
+  return currentSignal.exit(work);
+}
+
 /** The request ended (deadline or client gone) before this query could start. */
 export class RequestEndedError extends Error {
   constructor() {
