@@ -75,10 +75,13 @@ describe('invalidation rules', () => {
     );
   });
 
-  it('when a profile changes, then its entry goes, and its old username if that changed', () => {
+  it('when a profile changes, then its entry and its token version go, and its old username if that changed', () => {
     expect(
       keysOf({ type: 'user.updated', payload: { userId: 4, previousUsername: 'ada' } }),
-    ).toEqual({ entities: ['user:4:profile', 'username:ada'], generations: [] });
+    ).toEqual({
+      entities: ['user:4:profile', 'user:4:token-version', 'username:ada'],
+      generations: [],
+    });
   });
 
   it('when a batch of events is merged, then each key appears once', () => {
