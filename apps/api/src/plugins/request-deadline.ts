@@ -13,10 +13,17 @@ export const requestDeadlinePlugin = fp(
       const controller = new AbortController();
       const deadline = setTimeout(() => controller.abort(), options.deadlineMs);
       deadline.unref();
-      // 'close' comes when the response is done or the connection is gone, whichever is first.
+      // 'close' comes when the response is done or the connection is gone, whichever is first;
+      // 'finish' before it tells the two apart. Not writableFinished: light-my-request's
+      // responses (app.inject) leave it false, so every injected request looked abandoned and
+      // its work still running afterwards (a shared cache fill) was cancelled.
+      let finished = false;
+      reply.raw.once('finish', () => {
+        finished = true;
+      });
       reply.raw.once('close', () => {
         clearTimeout(deadline);
-        if (!reply.raw.writableFinished) controller.abort();
+        if (!finished) controller.abort();
       });
       // The rest of the request (hooks, handler) runs in the signal's context.
       withQueryCancellation(controller.signal, done);
