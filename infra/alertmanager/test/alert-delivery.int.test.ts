@@ -12,11 +12,10 @@
 import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { applyMigrations } from '@headroom/db/migrate';
 import { apiTestEnv } from '@headroom/testing/api-env';
 import { type PrivatePostgres, startPrivatePrimary } from '@headroom/testing/postgres-replica';
-import { type ApiProcess, freePort, startApiProcess } from '@headroom/testing/processes';
+import { type ApiProcess, freePort, repoRoot, startApiProcess } from '@headroom/testing/processes';
 import {
   type PrometheusProcess,
   type ServerProcess,
@@ -29,7 +28,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { type AlertSink, type Notification, startAlertSink } from '../alert-sink.ts';
 
-const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
 const ALERT = 'ApiHighErrorRate';
 const SCRAPE_AND_EVALUATION_INTERVAL = '1s';
 const RATE_WINDOW = '10s';

@@ -8,7 +8,6 @@
 import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { applyMigrations } from '@headroom/db/migrate';
 import { apiTestEnv } from '@headroom/testing/api-env';
 import {
@@ -20,6 +19,7 @@ import {
 import {
   type ApiProcess,
   freePort,
+  repoRoot,
   startApiProcess,
   startWorkerProcess,
   type WorkerProcess,
@@ -36,7 +36,6 @@ import { type PrivateRedis, startPrivateRedis } from '@headroom/testing/redis-se
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
 /**
  * How long the panels get to show data. prometheus.yml scrapes every 5 s and the panels' rates
  * span at least 1 minute, so two scrapes (10 s) give every rate a value; the rest is start-up.

@@ -7,13 +7,11 @@ import { execFileSync } from 'node:child_process';
 import { chmod, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { apiTestEnv } from '@headroom/testing/api-env';
-import { type ApiProcess, freePort, startApiProcess } from '@headroom/testing/processes';
+import { type ApiProcess, freePort, repoRoot, startApiProcess } from '@headroom/testing/processes';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadApiConfig } from '../../../apps/api/src/config.ts';
 
-const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
 /** Long enough that a replica marked down would still be out when the test looks. */
 const FAIL_TIMEOUT_SECONDS = 30;
 const OVERSIZED = 600 * 1024;
