@@ -1,8 +1,15 @@
-// Recognising the database errors that callers turn into client errors, and those that say the
-// database cannot serve now (the API's 503s: isDatabaseUnavailableError). Prisma reports them
-// with stable codes (https://www.prisma.io/docs/orm/reference/error-reference); through a
-// driver adapter the constraint's columns arrive in `meta`, whose shape differs by version,
-// so the field check looks in every place Prisma puts them.
+// Database errors and what the client is told about them, in one place. The recognisers below
+// read Prisma's stable codes (https://www.prisma.io/docs/orm/reference/error-reference); through
+// a driver adapter the constraint's columns arrive in `meta`, whose shape differs by version, so
+// the column check looks in every place Prisma puts them. `clientErrorRules` then says which of
+// them become which client error (409, 404, 422), for services (`withClientErrors`) and for the
+// API's error handler alike; isDatabaseUnavailableError marks the ones that are the API's 503s.
+import {
+  type ClientError,
+  ConflictError,
+  NotFoundError,
+  ValidationError,
+} from '@headroom/errors/http-errors';
 import { RequestEndedError } from './query-cancellation.ts';
 
 interface KnownRequestError {
@@ -60,6 +67,96 @@ export function isInvalidDataError(error: unknown): boolean {
   if (error.code === 'P2020') return true;
   const cause = driverErrorCause(error);
   return typeof cause?.originalCode === 'string' && INVALID_DATA_SQLSTATES.has(cause.originalCode);
+}
+
+/** What a write tells `withClientErrors` it may run into, because another request can cause it. */
+export interface ExpectedErrors {
+  /** Columns whose unique constraint another row may take first (`email`, `username`). */
+  unique?: readonly string[];
+  /**
+   * The row the write acts on or points at (`article`): deleted between the service's lookup and
+   * its write, the client gets the 404 that lookup would have given a moment later.
+   */
+  vanished?: string;
+  /** What a vanished row means instead of a 404 (the viewer's own account: the token is void). */
+  vanishedMeans?: () => ClientError;
+}
+
+/**
+ * The database errors that are the client's to know, and the client error each becomes; the
+ * first row that gives one wins. `anyQuery` rows hold for every statement, so they are left to
+ * the API's error handler, which logs them: a schema let through what the database refused.
+ * The others need the write's ExpectedErrors and are mapped where the write is.
+ */
+export const clientErrorRules: {
+  cause: string;
+  anyQuery: boolean;
+  toClientError: (error: unknown, expected: ExpectedErrors) => ClientError | undefined;
+}[] = [
+  {
+    cause: 'a unique constraint on an expected column (P2002)',
+    anyQuery: false,
+    toClientError: (error, { unique = [] }) => {
+      const fields = unique.filter((column) => isUniqueViolation(error, column));
+      return fields.length > 0 ? new ConflictError(...fields) : undefined;
+    },
+  },
+  {
+    cause: 'the expected row vanished (P2025, or its foreign key: P2003, P2010 from raw SQL)',
+    anyQuery: false,
+    toClientError: (error, { vanished, vanishedMeans }) => {
+      if (vanished === undefined) return undefined;
+      if (!(isRecordNotFound(error) || isForeignKeyViolation(error, `${vanished}_id`))) {
+        return undefined;
+      }
+      return vanishedMeans?.() ?? new NotFoundError(vanished);
+    },
+  },
+  {
+    cause: 'a value the database cannot store (P2020, SQLSTATE 22021, 22P05, 22003)',
+    anyQuery: true,
+    toClientError: (error) =>
+      isInvalidDataError(error)
+        ? new ValidationError({ request: ['contains a value the database cannot store'] })
+        : undefined,
+  },
+];
+
+/** The client error `error` becomes under clientErrorRules, or undefined if it is not one. */
+export function clientErrorOf(
+  error: unknown,
+  expected: ExpectedErrors = {},
+): ClientError | undefined {
+  return firstClientError(clientErrorRules, error, expected);
+}
+
+const expectedErrorRules = clientErrorRules.filter((rule) => !rule.anyQuery);
+
+function firstClientError(
+  rules: typeof clientErrorRules,
+  error: unknown,
+  expected: ExpectedErrors,
+): ClientError | undefined {
+  for (const rule of rules) {
+    const clientError = rule.toClientError(error, expected);
+    if (clientError) return clientError;
+  }
+  return undefined;
+}
+
+/**
+ * Runs `write`; if it fails with one of the `expected` errors (a unique value taken, a row
+ * deleted meanwhile by another request), throws the client error for it instead of a 500.
+ */
+export async function withClientErrors<T>(
+  expected: ExpectedErrors,
+  write: () => Promise<T>,
+): Promise<T> {
+  try {
+    return await write();
+  } catch (error) {
+    throw firstClientError(expectedErrorRules, error, expected) ?? error;
+  }
 }
 
 /** What the driver adapter said went wrong, when Prisma passes it on in `meta`. */

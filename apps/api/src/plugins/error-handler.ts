@@ -2,8 +2,8 @@
 // Client errors say what to fix; server errors are logged in full and shown as one opaque line,
 // so no stack trace, SQL or internal name ever reaches a client. A dependency that cannot serve
 // now (or an overloaded process) is a 503 with Retry-After, never a 500 (docs/reliability.md).
-import { isDatabaseUnavailableError, isInvalidDataError } from '@headroom/db/prisma-errors';
-import { ClientError, statusOf, ValidationError } from '@headroom/errors/http-errors';
+import { clientErrorOf, isDatabaseUnavailableError } from '@headroom/db/prisma-errors';
+import { ClientError, statusOf } from '@headroom/errors/http-errors';
 import type {
   FastifyError,
   FastifyInstance,
@@ -21,22 +21,6 @@ export const ErrorResponse = Type.Object(
 );
 
 const BLANK = "can't be blank";
-
-/**
- * Failures from below the HTTP layer that the request's own data caused, and the client error
- * each becomes. Schemas and the NUL check refuse such data first; this is the backstop that
- * keeps whatever they miss a 4xx.
- */
-const clientErrorsByCause: {
-  recognise: (error: unknown) => boolean;
-  toClientError: () => ClientError;
-}[] = [
-  {
-    recognise: isInvalidDataError,
-    toClientError: () =>
-      new ValidationError({ request: ['contains a value the database cannot store'] }),
-  },
-];
 
 /**
  * Failures that say a dependency cannot serve now, or that this process is overloaded, and the
@@ -82,11 +66,12 @@ export const errorHandlerPlugin = fp(
           .header('retry-after', String(options.retryAfterSeconds))
           .send({ errors: { [unavailable.field]: ['temporarily unavailable, retry later'] } });
       }
-      const cause = clientErrorsByCause.find((entry) => entry.recognise(error));
-      if (cause) {
+      // Database errors the request's own data caused (@headroom/db/prisma-errors' table). Schemas
+      // and the NUL check refuse such data first; this backstop keeps what they miss a 4xx.
+      const clientError = clientErrorOf(error);
+      if (clientError) {
         // A 4xx for the client, but also a sign that a schema lets through what it should not.
         request.log.warn({ err: error }, 'the database refused a value from the request');
-        const clientError = cause.toClientError();
         return reply.status(statusOf(clientError)).send(clientError.toBody());
       }
       if (error.validation) {

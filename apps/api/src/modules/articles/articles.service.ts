@@ -4,11 +4,10 @@
 // (article-cards.ts), a round trip to Redis each. Writes go through the outbox: the event
 // commits with the change, and its cache invalidation runs as soon as it has (outbox.ts).
 import type { Prisma } from '@headroom/db/client';
-import { isUniqueViolation } from '@headroom/db/prisma-errors';
+import { isUniqueViolation, withClientErrors } from '@headroom/db/prisma-errors';
 import { slugify, withRandomSuffix } from '@headroom/db/slug';
 import { ForbiddenError, NotFoundError, ValidationError } from '@headroom/errors/http-errors';
 import type { Outbox } from '../../outbox.ts';
-import { notFoundIfVanished } from '../../vanished-rows.ts';
 import type { ProfilesService } from '../profiles/profiles.service.ts';
 import type { ArticleCards } from './article-cards.ts';
 import {
@@ -188,7 +187,7 @@ export function createArticlesService(deps: {
       const wantedSlug = changes.title === undefined ? article.slug : slugify(changes.title);
       const slugChanges = wantedSlug !== article.slug && !isSuffixedForm(article.slug, wantedSlug);
       const write = (newSlug: string | undefined) =>
-        notFoundIfVanished('article', () =>
+        withClientErrors({ vanished: 'article' }, () =>
           outbox.transaction(async (tx, record) => {
             await tx.article.update({
               where: { id: article.id },
@@ -228,7 +227,7 @@ export function createArticlesService(deps: {
 
     async remove(slug: string, viewerId: number): Promise<void> {
       const article = await findForChange(slug, viewerId);
-      await notFoundIfVanished('article', () =>
+      await withClientErrors({ vanished: 'article' }, () =>
         outbox.transaction(async (tx, record) => {
           const tags = await tagNamesOf(tx, article.id);
           await tx.article.delete({ where: { id: article.id } });
@@ -247,7 +246,7 @@ export function createArticlesService(deps: {
 
     async favorite(slug: string, viewerId: number): Promise<Article> {
       const articleId = await findId(slug);
-      await notFoundIfVanished('article', () =>
+      await withClientErrors({ vanished: 'article' }, () =>
         outbox.transaction(async (tx, record) => {
           const { count } = await tx.favorite.createMany({
             data: [{ userId: viewerId, articleId }],

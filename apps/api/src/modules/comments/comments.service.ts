@@ -6,10 +6,10 @@
 import { generationKeys } from '@headroom/cache/keys';
 import type { VersionedCache } from '@headroom/cache/versioned-cache';
 import type { PrismaClient } from '@headroom/db/client';
+import { withClientErrors } from '@headroom/db/prisma-errors';
 import { ForbiddenError, NotFoundError } from '@headroom/errors/http-errors';
 import { currentTraceContext, uuidv7 } from '@headroom/jobs/record-event';
 import type { Outbox } from '../../outbox.ts';
-import { notFoundIfVanished } from '../../vanished-rows.ts';
 import type { ArticleCards } from '../articles/article-cards.ts';
 import { decodeCursor, encodeCursor } from '../articles/article-pages.ts';
 import { toProfile } from '../profiles/profiles.schemas.ts';
@@ -68,8 +68,8 @@ export function createCommentsService(deps: {
       // of the write's CPU (docs/capacity.md). The event exists if and only if the comment does.
       const eventId = uuidv7();
       const trace = currentTraceContext();
-      const [created] = await notFoundIfVanished(
-        'article',
+      const [created] = await withClientErrors(
+        { vanished: 'article' },
         () =>
           db.$queryRaw<{ id: number; created_at: Date; updated_at: Date }[]>`
           WITH comment AS (
@@ -167,7 +167,7 @@ export function createCommentsService(deps: {
       });
       if (!comment) throw new NotFoundError('comment');
       if (comment.authorId !== viewerId) throw new ForbiddenError('comment');
-      await notFoundIfVanished('comment', () =>
+      await withClientErrors({ vanished: 'comment' }, () =>
         outbox.transaction(async (tx, record) => {
           await tx.comment.delete({ where: { id: commentId } });
           await record({ type: 'comment.deleted', payload: { commentId, articleId } });

@@ -5,7 +5,7 @@
 // by the link the worker emails (at registration, after a change, or when asked again).
 // docs/security.md, "Accounts and tokens" and "Email verification".
 import type { PrismaClient } from '@headroom/db/client';
-import { isRecordNotFound, isUniqueViolation } from '@headroom/db/prisma-errors';
+import { withClientErrors } from '@headroom/db/prisma-errors';
 import {
   ConflictError,
   ForbiddenError,
@@ -38,6 +38,9 @@ const userColumns = {
   image: true,
   tokenVersion: true,
 } as const;
+
+/** The columns two accounts may not share, named by the 409 when another account has the value. */
+const UNIQUE_USER_COLUMNS = ['email', 'username'];
 
 /** Emails compare case-insensitively; they are stored lower-cased. */
 const normalizeEmail = (email: string) => email.trim().toLowerCase();
@@ -75,17 +78,6 @@ export function createUsersService(deps: {
         tokenVersion: row.tokenVersion,
       }),
     };
-  }
-
-  /** Turns a unique-constraint race into the same 409 the up-front check gives. */
-  async function guardUnique<T>(write: () => Promise<T>): Promise<T> {
-    try {
-      return await write();
-    } catch (error) {
-      const fields = ['email', 'username'].filter((field) => isUniqueViolation(error, field));
-      if (fields.length > 0) throw new ConflictError(...fields);
-      throw error;
-    }
   }
 
   /** 409 naming each wanted value someone else has; usernames compare regardless of case. */
@@ -137,7 +129,8 @@ export function createUsersService(deps: {
       assertUsableUsername(username);
       await assertAvailable({ email, username });
       const passwordHash = await passwords.hash(input.password);
-      const user = await guardUnique(() =>
+      // A unique-constraint race gets the same 409 the up-front check gives.
+      const user = await withClientErrors({ unique: UNIQUE_USER_COLUMNS }, () =>
         outbox.transaction(async (tx, record) => {
           // The welcome email carries the first verification link: that counts as asking.
           const created = await tx.user.create({
@@ -192,34 +185,35 @@ export function createUsersService(deps: {
       const passwordHash =
         changes.password === undefined ? undefined : await passwords.hash(changes.password);
       const requestedAt = new Date();
-      const user = await guardUnique(() =>
+      // As at registration, a unique-constraint race is the up-front check's 409; an account
+      // deleted in between makes the token void, as above.
+      const expectedRaces = {
+        unique: UNIQUE_USER_COLUMNS,
+        vanished: 'user',
+        vanishedMeans: UnauthorizedError.invalidToken,
+      };
+      const user = await withClientErrors(expectedRaces, () =>
         outbox.transaction(async (tx, record) => {
-          const updated = await tx.user
-            .update({
-              where: { id: userId },
-              data: {
-                email,
-                username,
-                passwordHash,
-                bio: emptyToNull(changes.bio),
-                image: emptyToNull(changes.image),
-                // Every token issued before this change is refused from now on.
-                ...(sensitive && { tokenVersion: { increment: 1 } }),
-                // A new address is unverified, and a link sent to the old one no longer counts.
-                ...(emailChanges && {
-                  emailVerifiedAt: null,
-                  emailVerificationDigest: null,
-                  emailVerificationExpiresAt: null,
-                  emailVerificationRequestedAt: requestedAt,
-                }),
-              },
-              select: userColumns,
-            })
-            .catch((error: unknown) => {
-              // Deleted in between: the same answer as above.
-              if (isRecordNotFound(error)) throw UnauthorizedError.invalidToken();
-              throw error;
-            });
+          const updated = await tx.user.update({
+            where: { id: userId },
+            data: {
+              email,
+              username,
+              passwordHash,
+              bio: emptyToNull(changes.bio),
+              image: emptyToNull(changes.image),
+              // Every token issued before this change is refused from now on.
+              ...(sensitive && { tokenVersion: { increment: 1 } }),
+              // A new address is unverified, and a link sent to the old one no longer counts.
+              ...(emailChanges && {
+                emailVerifiedAt: null,
+                emailVerificationDigest: null,
+                emailVerificationExpiresAt: null,
+                emailVerificationRequestedAt: requestedAt,
+              }),
+            },
+            select: userColumns,
+          });
           await record({
             type: 'user.updated',
             payload: {
