@@ -4,12 +4,14 @@
 //   npm run test:e2e -w @headroom/web [-- e2e/articles.spec.ts]
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from '@playwright/test';
+import { topologyPort } from '../../infra/topology/topology.ts';
 
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 /** Where reports, screenshots and traces of failed tests go (git-ignored). */
 export const E2E_OUTPUT_DIR = `${repoRoot}.local/e2e`;
-// The e2e stack's edge (infra/native/stack.sh --profile e2e reads the same variable).
-const edgePort = process.env.HEADROOM_E2E_EDGE_PORT ?? '18080';
+// The e2e stack's edge, where infra/native/stack.sh --profile e2e puts it (HEADROOM_E2E_EDGE_PORT
+// moves both).
+const edgePort = topologyPort('e2e', 'edge');
 
 export default defineConfig({
   testDir: './e2e',

@@ -4,6 +4,7 @@
 // native stack's load balancer.
 import react from '@vitejs/plugin-react';
 import { defineConfig } from 'vite';
+import { topologyPort } from '../../infra/topology/topology.ts';
 import { initialJsBudget } from './build/initial-js-budget.ts';
 import { precompress } from './build/precompress.ts';
 
@@ -15,10 +16,10 @@ export const INITIAL_JS_BUDGET_BYTES = 100_000;
 
 /**
  * Where the dev server sends /api: the native stack's load balancer (infra/native/stack.sh),
- * in front of the API replicas on :3001 and :3002. The stack reads HEADROOM_LB_PORT too, so
- * one setting moves both.
+ * in front of the API replicas on :3001 and :3002. Its port comes from infra/topology/ports.txt,
+ * as the stack's does, and HEADROOM_LB_PORT moves both.
  */
-const DEV_LB_ORIGIN = `http://127.0.0.1:${process.env.HEADROOM_LB_PORT ?? 8081}`;
+const DEV_LB_ORIGIN = `http://127.0.0.1:${topologyPort('stack', 'lb')}`;
 
 export default defineConfig({
   plugins: [react(), initialJsBudget({ maxGzipBytes: INITIAL_JS_BUDGET_BYTES }), precompress()],

@@ -80,6 +80,75 @@ profile_setting() {
   printf '%s\n' "${!variable:-$3}"
 }
 
+# topology_rows PROFILE: every part in infra/topology/ports.txt, as `part started-by variable
+# port` lines: the port PROFILE gives it there, or its override (profile_setting); - when the
+# profile has no such part. PROFILE is a column of the file: stack, test, e2e or compose.
+topology_rows() {
+  local profile=$1 column=-1 fields index
+  while read -ra fields; do
+    if ((${#fields[@]} == 0)) || [[ ${fields[0]} == '#'* ]]; then continue; fi
+    if ((column < 0)); then
+      # The header: the first line that is not a comment.
+      for index in "${!fields[@]}"; do
+        if [[ ${fields[index]} == "$profile" ]]; then column=$index; fi
+      done
+      ((column >= 0)) || die "infra/topology/ports.txt has no column for profile '$profile'"
+      continue
+    fi
+    if [[ ${fields[column]} != - && ${fields[2]} != - ]]; then
+      fields[column]="$(profile_setting "$profile" "${fields[2]}" "${fields[column]}")"
+    fi
+    printf '%s %s %s %s\n' "${fields[0]}" "${fields[1]}" "${fields[2]}" "${fields[column]}"
+  done <"$REPO_ROOT/infra/topology/ports.txt"
+}
+
+# load_topology_ports PROFILE: sets each part's variable (PG_PORT, EDGE_PORT, ...) to its port
+# in PROFILE, overrides applied; to nothing when the profile has no such part.
+load_topology_ports() {
+  local part started_by variable port
+  while read -r part started_by variable port; do
+    if [[ $variable == - ]]; then continue; fi
+    if [[ $port == - ]]; then port=""; fi
+    printf -v "$variable" '%s' "$port"
+  done < <(topology_rows "$1")
+}
+
+# replicated_kind PART: api for api-N and api-N-metrics, worker for worker-N-metrics; nothing
+# for a part that runs once.
+replicated_kind() {
+  if [[ $1 =~ ^([a-z]+)-N(-|$) ]]; then printf '%s\n' "${BASH_REMATCH[1]}"; fi
+}
+
+# topology_ports PROFILE STARTED_BY: `name port` lines for the parts STARTED_BY (services.sh or
+# stack.sh) runs in PROFILE, in the file's order. A replicated part is listed once per replica
+# (api-1 3001, api-2 3002, ...), as many as <KIND>_REPLICAS (API_REPLICAS, set by the caller)
+# says; neighbouring lines of one kind go replica by replica (api-1, api-1-metrics, api-2, ...).
+topology_ports() {
+  local profile=$1 started_by=$2 parts=() ports=() part owner variable port
+  local first last row kind replicas_variable replica
+  while read -r part owner variable port; do
+    if [[ $owner == "$started_by" && $port != - ]]; then parts+=("$part") ports+=("$port"); fi
+  done < <(topology_rows "$profile")
+  for ((first = 0; first < ${#parts[@]}; first = last)); do
+    kind="$(replicated_kind "${parts[first]}")"
+    last=$((first + 1))
+    if [[ -z $kind ]]; then
+      printf '%s %s\n' "${parts[first]}" "${ports[first]}"
+      continue
+    fi
+    while ((last < ${#parts[@]})) && [[ "$(replicated_kind "${parts[last]}")" == "$kind" ]]; do
+      last=$((last + 1))
+    done
+    replicas_variable="${kind^^}_REPLICAS"
+    [[ -n ${!replicas_variable:-} ]] || die "topology_ports: $replicas_variable is not set (the number of $kind-N parts)"
+    for ((replica = 1; replica <= ${!replicas_variable}; replica++)); do
+      for ((row = first; row < last; row++)); do
+        printf '%s %s\n' "${parts[row]/-N/-$replica}" "$((ports[row] + replica))"
+      done
+    done
+  done
+}
+
 # Linux gives each outgoing connection a local port from this range (32768-60999 unless the
 # machine says otherwise). A server port inside it can be held by a client socket that drew
 # the same number, while it is open and for a minute after it closes (TIME_WAIT), and the

@@ -36,48 +36,38 @@ usage: services.sh up|down|status|env|ports|reset [--profile stack|test|e2e]
   ports   print each service's name and TCP port, one per line
   reset   empty them: a new database, no Redis keys (test and e2e only; they must be up)
 
-Ports can be overridden with HEADROOM_PG_PORT, HEADROOM_PG_REPLICA_PORT, HEADROOM_REDIS_PORT
-and HEADROOM_CACHE_REDIS_PORT for the stack profile, HEADROOM_TEST_PG_PORT,
-HEADROOM_E2E_REDIS_PORT and so on for the others; the cache's memory with
-HEADROOM_CACHE_REDIS_MAXMEMORY (HEADROOM_TEST_CACHE_REDIS_MAXMEMORY, ...).
+Ports (infra/topology/ports.txt) can be overridden with HEADROOM_PG_PORT,
+HEADROOM_PG_REPLICA_PORT, HEADROOM_REDIS_PORT and HEADROOM_CACHE_REDIS_PORT for the stack
+profile, HEADROOM_TEST_PG_PORT, HEADROOM_E2E_REDIS_PORT and so on for the others; the
+cache's memory with HEADROOM_CACHE_REDIS_MAXMEMORY (HEADROOM_TEST_CACHE_REDIS_MAXMEMORY, ...).
 EOF
   exit 2
 }
 
-# Sets the profile's ports, paths and durability.
+# Sets the profile's ports (from infra/topology/ports.txt), paths and durability.
 configure_profile() {
   PROFILE=$1
   case $PROFILE in
     stack)
-      PG_PORT="$(profile_setting stack PG_PORT 15432)"
-      PG_REPLICA_PORT="$(profile_setting stack PG_REPLICA_PORT 15433)"
-      REDIS_PORT="$(profile_setting stack REDIS_PORT 16379)"
-      CACHE_REDIS_PORT="$(profile_setting stack CACHE_REDIS_PORT 16380)"
       # The default seed's whole cache, several times over (docs/configuration.md, "The
       # cache's Redis: maxmemory").
       CACHE_REDIS_MAXMEMORY="$(profile_setting stack CACHE_REDIS_MAXMEMORY 256mb)"
       DURABLE=1
       ;;
     test)
-      PG_PORT="$(profile_setting test PG_PORT 15442)"
-      # None: the tests that need a replica make a private one (packages/testing/src/postgres-replica.ts).
-      PG_REPLICA_PORT=""
-      REDIS_PORT="$(profile_setting test REDIS_PORT 16389)"
-      CACHE_REDIS_PORT="$(profile_setting test CACHE_REDIS_PORT 16390)"
       # Each test fills a few hundred keys under its own prefix; LRU drops old runs' keys.
       CACHE_REDIS_MAXMEMORY="$(profile_setting test CACHE_REDIS_MAXMEMORY 64mb)"
       DURABLE=0
       ;;
     e2e)
-      PG_PORT="$(profile_setting e2e PG_PORT 15452)"
-      PG_REPLICA_PORT="$(profile_setting e2e PG_REPLICA_PORT 15453)"
-      REDIS_PORT="$(profile_setting e2e REDIS_PORT 16399)"
-      CACHE_REDIS_PORT="$(profile_setting e2e CACHE_REDIS_PORT 16400)"
       CACHE_REDIS_MAXMEMORY="$(profile_setting e2e CACHE_REDIS_MAXMEMORY 64mb)"
       DURABLE=0
       ;;
     *) die "unknown profile '$PROFILE' (expected stack, test or e2e)" ;;
   esac
+  # PG_PORT, REDIS_PORT, ...: infra/topology/ports.txt. PG_REPLICA_PORT is empty in the test
+  # profile: the tests that need a replica make a private one (packages/testing/src/postgres-replica.ts).
+  load_topology_ports "$PROFILE"
   STATE_DIR="$REPO_ROOT/.local/$PROFILE"
   PG_DATA="$STATE_DIR/postgres"
   PG_REPLICA_DATA="$STATE_DIR/postgres-replica"
@@ -665,10 +655,7 @@ cmd_env() {
 }
 
 cmd_ports() {
-  echo "postgres $PG_PORT"
-  if with_replica; then echo "postgres-replica $PG_REPLICA_PORT"; fi
-  echo "redis $REDIS_PORT"
-  echo "redis-cache $CACHE_REDIS_PORT"
+  topology_ports "$PROFILE" services.sh
 }
 
 main() {

@@ -55,56 +55,29 @@ usage() {
   exit 2
 }
 
-# Ports, paths, replica counts and the apps' settings for the profile. HEADROOM_*_PORT move a
-# port when it clashes with something else on the machine (HEADROOM_E2E_*_PORT for e2e; see
-# profile_setting in lib.sh).
+# Ports, paths, replica counts and the apps' settings for the profile. The ports are in
+# infra/topology/ports.txt; HEADROOM_*_PORT move one when it clashes with something else on the
+# machine (HEADROOM_E2E_*_PORT for e2e; see profile_setting in lib.sh).
 configure_profile() {
   PROFILE=$1
   case $PROFILE in
     stack)
-      EDGE_PORT="$(profile_setting "$PROFILE" EDGE_PORT 8080)"
-      LB_PORT="$(profile_setting "$PROFILE" LB_PORT 8081)"
-      WEB_PORT="$(profile_setting "$PROFILE" WEB_PORT 8082)"
-      # Replica N listens on base + N (3001, 3002, ...) and serves metrics on base + N.
-      API_BASE_PORT="$(profile_setting "$PROFILE" API_BASE_PORT 3000)"
-      API_METRICS_BASE_PORT="$(profile_setting "$PROFILE" API_METRICS_BASE_PORT 9470)"
-      WORKER_METRICS_BASE_PORT="$(profile_setting "$PROFILE" WORKER_METRICS_BASE_PORT 9480)"
-      PGBOUNCER_PORT="$(profile_setting "$PROFILE" PGBOUNCER_PORT 16432)"
-      # Not 9090: on a machine with systemd, Debian's prometheus package (which this script
-      # installs when missing) starts the machine's own Prometheus there.
-      PROMETHEUS_PORT="$(profile_setting "$PROFILE" PROMETHEUS_PORT 19090)"
-      # Alertmanager, and the sink it posts notifications to (infra/alertmanager).
-      ALERTMANAGER_PORT="$(profile_setting "$PROFILE" ALERTMANAGER_PORT 19093)"
-      ALERT_SINK_PORT="$(profile_setting "$PROFILE" ALERT_SINK_PORT 19094)"
-      # The exporters Prometheus scrapes for Postgres (the primary) and both Redis servers.
-      POSTGRES_EXPORTER_PORT="$(profile_setting "$PROFILE" POSTGRES_EXPORTER_PORT 19187)"
-      REDIS_EXPORTER_PORT="$(profile_setting "$PROFILE" REDIS_EXPORTER_PORT 19121)"
-      CACHE_REDIS_EXPORTER_PORT="$(profile_setting "$PROFILE" CACHE_REDIS_EXPORTER_PORT 19122)"
       # Two API processes on a 2-core machine: one per core (docs/capacity.md).
       API_REPLICAS="$(profile_setting "$PROFILE" API_REPLICAS 2)"
       WORKER_REPLICAS="$(profile_setting "$PROFILE" WORKER_REPLICAS 1)"
       WITH_PROMETHEUS=1
       ;;
     e2e)
-      EDGE_PORT="$(profile_setting "$PROFILE" EDGE_PORT 18080)"
-      LB_PORT="$(profile_setting "$PROFILE" LB_PORT 18081)"
-      WEB_PORT="$(profile_setting "$PROFILE" WEB_PORT 18082)"
-      API_BASE_PORT="$(profile_setting "$PROFILE" API_BASE_PORT 13000)"
-      API_METRICS_BASE_PORT="$(profile_setting "$PROFILE" API_METRICS_BASE_PORT 19470)"
-      WORKER_METRICS_BASE_PORT="$(profile_setting "$PROFILE" WORKER_METRICS_BASE_PORT 19480)"
-      PGBOUNCER_PORT="$(profile_setting "$PROFILE" PGBOUNCER_PORT 16452)"
-      PROMETHEUS_PORT=""
-      ALERTMANAGER_PORT=""
-      ALERT_SINK_PORT=""
-      POSTGRES_EXPORTER_PORT=""
-      REDIS_EXPORTER_PORT=""
-      CACHE_REDIS_EXPORTER_PORT=""
       API_REPLICAS="$(profile_setting "$PROFILE" API_REPLICAS 1)"
       WORKER_REPLICAS="$(profile_setting "$PROFILE" WORKER_REPLICAS 1)"
       WITH_PROMETHEUS=0
       ;;
     *) die "unknown profile '$PROFILE' (expected stack or e2e)" ;;
   esac
+  # EDGE_PORT, LB_PORT, API_BASE_PORT, ...; empty for the parts the profile has none of (e2e
+  # runs no Prometheus). API process N listens on API_BASE_PORT + N, its metrics on
+  # API_METRICS_BASE_PORT + N.
+  load_topology_ports "$PROFILE"
   # off: the API processes run without the application cache (every read from Postgres), to
   # measure the database path alone (load-tests/README.md); the worker's relay still invalidates.
   API_CACHE="$(profile_setting "$PROFILE" API_CACHE on)"
@@ -713,28 +686,10 @@ cmd_status() {
   status_line front-door "$state" "127.0.0.1:$EDGE_PORT" "site $(http_code "$SITE_URL/"), api $(http_code "$SITE_URL/api/readyz")"
 }
 
-# The ports of the parts stack.sh starts itself (services.sh ports gives Postgres and Redis).
+# The ports of the parts stack.sh starts itself (services.sh ports gives Postgres and Redis),
+# one per API and worker process that API_REPLICAS and WORKER_REPLICAS ask for.
 stack_ports() {
-  local index
-  echo "edge $EDGE_PORT"
-  echo "lb $LB_PORT"
-  echo "web-origin $WEB_PORT"
-  echo "pgbouncer $PGBOUNCER_PORT"
-  for ((index = 1; index <= API_REPLICAS; index++)); do
-    echo "api-$index $(api_port "$index")"
-    echo "api-$index-metrics $(api_metrics_port "$index")"
-  done
-  for ((index = 1; index <= WORKER_REPLICAS; index++)); do
-    echo "worker-$index-metrics $(worker_metrics_port "$index")"
-  done
-  if ((WITH_PROMETHEUS)); then
-    echo "prometheus $PROMETHEUS_PORT"
-    echo "alertmanager $ALERTMANAGER_PORT"
-    echo "alert-sink $ALERT_SINK_PORT"
-    echo "postgres-exporter $POSTGRES_EXPORTER_PORT"
-    echo "redis-exporter $REDIS_EXPORTER_PORT"
-    echo "cache-redis-exporter $CACHE_REDIS_EXPORTER_PORT"
-  fi
+  topology_ports "$PROFILE" stack.sh
 }
 
 cmd_ports() {

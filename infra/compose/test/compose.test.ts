@@ -29,6 +29,7 @@ import {
   PUBLISHED_JWT_SECRETS,
 } from '../../../apps/api/src/config.ts';
 import { loadWorkerConfig, WorkerEnvSchema } from '../../../apps/worker/src/config.ts';
+import { readTopology } from '../../topology/topology.ts';
 import { readDockerfile } from '../dockerfile.ts';
 import { dropDevOptional } from '../drop-dev-optional.ts';
 
@@ -51,6 +52,7 @@ interface Service {
     resources?: { limits?: { cpus?: string | number; memory?: string | number } };
   };
   profiles?: string[];
+  ports?: (string | { published?: string | number; host_ip?: string })[];
   /** Why a long-running service has no health check (read by this test). */
   'x-healthcheck-exempt'?: string;
 }
@@ -420,6 +422,25 @@ describe('docker-compose.yml', () => {
       const environment = { ...imageEnvironment(target), ...environmentOf(service) };
       expect(environment.METRICS_PORT, host).toBe(String(port));
     }
+  });
+});
+
+describe('docker-compose.yml and infra/topology/ports.txt', () => {
+  it('publishes on the host exactly the ports the topology file gives compose, on 127.0.0.1 only', () => {
+    const published = services.flatMap(([name, service]) =>
+      (service.ports ?? []).map((entry) => {
+        // "127.0.0.1:8080:8080" (address:host:container), or the long form.
+        const [address, port] =
+          typeof entry === 'string' ? entry.split(':') : [entry.host_ip, String(entry.published)];
+        return { name, address, port: Number(port) };
+      }),
+    );
+    expect(published.filter(({ address }) => address !== '127.0.0.1')).toEqual([]);
+    const expected = readTopology().flatMap(({ name, ports }) =>
+      ports.compose === undefined ? [] : [{ name, address: '127.0.0.1', port: ports.compose }],
+    );
+    const byName = (a: { name: string }, b: { name: string }) => a.name.localeCompare(b.name);
+    expect(published.sort(byName)).toEqual(expected.sort(byName));
   });
 });
 

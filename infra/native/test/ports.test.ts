@@ -1,5 +1,6 @@
-// The native profiles' default ports (stack.sh ports, services.sh ports, read through
-// packages/testing/src/native-services.ts). A server port inside
+// The native profiles' ports as the scripts list them (stack.sh ports, services.sh ports, read
+// through packages/testing/src/native-services.ts): the ones infra/topology/ports.txt gives,
+// clear of each other and of the ephemeral range. A server port inside
 // the range Linux draws outgoing connections' local ports from can be held by a client socket,
 // even one in TIME_WAIT after it closed, and the server then fails to bind: CI once lost the
 // stack's Postgres (:55432) that way, right after the test suite's load runs.
@@ -9,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { nativeServicePorts, nativeStackPorts } from '@headroom/testing/native-services';
 import { freePort, TEST_PORT_BAND } from '@headroom/testing/processes';
 import { describe, expect, it } from 'vitest';
+import { NATIVE_PROFILES, readTopology, topologyPort } from '../../topology/topology.ts';
 
 const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
 /** Linux's default ephemeral range starts here; a machine may set its own (read below). */
@@ -65,6 +67,34 @@ describe('native ports', () => {
       ]),
     );
     for (const [, port] of everyPort) expect(Number.isInteger(port) && port > 0).toBe(true);
+  });
+
+  it('when the scripts list their ports, then each part and port is the one infra/topology/ports.txt gives, overrides applied alike', () => {
+    const topology = readTopology();
+    const overrides = { HEADROOM_REDIS_PORT: '12001', HEADROOM_E2E_API_BASE_PORT: '12100' };
+    for (const env of [{}, overrides]) {
+      for (const profile of NATIVE_PROFILES) {
+        const listed = [...ports(profile, env)].map(
+          ([name, port]) => [name.slice(profile.length + 1), port] as const,
+        );
+        const expected = listed.map(([name]) => {
+          // api-2-metrics is the part api-N-metrics, replica 2.
+          const replica = /^[a-z]+-(\d+)(?:-|$)/.exec(name)?.[1];
+          const part = replica ? name.replace(`-${replica}`, '-N') : name;
+          return [
+            name,
+            topologyPort(profile, part, env, replica ? Number(replica) : undefined, topology),
+          ] as const;
+        });
+        expect(listed).toEqual(expected);
+        // And no part of the profile is left out.
+        const listedParts = new Set(listed.map(([name]) => name.replace(/-\d+(-|$)/, '-N$1')));
+        const parts = topology
+          .filter((part) => part.startedBy !== 'compose' && part.ports[profile] !== undefined)
+          .map((part) => part.name);
+        expect([...listedParts].sort()).toEqual(parts.sort());
+      }
+    }
   });
 
   it('when the defaults are used, then no port lies in the ephemeral range of outgoing connections', () => {
