@@ -1,10 +1,16 @@
 // Command line for migrations: reads DATABASE_URL, runs one command, sets the exit code.
-//   deploy          apply pending migrations (safe to run from several replicas at once)
+//   deploy [--expand-only]   apply pending migrations (safe to run from several replicas at
+//                   once); --expand-only applies nothing when one is a contract step (a deploy)
 //   create <name>   write a migration for what schema.prisma adds to prisma/migrations
 import { reportConfigError, urlForCommandLine } from '@headroom/config/local-stack';
-import { applyMigrations, createMigration, MIGRATIONS_DIR } from './migrate.ts';
+import {
+  applyMigrations,
+  ContractStepRefusedError,
+  createMigration,
+  MIGRATIONS_DIR,
+} from './migrate.ts';
 
-const USAGE = `usage: migrate-cli.ts deploy
+const USAGE = `usage: migrate-cli.ts deploy [--expand-only]
        migrate-cli.ts create <name>
 DATABASE_URL names the database (create also uses its server for a scratch database); unset,
 the local stack's Postgres (npm start).`;
@@ -33,7 +39,20 @@ async function main(args: string[]): Promise<number> {
   }
 
   if (command === 'deploy') {
-    await applyMigrations({ databaseUrl, logger });
+    const expandOnly = rest.includes('--expand-only');
+    const unknown = rest.filter((arg) => arg !== '--expand-only');
+    if (unknown.length > 0) {
+      console.error(`deploy does not take ${unknown.join(' ')}.\n${USAGE}`);
+      return 2;
+    }
+    try {
+      await applyMigrations({ databaseUrl, logger, expandOnly });
+    } catch (error) {
+      if (!(error instanceof ContractStepRefusedError)) throw error;
+      console.error(`migrate: ${error.message}`);
+      // 3, not 1: the deploy tells "refused by the rule" from "the migration failed".
+      return 3;
+    }
     return 0;
   }
 

@@ -19,6 +19,7 @@ import { bindMigrationAwareSqlAdapterFactory } from '@prisma/driver-adapter-util
 import type { MigrationList, SchemaEngine } from '@prisma/schema-engine-wasm/schema_engine_bg';
 import * as engineBindings from '@prisma/schema-engine-wasm/schema_engine_bg';
 import pg from 'pg';
+import { contractSteps, readMigrations } from './expand-contract.ts';
 import { LONG_RUNNING_SESSION_OPTIONS } from './long-running-sessions.ts';
 
 const PRISMA_DIR = fileURLToPath(new URL('../prisma/', import.meta.url));
@@ -47,15 +48,38 @@ export type MigrationLogger = {
 
 const silentLogger: MigrationLogger = { info: () => {}, warn: () => {} };
 
-/** Applies pending migrations from prisma/migrations; returns the names it applied. */
+/**
+ * Raised by an expand-only run (a deploy) when a pending migration is a contract step: it
+ * removes what the running release may still use, so it waits for a deploy that says so.
+ */
+export class ContractStepRefusedError extends Error {
+  readonly migrations: string[];
+  constructor(migrations: string[]) {
+    super(
+      `pending contract step${migrations.length === 1 ? '' : 's'} ${migrations.join(', ')}: ` +
+        'an expand-only migration refuses them (the release running now may still need what ' +
+        'they remove); deploy them on their own, forced, once it no longer runs (docs/database.md)',
+    );
+    this.name = 'ContractStepRefusedError';
+    this.migrations = migrations;
+  }
+}
+
+/**
+ * Applies pending migrations from prisma/migrations; returns the names it applied. With
+ * `expandOnly`, nothing is applied when a pending migration is a contract step
+ * (expand-contract.ts): the check runs under the migration lock, against what is applied.
+ */
 export async function applyMigrations({
   databaseUrl,
   logger = silentLogger,
   migrationsDir = MIGRATIONS_DIR,
+  expandOnly = false,
 }: {
   databaseUrl: string;
   logger?: MigrationLogger;
   migrationsDir?: string;
+  expandOnly?: boolean;
 }): Promise<string[]> {
   const lockConnection = new pg.Client({
     connectionString: databaseUrl,
@@ -74,6 +98,7 @@ export async function applyMigrations({
       logger.info('another process is migrating; waiting for the migration lock');
       await lockConnection.query('SELECT pg_advisory_lock($1)', [MIGRATION_ADVISORY_LOCK_KEY]);
     }
+    if (expandOnly) await refusePendingContractSteps(lockConnection, migrationsDir);
     const migrationsList = await readMigrationList(migrationsDir);
     const { appliedMigrationNames } = await withSchemaEngine(databaseUrl, logger, (engine) =>
       engine.applyMigrations({ migrationsList, filters: NO_FILTERS }),
@@ -91,6 +116,30 @@ export async function applyMigrations({
       .catch(() => {});
     await lockConnection.end();
   }
+}
+
+async function refusePendingContractSteps(
+  connection: pg.Client,
+  migrationsDir: string,
+): Promise<void> {
+  const applied = new Set(await appliedMigrationNames(connection));
+  const pending = (await readMigrations(migrationsDir)).filter(
+    (migration) => !applied.has(migration.name),
+  );
+  const refused = contractSteps(pending).map((migration) => migration.name);
+  if (refused.length > 0) throw new ContractStepRefusedError(refused);
+}
+
+/** The migrations recorded as finished; none on a database never migrated. */
+async function appliedMigrationNames(connection: pg.Client): Promise<string[]> {
+  const { rows } = await connection.query<{ exists: boolean }>(
+    "SELECT to_regclass('_prisma_migrations') IS NOT NULL AS exists",
+  );
+  if (!rows[0]?.exists) return [];
+  const applied = await connection.query<{ migration_name: string }>(
+    'SELECT migration_name FROM _prisma_migrations WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL',
+  );
+  return applied.rows.map((row) => row.migration_name);
 }
 
 /**

@@ -1,10 +1,13 @@
-import { readdir } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { createScratchDatabase, type ScratchDatabase } from '@headroom/testing/scratch-database';
 import pg from 'pg';
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import {
   applyMigrations,
+  ContractStepRefusedError,
   MIGRATION_ADVISORY_LOCK_KEY,
   MIGRATIONS_DIR,
   pendingMigrationSql,
@@ -98,6 +101,62 @@ describe('applyMigrations', () => {
 
     expect(await applyMigrations({ databaseUrl: database.url })).toEqual([]);
     expect(await recordedMigrations(database.url)).toHaveLength((await migrationFolders()).length);
+  });
+});
+
+describe('applyMigrations in a deploy (expand only) and a rollback', () => {
+  const EXPAND = '29990101000000_add_users_nickname';
+  const CONTRACT = '29990102000000_drop_users_bio';
+  let database: ScratchDatabase | undefined;
+  let nextRelease: string | undefined;
+  afterEach(async () => {
+    await database?.drop();
+    database = undefined;
+    if (nextRelease) await rm(nextRelease, { recursive: true, force: true });
+  });
+
+  /** This release's migrations plus `added` ({ name: sql }): a later release's folder. */
+  async function laterMigrations(added: Record<string, string>): Promise<string> {
+    nextRelease = await mkdtemp(path.join(tmpdir(), 'headroom-migrations-'));
+    await cp(MIGRATIONS_DIR, nextRelease, { recursive: true });
+    for (const [name, sql] of Object.entries(added)) {
+      await mkdir(path.join(nextRelease, name));
+      await writeFile(path.join(nextRelease, name, 'migration.sql'), sql);
+    }
+    return nextRelease;
+  }
+
+  it('when a pending migration is a contract step, then an expand-only run applies nothing and names it', async () => {
+    database = await createScratchDatabase(inject('adminDatabaseUrl'), 'migrate');
+    await applyMigrations({ databaseUrl: database.url });
+    const migrationsDir = await laterMigrations({
+      [EXPAND]: 'ALTER TABLE "users" ADD COLUMN "nickname" TEXT;',
+      [CONTRACT]: `-- contract-of: ${EXPAND}\nALTER TABLE "users" DROP COLUMN "bio";`,
+    });
+
+    const refused = applyMigrations({ databaseUrl: database.url, migrationsDir, expandOnly: true });
+    await expect(refused).rejects.toBeInstanceOf(ContractStepRefusedError);
+    await expect(refused).rejects.toMatchObject({ migrations: [CONTRACT] });
+    expect(await recordedMigrations(database.url)).toHaveLength((await migrationFolders()).length);
+
+    expect(await applyMigrations({ databaseUrl: database.url, migrationsDir })).toEqual([
+      EXPAND,
+      CONTRACT,
+    ]);
+  });
+
+  it('when the database has migrations of a later release (a rollback), then a run applies nothing and succeeds', async () => {
+    database = await createScratchDatabase(inject('adminDatabaseUrl'), 'migrate');
+    const migrationsDir = await laterMigrations({
+      [EXPAND]: 'ALTER TABLE "users" ADD COLUMN "nickname" TEXT;',
+    });
+    await applyMigrations({ databaseUrl: database.url, migrationsDir, expandOnly: true });
+
+    expect(await applyMigrations({ databaseUrl: database.url, expandOnly: true })).toEqual([]);
+    expect(await recordedMigrations(database.url)).toContainEqual({
+      migration_name: EXPAND,
+      times: 1,
+    });
   });
 });
 
