@@ -1,11 +1,10 @@
 // The API process: read config, connect, build the app, listen, and shut down cleanly.
 // Only this file reads process.env or calls process.exit; everything below receives values.
 // OpenTelemetry is loaded before this file by `--import @headroom/telemetry/register`.
-import { createServer } from 'node:http';
 import { createCacheRedisClient } from '@headroom/cache/redis-client';
 import { createPrismaClient } from '@headroom/db/client';
 import { createReadRouting } from '@headroom/db/read-routing';
-import { flushTelemetry } from '@headroom/telemetry/lifecycle';
+import { createMetricsServer, shutDownOnSignals } from '@headroom/telemetry/ops-server';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { buildApp } from './app.ts';
 import { loadApiConfig } from './config.ts';
@@ -69,50 +68,28 @@ redis.connect().catch(() => {});
 cacheRedis?.on('error', (error) => app.log.warn({ err: error }, 'cache redis connection error'));
 cacheRedis?.connect().catch(() => {});
 
-const metricsServer = createServer(async (request, response) => {
-  if (request.url !== '/metrics') {
-    response.writeHead(404).end();
-    return;
-  }
-  // Collected before the status line is written, so a failing collector becomes a 503 rather
-  // than an exception on an answered response.
-  try {
-    const body = await metrics.metrics();
-    response.writeHead(200, { 'content-type': metrics.contentType }).end(body);
-  } catch (error) {
-    app.log.warn({ err: error }, 'metrics collection failed');
-    response.writeHead(503).end();
-  }
-});
+const metricsServer = createMetricsServer({ registry: metrics, log: app.log });
 
-let shuttingDown = false;
-async function shutdown(signal: string) {
-  if (shuttingDown) return;
-  shuttingDown = true;
-  app.log.info({ signal, timeoutMs: config.SHUTDOWN_TIMEOUT_MS }, 'shutting down');
+shutDownOnSignals({
+  timeoutMs: config.SHUTDOWN_TIMEOUT_MS,
   // If in-flight work outlives the budget, leave anyway: the orchestrator would kill us soon.
-  setTimeout(() => {
-    app.log.error('shutdown timed out; exiting with requests still in flight');
-    process.exit(1);
-  }, config.SHUTDOWN_TIMEOUT_MS).unref();
-
-  // close() stops accepting, answers new requests on open keep-alive sockets with 503 and
-  // "Connection: close", and resolves once every in-flight request has been answered.
-  await app.close();
-  metricsServer.close();
-  await reads.close();
-  await Promise.allSettled([
-    db.$disconnect(),
-    replica?.$disconnect(),
-    redis.quit(),
-    ...(cacheRedis ? [cacheRedis.quit()] : []),
-  ]);
-  app.log.info('shutdown complete');
-  await flushTelemetry();
-  process.exit(0);
-}
-process.once('SIGTERM', () => void shutdown('SIGTERM'));
-process.once('SIGINT', () => void shutdown('SIGINT'));
+  timedOutMessage: 'shutdown timed out; exiting with requests still in flight',
+  stop: async () => {
+    // close() stops accepting, answers new requests on open keep-alive sockets with 503 and
+    // "Connection: close", and resolves once every in-flight request has been answered.
+    await app.close();
+    metricsServer.close();
+    await reads.close();
+    await Promise.allSettled([
+      db.$disconnect(),
+      replica?.$disconnect(),
+      redis.quit(),
+      ...(cacheRedis ? [cacheRedis.quit()] : []),
+    ]);
+  },
+  log: app.log,
+  exit: process.exit,
+});
 
 try {
   await app.listen({ host: config.HOST, port: config.PORT });

@@ -3,13 +3,12 @@
 // taking jobs and events, lets running jobs finish for up to SHUTDOWN_TIMEOUT_MS, and exits.
 // Of the worker process, only this file reads process.env or calls process.exit (the operator
 // CLI, jobs-cli.ts, is an entry file of its own).
-import { createServer } from 'node:http';
 import { createCacheRedisClient } from '@headroom/cache/redis-client';
 import { createVersionedCache } from '@headroom/cache/versioned-cache';
 import { createPrismaClient } from '@headroom/db/client';
 import { closeQueues, createQueues } from '@headroom/jobs/queues';
 import { isTelemetryEnabled } from '@headroom/telemetry/enabled';
-import { flushTelemetry } from '@headroom/telemetry/lifecycle';
+import { createMetricsServer, shutDownOnSignals } from '@headroom/telemetry/ops-server';
 import { BullMQOtel } from 'bullmq-otel';
 import { Redis } from 'ioredis';
 import pino from 'pino';
@@ -195,51 +194,29 @@ const relay = createOutboxRelay({
   },
 });
 
-const metricsServer = createServer(async (request, response) => {
-  if (request.url !== '/metrics') {
-    response.writeHead(404).end();
-    return;
-  }
-  try {
-    // Collected before the status line is written: a failed collection must become a 503,
-    // not a second writeHead on a response already sent (which throws and kills the process).
-    const body = await metricsRegistry.metrics();
-    response.writeHead(200, { 'content-type': metricsRegistry.contentType }).end(body);
-  } catch (error) {
-    log.warn({ err: error }, 'metrics collection failed');
-    response.writeHead(503).end();
-  }
+const metricsServer = createMetricsServer({ registry: metricsRegistry, log });
+
+shutDownOnSignals({
+  timeoutMs: config.SHUTDOWN_TIMEOUT_MS,
+  timedOutMessage: 'shutdown timed out; exiting with jobs still running (they will be retried)',
+  stop: async () => {
+    // Stop taking work first, then wait for what is running.
+    await relay.stop();
+    await Promise.all(workers.map((worker) => worker.close()));
+    await renderPool.close();
+    metricsServer.close();
+    await Promise.allSettled([closeQueues(queues), deadLetters.close()]);
+    mailer.close();
+    await Promise.allSettled([
+      db.$disconnect(),
+      workerConnection.quit(),
+      producerConnection.quit(),
+      ...(cacheConnection ? [cacheConnection.quit()] : []),
+    ]);
+  },
+  log,
+  exit: process.exit,
 });
-
-let shuttingDown = false;
-async function shutdown(signal: string) {
-  if (shuttingDown) return;
-  shuttingDown = true;
-  log.info({ signal, timeoutMs: config.SHUTDOWN_TIMEOUT_MS }, 'shutting down');
-  setTimeout(() => {
-    log.error('shutdown timed out; exiting with jobs still running (they will be retried)');
-    process.exit(1);
-  }, config.SHUTDOWN_TIMEOUT_MS).unref();
-
-  // Stop taking work first, then wait for what is running.
-  await relay.stop();
-  await Promise.all(workers.map((worker) => worker.close()));
-  await renderPool.close();
-  metricsServer.close();
-  await Promise.allSettled([closeQueues(queues), deadLetters.close()]);
-  mailer.close();
-  await Promise.allSettled([
-    db.$disconnect(),
-    workerConnection.quit(),
-    producerConnection.quit(),
-    ...(cacheConnection ? [cacheConnection.quit()] : []),
-  ]);
-  log.info('shutdown complete');
-  await flushTelemetry();
-  process.exit(0);
-}
-process.once('SIGTERM', () => void shutdown('SIGTERM'));
-process.once('SIGINT', () => void shutdown('SIGINT'));
 
 try {
   const schedules = {
