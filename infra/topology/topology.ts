@@ -98,3 +98,19 @@ export function topologyPort(
   if (replica === undefined) throw new Error(`${name} is one per replica: say which replica`);
   return base + replica;
 }
+
+/**
+ * The part a name in a `ports` listing belongs to: api-2-metrics is replica 2 of api-N-metrics;
+ * a part that runs once (redis-sentinel-1 among them) is itself.
+ */
+export function listedPart(
+  listed: string,
+  parts: TopologyPart[] = readTopology(),
+): { part: string; replica: number | undefined } {
+  const match = /^([a-z]+)-(\d+)(-.*)?$/.exec(listed);
+  const replicated = match && `${match[1]}-N${match[3] ?? ''}`;
+  if (match && parts.some((part) => part.name === replicated && part.replicatedKind)) {
+    return { part: replicated as string, replica: Number(match[2]) };
+  }
+  return { part: listed, replica: undefined };
+}

@@ -10,7 +10,12 @@ import { fileURLToPath } from 'node:url';
 import { nativeServicePorts, nativeStackPorts } from '@headroom/testing/native-services';
 import { freePort, TEST_PORT_BAND } from '@headroom/testing/processes';
 import { describe, expect, it } from 'vitest';
-import { NATIVE_PROFILES, readTopology, topologyPort } from '../../topology/topology.ts';
+import {
+  listedPart,
+  NATIVE_PROFILES,
+  readTopology,
+  topologyPort,
+} from '../../topology/topology.ts';
 
 const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
 /** Linux's default ephemeral range starts here; a machine may set its own (read below). */
@@ -78,17 +83,12 @@ describe('native ports', () => {
           ([name, port]) => [name.slice(profile.length + 1), port] as const,
         );
         const expected = listed.map(([name]) => {
-          // api-2-metrics is the part api-N-metrics, replica 2.
-          const replica = /^[a-z]+-(\d+)(?:-|$)/.exec(name)?.[1];
-          const part = replica ? name.replace(`-${replica}`, '-N') : name;
-          return [
-            name,
-            topologyPort(profile, part, env, replica ? Number(replica) : undefined, topology),
-          ] as const;
+          const { part, replica } = listedPart(name, topology);
+          return [name, topologyPort(profile, part, env, replica, topology)] as const;
         });
         expect(listed).toEqual(expected);
         // And no part of the profile is left out.
-        const listedParts = new Set(listed.map(([name]) => name.replace(/-\d+(-|$)/, '-N$1')));
+        const listedParts = new Set(listed.map(([name]) => listedPart(name, topology).part));
         const parts = topology
           .filter((part) => part.startedBy !== 'compose' && part.ports[profile] !== undefined)
           .map((part) => part.name);
