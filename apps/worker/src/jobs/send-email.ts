@@ -11,7 +11,7 @@ import type { PrismaClient } from '@headroom/db/client';
 import type { JobPayload } from '@headroom/jobs/contract';
 import { EMAIL_VERIFICATION_PATH, newVerificationToken } from '@headroom/jobs/email-verification';
 import { defineJob } from '../job-registry.ts';
-import type { Mailer, OutgoingEmail } from './mailer.ts';
+import type { Mailer, OutgoingEmail } from '../mailer.ts';
 
 type Db = Pick<PrismaClient, 'user' | 'comment' | 'emailDelivery'>;
 
