@@ -55,6 +55,12 @@ export function readTopology(text = readFileSync(TOPOLOGY_FILE, 'utf8')): Topolo
       }
       ports[column] = Number(value);
     });
+    if (variable !== '-' && !/^[A-Z][A-Z0-9_]*$/.test(variable)) {
+      fail(`variable is ${variable}, expected a shell variable's name (PG_PORT) or -`);
+    }
+    if (rows.some((other) => other.number < number && other.fields[0] === name)) {
+      fail(`${name} is listed twice`);
+    }
     const what = rest.slice(PORT_COLUMNS.length).join(' ');
     if (what === '') fail('what is missing');
     return {

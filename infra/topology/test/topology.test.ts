@@ -78,6 +78,12 @@ describe('infra/topology/ports.txt', () => {
     expect(() => readTopology(`${header}\nedge nginx.sh EDGE_PORT 8080 - - - the edge`)).toThrow(
       /:2: started-by is nginx.sh/,
     );
+    expect(() => readTopology(`${header}\nedge stack.sh edge-port 8080 - - - the edge`)).toThrow(
+      /:2: variable is edge-port/,
+    );
+    expect(() =>
+      readTopology(`${header}\nedge stack.sh A 1 - - - the edge\nedge stack.sh B 2 - - - again`),
+    ).toThrow(/:3: edge is listed twice/);
     expect(() => readTopology('part port what\nedge 8080 the edge')).toThrow(/the header must be/);
   });
 
