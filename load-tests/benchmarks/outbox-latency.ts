@@ -9,7 +9,7 @@
 //   npx tsx load-tests/benchmarks/outbox-latency.ts [ratesPerSecond=20,200] [seconds=15]
 import { createRelayWakeup, RELAY_NOTIFY_SQL } from '@headroom/jobs/relay-wakeup';
 import { atMostPositionals, numberArgument, numberListArgument, parseCommandLine } from '../cli.ts';
-import { percentile } from '../stats.ts';
+import { summarizeLatencies } from '../stats.ts';
 import { machineLine, openBenchStack, timeUntil } from './worker-bench-stack.ts';
 
 const DEFAULTS = { rates: '20,200', seconds: '15' };
@@ -102,10 +102,10 @@ try {
       added.push(job.timestamp - row.created_at.getTime());
       started.push(job.processedOn - row.created_at.getTime());
     }
-    added.sort((a, b) => a - b);
-    started.sort((a, b) => a - b);
+    const toAdded = summarizeLatencies(added);
+    const toStarted = summarizeLatencies(started);
     console.log(
-      `| ${rate} | ${rows.length} | ${percentile(added, 50)} | ${percentile(added, 99)} | ${added.at(-1)} | ${percentile(started, 50)} | ${percentile(started, 99)} | ${started.at(-1)} |`,
+      `| ${rate} | ${rows.length} | ${toAdded.p50} | ${toAdded.p99} | ${toAdded.max} | ${toStarted.p50} | ${toStarted.p99} | ${toStarted.max} |`,
     );
   }
 

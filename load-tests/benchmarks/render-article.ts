@@ -6,7 +6,7 @@
 // else on the machine skews one sample rather than one row.
 //   npx tsx load-tests/benchmarks/render-article.ts [concurrencies=1,2,4,8] [jobs=1000] [rounds=3]
 import { atMostPositionals, numberArgument, numberListArgument, parseCommandLine } from '../cli.ts';
-import { median, percentile } from '../stats.ts';
+import { median, summarizeLatencies } from '../stats.ts';
 import { machineLine, openBenchStack, timeUntil } from './worker-bench-stack.ts';
 
 const DEFAULTS = { concurrencies: '1,2,4,8', jobs: '1000', rounds: '3' };
@@ -104,13 +104,9 @@ try {
 
       const durations = (await queue.getJobs(['completed'], 0, -1))
         .filter((job) => String(job.id).startsWith('run-'))
-        .map((job) => (job.finishedOn ?? 0) - (job.processedOn ?? 0))
-        .sort((a, b) => a - b);
-      const sample = {
-        jobsPerSecond: (jobCount / elapsedMs) * 1000,
-        p50: percentile(durations, 50),
-        p99: percentile(durations, 99),
-      };
+        .map((job) => (job.finishedOn ?? 0) - (job.processedOn ?? 0));
+      const { p50, p99 } = summarizeLatencies(durations);
+      const sample = { jobsPerSecond: (jobCount / elapsedMs) * 1000, p50, p99 };
       samples.set(concurrency, [...(samples.get(concurrency) ?? []), sample]);
     }
   }

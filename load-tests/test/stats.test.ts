@@ -1,38 +1,69 @@
 import { describe, expect, it } from 'vitest';
-import { createRecorder, edgeHitRatio, median, percentile, summarizeLatencies } from '../stats.ts';
+import {
+  createLatencyHistogram,
+  createRecorder,
+  edgeHitRatio,
+  median,
+  summarizeLatencies,
+} from '../stats.ts';
 
-describe('percentile', () => {
+describe('the latency histogram', () => {
   const oneToHundred = Array.from({ length: 100 }, (_, index) => index + 1);
 
-  it('when given 1..100, then pN is N (nearest rank)', () => {
-    expect(percentile(oneToHundred, 50)).toBe(50);
-    expect(percentile(oneToHundred, 95)).toBe(95);
-    expect(percentile(oneToHundred, 99)).toBe(99);
-    expect(percentile(oneToHundred, 100)).toBe(100);
+  it('when given 1..100 ms, then pN is N ms (nearest rank)', () => {
+    expect(summarizeLatencies(oneToHundred)).toEqual({
+      p50: 50,
+      p95: 95,
+      p99: 99,
+      max: 100,
+      mean: 50.5,
+    });
   });
 
   it('when the rank falls between values, then it takes the next value up, never interpolates', () => {
-    expect(percentile([10, 20, 30, 40], 50)).toBe(20);
-    expect(percentile([10, 20, 30, 40], 51)).toBe(30);
-    expect(percentile([10, 20, 30], 99)).toBe(30);
+    expect(summarizeLatencies([10, 20, 30, 40]).p50).toBe(20);
+    expect(summarizeLatencies([10, 20, 30]).p99).toBe(30);
   });
 
-  it('when there is one value or none, then every percentile is that value or 0', () => {
-    expect(percentile([7], 1)).toBe(7);
-    expect(percentile([7], 99)).toBe(7);
-    expect(percentile([], 99)).toBe(0);
-    expect(percentile([3, 4], 0)).toBe(3);
+  it('when there is one time or none, then every figure is that time or 0', () => {
+    expect(summarizeLatencies([7])).toEqual({ p50: 7, p95: 7, p99: 7, max: 7, mean: 7 });
+    expect(summarizeLatencies([])).toEqual({ p50: 0, p95: 0, p99: 0, max: 0, mean: 0 });
   });
 
-  it('when a median is asked of unsorted values, then it is the middle one or the mean of two', () => {
+  it('when times are fractions of a millisecond, then they keep their tenths', () => {
+    expect(summarizeLatencies([0.4, 1.26, 2.35])).toMatchObject({ p50: 1.3, max: 2.4 });
+  });
+
+  it('when a million times spread over four decades, then each percentile is within 0.1% of the exact nearest rank', () => {
+    // A fixed sequence, so the test cannot pass by luck: 0.5 ms to 5 s, skewed like response times.
+    const times = Array.from(
+      { length: 1_000_000 },
+      (_, index) => 0.5 * 10_000 ** (((index * 7919) % 1_000_000) / 1_000_000),
+    );
+    const sorted = Float64Array.from(times).sort();
+    const exact = (p: number) => sorted[Math.ceil((p / 100) * sorted.length) - 1]!;
+    const summary = summarizeLatencies(times);
+    for (const [p, value] of [
+      [50, summary.p50],
+      [95, summary.p95],
+      [99, summary.p99],
+    ] as const) {
+      expect(Math.abs(value - exact(p)) / exact(p)).toBeLessThan(0.001 + 0.05 / exact(p));
+    }
+    expect(summary.max).toBe(Math.round(sorted.at(-1)! * 10) / 10);
+  });
+
+  it('when recorded one by one, then the count and summary match the list form', () => {
+    const histogram = createLatencyHistogram({ sparse: true });
+    for (const ms of [100, 9, 80, 7, 1000, 50, 60, 70, 20, 30]) histogram.record(ms);
+    expect(histogram.count).toBe(10);
+    expect(histogram.summary()).toEqual({ p50: 50, p95: 1000, p99: 1000, max: 1000, mean: 142.6 });
+  });
+
+  it('when a median is asked of unsorted figures, then it is the middle one or the mean of two', () => {
     expect(median([30, 10, 20])).toBe(20);
     expect(median([40, 10, 30, 20])).toBe(25);
     expect(median([])).toBeNaN();
-  });
-
-  it('when summarising unsorted times, then it sorts numerically, not as strings', () => {
-    const summary = summarizeLatencies([100, 9, 80, 7, 1000, 50, 60, 70, 20, 30]);
-    expect(summary).toEqual({ p50: 50, p95: 1000, p99: 1000, max: 1000, mean: 142.6 });
   });
 });
 
