@@ -9,17 +9,12 @@
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { markdownTable } from '../results.ts';
-import { type SingleEndpointName, SPIKE_MULTIPLIER } from '../scenarios.ts';
+import type { SingleEndpointName } from '../scenarios.ts';
 import { edgeHitRatio, median } from '../stats.ts';
-import {
-  type CapacityEstimate,
-  capacityInputs,
-  estimateCapacity,
-  SPARE_REPLICAS,
-} from './capacity-model.ts';
+import { capacityInputs, SPARE_REPLICAS, sizeSteadyAndSpike } from './capacity-model.ts';
 import { type EndpointsResults, medianByEndpoint } from './endpoint-runs.ts';
 import { compareGrowth, type GrowthComparison, P99_GROWTH_LIMIT } from './growth.ts';
-import type { CpuUsage } from './process-cpu.ts';
+import { msPerResponse, type Part } from './process-cpu.ts';
 import type { SweepResults, SweepStep } from './rate-sweep.ts';
 
 export interface ResultSet {
@@ -64,18 +59,14 @@ export async function loadResultSet(name: string, dir: string): Promise<ResultSe
   return { name, endpoints, sweeps, growth };
 }
 
-/** CPU ms per request of a part, the replica counted with Postgres and the cache with Redis. */
-function partMs(cpu: CpuUsage | undefined, requests: number, part: BrowsePart): number {
-  if (cpu === undefined || requests === 0) return Number.NaN;
-  const p = cpu.parts as Partial<Record<string, number>>;
-  const seconds =
-    part === 'postgres'
-      ? (p.postgres ?? 0) + (p['postgres-replica'] ?? 0)
-      : part === 'redis'
-        ? (p.redis ?? 0) + (p['redis-cache'] ?? 0)
-        : (p[part] ?? 0);
-  return (seconds * 1000) / requests;
-}
+/** The processes each browse part's cost counts: the replica with Postgres, the cache with Redis. */
+const PROCESSES_OF: Record<BrowsePart, readonly Part[]> = {
+  api: ['api'],
+  postgres: ['postgres', 'postgres-replica'],
+  pgbouncer: ['pgbouncer'],
+  nginx: ['nginx'],
+  redis: ['redis', 'redis-cache'],
+};
 
 const BROWSE_PARTS = ['api', 'postgres', 'pgbouncer', 'nginx', 'redis'] as const;
 type BrowsePart = (typeof BROWSE_PARTS)[number];
@@ -98,7 +89,9 @@ export function browseCosts(sweeps: readonly SweepResults[]): BrowseCosts | unde
   const msPerRequest = Object.fromEntries(
     BROWSE_PARTS.map((part) => [
       part,
-      median(steps.map((step) => partMs(step.cpu, step.overall.requests, part))),
+      median(
+        steps.map((step) => msPerResponse(step.cpu, PROCESSES_OF[part], step.overall.requests)),
+      ),
     ]),
   ) as Record<BrowsePart, number>;
   const statuses: Record<string, number> = {};
@@ -293,13 +286,6 @@ export function capacityModelSection(set: ResultSet, rates = ISSUE_8_MODEL_RATES
       ],
     ],
   );
-  const estimates: [number, string, CapacityEstimate][] = rates.flatMap((rate) =>
-    [1, SPIKE_MULTIPLIER].map((spike): [number, string, CapacityEstimate] => [
-      rate,
-      spike === 1 ? 'steady' : `${spike}x spike: ${number(rate * spike)}`,
-      estimateCapacity(rate * spike, inputs),
-    ]),
-  );
   const modelTable = markdownTable(
     [
       'target req/s',
@@ -312,9 +298,9 @@ export function capacityModelSection(set: ResultSet, rates = ISSUE_8_MODEL_RATES
       'nginx cores',
       'cores in all (rounded up)',
     ],
-    estimates.map(([rate, provisioned, estimate]) => [
-      number(rate),
-      provisioned,
+    sizeSteadyAndSpike(rates, inputs).map(({ target, multiplier, estimate }) => [
+      number(target),
+      multiplier === 1 ? 'steady' : `${multiplier}x spike: ${number(estimate.rate)}`,
       number(estimate.originRate),
       estimate.apiReplicas,
       estimate.postgresCores,

@@ -2,6 +2,8 @@
 // (CPU milliseconds, measured by the rate sweeps) and the share the edge answers from its cache,
 // the API replicas and cores a target rate needs. A pure function, so report.ts can size the
 // baseline and any later measurement the same way, and a unit test can pin the arithmetic.
+import { SPIKE_MULTIPLIER } from '../scenarios.ts';
+import { median } from '../stats.ts';
 
 /**
  * A replica in production gets a whole core and is kept under this share of it; Postgres too.
@@ -106,4 +108,40 @@ export function capacityInputs(
     },
     nginxMs: measured.msPerRequest.nginx,
   };
+}
+
+/**
+ * What one replica sustained when held to a CPU share, from sweeps over several replica counts:
+ * the median over the sweeps of their sustained rate ÷ replicas, and the same per whole core
+ * (÷ the share), which `capacityInputs` takes as `measuredPerReplica`.
+ */
+export function sustainedPerReplica(
+  sweeps: readonly { replicas: number; sustainedRate: number }[],
+  cpuShare: number,
+): { perReplica: number; perCore: number } {
+  const perReplica = median(sweeps.map((sweep) => sweep.sustainedRate / sweep.replicas));
+  return { perReplica, perCore: perReplica / cpuShare };
+}
+
+export interface SizedRate {
+  /** The target rate, steady. */
+  target: number;
+  /** 1 for the steady rate, SPIKE_MULTIPLIER for the spike on top of it. */
+  multiplier: number;
+  estimate: CapacityEstimate;
+}
+
+/** Each target sized steady and in the spike the scenarios plan for (8x), in that order. */
+export function sizeSteadyAndSpike(
+  targets: readonly number[],
+  inputs: CapacityInputs,
+  spikeMultiplier = SPIKE_MULTIPLIER,
+): SizedRate[] {
+  return targets.flatMap((target) =>
+    [1, spikeMultiplier].map((multiplier) => ({
+      target,
+      multiplier,
+      estimate: estimateCapacity(target * multiplier, inputs),
+    })),
+  );
 }

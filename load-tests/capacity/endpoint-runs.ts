@@ -23,7 +23,7 @@ import {
   type SingleEndpointName,
 } from '../scenarios.ts';
 import { createRecorder, edgeHitRatio, median, type Summary } from '../stats.ts';
-import { type CpuUsage, PARTS, type Part, waitForQuiet } from './process-cpu.ts';
+import { type CpuUsage, coresUsed, PARTS, type Part, waitForQuiet } from './process-cpu.ts';
 
 export const ENDPOINTS_FORMAT = 'headroom-endpoints/1';
 
@@ -219,15 +219,10 @@ export function cpuMsPerRequest(cpu: CpuUsage, requests: number): Record<Part, n
   ) as Record<Part, number>;
 }
 
-/** Cores a part used on average; 0 for a part an older results file does not have. */
-function cores(cpu: CpuUsage, part: Part): number {
-  return (cpu.parts[part] ?? 0) / cpu.seconds;
-}
-
 function describeRun(run: EndpointRun, repeats: number): string {
   const o = run.overall;
   const cpu = run.cpu
-    ? `; postgres ${(run.cpuMsPerRequest?.postgres ?? Number.NaN).toFixed(2)} ms CPU per request, other processes ${cores(run.cpu, 'other').toFixed(2)} cores`
+    ? `; postgres ${(run.cpuMsPerRequest?.postgres ?? Number.NaN).toFixed(2)} ms CPU per request, other processes ${coresUsed(run.cpu, 'other').toFixed(2)} cores`
     : '';
   return `${run.endpoint}${repeats > 1 ? ` (${run.repeat}/${repeats})` : ''}: ${o.requestsPerSecond} req/s, p50 ${o.p50} p95 ${o.p95} p99 ${o.p99} max ${o.max} ms, ${o.errors} errors, ${o.non2xx} non-2xx${cpu}`;
 }
@@ -326,7 +321,7 @@ export function endpointsMarkdown(results: EndpointsResults): string {
   const coreRows = results.runs.map((run) => [
     run.endpoint,
     run.repeat,
-    ...CPU_COLUMNS.map(([part]) => (run.cpu ? fixed(cores(run.cpu, part), 2) : '–')),
+    ...CPU_COLUMNS.map(([part]) => (run.cpu ? fixed(coresUsed(run.cpu, part), 2) : '–')),
     run.cpu ? fixed(run.cpu.machineCores, 2) : '–',
   ]);
   const perRequestRows = results.runs.map((run) => [

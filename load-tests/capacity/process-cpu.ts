@@ -211,6 +211,29 @@ export function cpuUsage(before: CpuSnapshot, after: CpuSnapshot): CpuUsage {
 }
 
 /**
+ * Cores a part used on average over a run; NaN when the run has no CPU figures, 0 for a part an
+ * older results file does not have.
+ */
+export function coresUsed(cpu: CpuUsage | undefined, part: Part): number {
+  return cpu === undefined ? Number.NaN : (cpu.parts[part] ?? 0) / cpu.seconds;
+}
+
+/**
+ * CPU milliseconds one response cost the given parts together (`['postgres',
+ * 'postgres-replica']` for the whole database); NaN without CPU figures or responses.
+ */
+export function msPerResponse(
+  cpu: CpuUsage | undefined,
+  parts: Part | readonly Part[],
+  responses: number,
+): number {
+  if (cpu === undefined || responses === 0) return Number.NaN;
+  const counted: readonly Part[] = typeof parts === 'string' ? [parts] : parts;
+  const seconds = counted.reduce((sum, part) => sum + (cpu.parts[part] ?? 0), 0);
+  return (seconds * 1000) / responses;
+}
+
+/**
  * Waits until the machine is quiet: over a `windowSeconds` sample, processes outside the stack
  * and this harness use less than `maxOtherCores`. Polls every `pollSeconds`, up to
  * `maxWaitSeconds`, then goes on anyway (the result says so). Other engineers' test suites

@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { capacityInputs, estimateCapacity, requestsPerCore } from '../capacity/capacity-model.ts';
+import {
+  capacityInputs,
+  estimateCapacity,
+  requestsPerCore,
+  sizeSteadyAndSpike,
+  sustainedPerReplica,
+} from '../capacity/capacity-model.ts';
+import { SPIKE_MULTIPLIER } from '../scenarios.ts';
 
 /** docs/capacity.md's baseline: CPU ms per browse request, nothing cached at the edge. */
 const BASELINE = {
@@ -56,5 +63,31 @@ describe('the capacity model', () => {
       postgresCores: 1,
       pgbouncerProcesses: 1,
     });
+  });
+
+  it('when replicas held to 0.15 CPU sustained 90, 170 and 400 req/s as 1, 2 and 4, then one sustains the median 90 and a core 600', () => {
+    const measured = sustainedPerReplica(
+      [
+        { replicas: 1, sustainedRate: 90 },
+        { replicas: 2, sustainedRate: 170 },
+        { replicas: 4, sustainedRate: 400 },
+      ],
+      0.15,
+    );
+    expect(measured.perReplica).toBe(90);
+    expect(measured.perCore).toBeCloseTo(600);
+  });
+
+  it('when targets are sized, then each comes steady and then in the spike, in order', () => {
+    const sized = sizeSteadyAndSpike([100, 2_000], capacityInputs(BASELINE));
+    expect(
+      sized.map(({ target, multiplier, estimate }) => [target, multiplier, estimate.rate]),
+    ).toEqual([
+      [100, 1, 100],
+      [100, SPIKE_MULTIPLIER, 100 * SPIKE_MULTIPLIER],
+      [2_000, 1, 2_000],
+      [2_000, SPIKE_MULTIPLIER, 2_000 * SPIKE_MULTIPLIER],
+    ]);
+    expect(sized[2]!.estimate).toEqual(estimateCapacity(2_000, capacityInputs(BASELINE)));
   });
 });

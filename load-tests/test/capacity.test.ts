@@ -2,7 +2,13 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { cpuSnapshot, cpuUsage } from '../capacity/process-cpu.ts';
+import {
+  type CpuUsage,
+  coresUsed,
+  cpuSnapshot,
+  cpuUsage,
+  msPerResponse,
+} from '../capacity/process-cpu.ts';
 import { DEFAULT_OBJECTIVE, meetsObjective } from '../capacity/rate-sweep.ts';
 import type { RunResults } from '../results.ts';
 
@@ -50,6 +56,32 @@ describe('CPU per part of the stack', () => {
     expect(usage.parts.loadgen).toBeGreaterThan(0.05);
     expect(usage.parts.loadgen).toBeLessThanOrEqual(usage.seconds + 0.05);
     expect(usage.machineCores).toBeGreaterThan(0);
+  });
+});
+
+describe('CPU per response and cores from a usage', () => {
+  // 10 s in which the API used 5 core-seconds, Postgres 2 and its replica 1.
+  const usage = {
+    seconds: 10,
+    parts: { api: 5, postgres: 2, 'postgres-replica': 1 },
+    machineCores: 1,
+  } as CpuUsage;
+
+  it('when 1,000 responses were served, then each cost the parts 1000 x core-seconds ÷ responses ms', () => {
+    expect(msPerResponse(usage, 'api', 1_000)).toBe(5);
+    expect(msPerResponse(usage, ['postgres', 'postgres-replica'], 1_000)).toBe(3);
+    expect(coresUsed(usage, 'api')).toBe(0.5);
+  });
+
+  it('when an older file lacks a part, then that part used nothing', () => {
+    expect(msPerResponse(usage, 'redis-cache', 1_000)).toBe(0);
+    expect(coresUsed(usage, 'redis-cache')).toBe(0);
+  });
+
+  it('when a run has no CPU figures or no responses, then the figure is unknown, not 0', () => {
+    expect(msPerResponse(undefined, 'api', 1_000)).toBeNaN();
+    expect(msPerResponse(usage, 'api', 0)).toBeNaN();
+    expect(coresUsed(undefined, 'api')).toBeNaN();
   });
 });
 
