@@ -3,7 +3,13 @@
 // Entry file: arguments and the environment are read here and nowhere else.
 import { fileURLToPath } from 'node:url';
 import { waitForQuiet } from './capacity/process-cpu.ts';
-import { parseCommandLine, parseParams, usageError } from './cli.ts';
+import {
+  atMostPositionals,
+  numberArgument,
+  parseCommandLine,
+  parseParams,
+  usageError,
+} from './cli.ts';
 import { formatCpu, formatRate, formatSummary, writeResults } from './results.ts';
 import { runScenario } from './run-scenario.ts';
 import { isScenarioName, SCENARIO_NAMES } from './scenarios.ts';
@@ -41,26 +47,24 @@ const { values, positionals } = parseCommandLine(USAGE, {
   },
 });
 
+atMostPositionals(USAGE, positionals, 1);
 const scenario = positionals[0];
-if (scenario === undefined || !isScenarioName(scenario) || positionals.length > 1) {
-  usageError(USAGE);
-}
+if (scenario === undefined) usageError(USAGE, 'name a scenario');
+if (!isScenarioName(scenario)) usageError(USAGE, `no scenario is called "${scenario}"`);
 
-function positiveNumber(name: string, text: string | undefined): number | undefined {
-  if (text === undefined) return undefined;
-  const value = Number(text);
-  if (!Number.isFinite(value) || value <= 0) {
-    usageError(USAGE, `--${name} must be a positive number, got "${text}"`);
-  }
-  return value;
+/** An optional number option: absent stays absent, so the scenario's default applies. */
+function optionalNumber(name: string, text: string | undefined, rule = {}): number | undefined {
+  return text === undefined ? undefined : numberArgument(USAGE, `--${name}`, text, rule);
 }
 
 const baseUrl = (values['base-url'] ?? process.env.BASE_URL ?? 'http://127.0.0.1:8080').replace(
   /\/+$/,
   '',
 );
-const maxErrorRate = Number(values['max-error-rate']);
-if (!(maxErrorRate >= 0 && maxErrorRate < 1)) {
+const maxErrorRate = numberArgument(USAGE, '--max-error-rate', values['max-error-rate'], {
+  allowZero: true,
+});
+if (maxErrorRate >= 1) {
   usageError(
     USAGE,
     `--max-error-rate must be a fraction in [0, 1), got "${values['max-error-rate']}"`,
@@ -70,10 +74,10 @@ const params = parseParams(USAGE, values.param);
 const outDir = values['out-dir'] ?? fileURLToPath(new URL('./results/', import.meta.url));
 
 const plan = {
-  durationSeconds: positiveNumber('duration', values.duration),
-  rate: positiveNumber('rate', values.rate),
-  scale: positiveNumber('scale', values.scale),
-  connections: positiveNumber('connections', values.connections),
+  durationSeconds: optionalNumber('duration', values.duration),
+  rate: optionalNumber('rate', values.rate),
+  scale: optionalNumber('scale', values.scale),
+  connections: optionalNumber('connections', values.connections, { integer: true }),
   smoke: values.smoke,
 };
 

@@ -10,6 +10,7 @@ import { createVersionedCache } from '@headroom/cache/versioned-cache';
 import { createPrismaClient } from '@headroom/db/client';
 import { applyMigrations } from '@headroom/db/migrate';
 import { createReadRouting } from '@headroom/db/read-routing';
+import { queueRedisTarget } from '@headroom/jobs/queue-redis';
 import { nativeServiceUrls } from '@headroom/testing/native-services';
 import { createScratchDatabase } from '@headroom/testing/scratch-database';
 import { Redis } from 'ioredis';
@@ -18,8 +19,19 @@ import { buildApp } from '../../apps/api/src/app.ts';
 import { loadApiConfig } from '../../apps/api/src/config.ts';
 import { createTokenVersions } from '../../apps/api/src/modules/users/token-versions.ts';
 import { createRedisClient } from '../../apps/api/src/redis.ts';
+import { atMostPositionals, numberArgument, parseCommandLine } from '../cli.ts';
 
-const requests = Number(process.argv[2] ?? 5_000);
+const DEFAULT_REQUESTS = '5000';
+const USAGE = `usage: npx tsx load-tests/capacity/token-version-cost.ts [requests=${DEFAULT_REQUESTS}]
+
+  requests  sequential calls timed, for the version check and for the signed-in list page
+            (needs the test profile: bash infra/native/services.sh up --profile test)`;
+
+const { positionals } = parseCommandLine(USAGE, { allowPositionals: true, options: {} });
+atMostPositionals(USAGE, positionals, 1);
+const requests = numberArgument(USAGE, 'requests', positionals[0] ?? DEFAULT_REQUESTS, {
+  integer: true,
+});
 const urls = nativeServiceUrls('test');
 const admin = new URL(urls.DATABASE_URL);
 admin.pathname = '/postgres';
@@ -39,7 +51,7 @@ const config = loadApiConfig({
   RATE_LIMIT_MULTIPLIER: '100000',
 });
 const db = createPrismaClient({ databaseUrl: database.url, maxConnections: 4 });
-const redis = createRedisClient(config.REDIS_URL);
+const redis = createRedisClient(queueRedisTarget(config));
 await redis.connect();
 const cacheRedis = createCacheRedisClient(config.CACHE_REDIS_URL!, config.CACHE_COMMAND_TIMEOUT_MS);
 await cacheRedis.connect();
