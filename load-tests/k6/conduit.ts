@@ -1,6 +1,6 @@
 // The k6 side of every scenario: options built from the shared plan in ../scenarios.ts, set-up
 // with k6/http (real slugs and tags, seeded users logged in), one request per iteration.
-// Each k6/<scenario>.ts is a few lines over this. Environment (k6 run -e NAME=value, or env):
+// Each k6/<scenario>.ts is k6Script(<scenario>) exported the way k6 reads a script. Environment (k6 run -e NAME=value, or env):
 //   BASE_URL (default http://edge:8080, the compose edge), DURATION, RATE, SCALE, VUS, SMOKE=1
 import { check } from 'k6';
 import http from 'k6/http';
@@ -32,6 +32,12 @@ const VU_HEADROOM = 4;
  * loaded run may lose the odd request, a broken one loses far more (smoke runs allow none).
  */
 const MAX_FAILED_RATE = 0.01;
+/**
+ * The share of responses whose status was the one the request expected (the `expected status`
+ * check) a run must reach: all of them in a smoke run, as many as MAX_FAILED_RATE leaves
+ * otherwise.
+ */
+const MIN_CHECKS_RATE = 1 - MAX_FAILED_RATE;
 
 function numberFromEnv(name: string): number | undefined {
   const text = __ENV[name];
@@ -43,7 +49,7 @@ function numberFromEnv(name: string): number | undefined {
 
 const smoke = __ENV.SMOKE === '1' || __ENV.SMOKE === 'true';
 
-export function k6Plan(scenario: ScenarioName): ScenarioPlan {
+function k6Plan(scenario: ScenarioName): ScenarioPlan {
   return planScenario(scenario, {
     durationSeconds: numberFromEnv('DURATION'),
     rate: numberFromEnv('RATE'),
@@ -53,14 +59,42 @@ export function k6Plan(scenario: ScenarioName): ScenarioPlan {
   });
 }
 
-/** One k6 scenario for the plan's phases, the same shape autocannon sends. */
+/**
+ * What a k6/<scenario>.ts script exports, built from the shared plan: `options` (executor and
+ * thresholds), `setup` and the iteration (the default export).
+ */
+export function k6Script(scenario: ScenarioName) {
+  const plan = k6Plan(scenario);
+  return {
+    options: k6Options(plan),
+    setup: (): Fixtures => k6Setup(plan),
+    iteration: (fixtures: Fixtures): void => k6Iteration(plan, fixtures),
+  };
+}
+
+/** One k6 scenario for the plan's phases, the same shape autocannon sends, and its thresholds. */
 export function k6Options(plan: ScenarioPlan): Options {
   return {
     scenarios: { [plan.scenario]: executorFor(plan.phases) },
-    // Failed = a connection error or a status the request did not expect (responseCallback).
-    thresholds: { http_req_failed: [smoke ? 'rate==0' : `rate<${MAX_FAILED_RATE}`] },
+    thresholds: k6Thresholds(),
     summaryTrendStats: ['avg', 'med', 'p(95)', 'p(99)', 'max'],
     setupTimeout: '120s',
+  };
+}
+
+/**
+ * The run's expected-output check: k6 exits non-zero (99) when one fails. Like autocannon's
+ * smoke runs, they judge what answered, never how fast, since the compose machine is not the
+ * reference machine: `http_req_failed` (connection errors and statuses the request did not
+ * expect, through responseCallback), `checks` (the same judged per response by the `expected
+ * status` check, so a wrong expect list in scenarios.ts shows too), and `iterations` (a run that
+ * sent nothing, for instance with every VU stuck, fails instead of passing on no data).
+ */
+export function k6Thresholds(): NonNullable<Options['thresholds']> {
+  return {
+    http_req_failed: [smoke ? 'rate==0' : `rate<${MAX_FAILED_RATE}`],
+    checks: [smoke ? 'rate==1' : `rate>=${MIN_CHECKS_RATE}`],
+    iterations: ['count>0'],
   };
 }
 
@@ -105,7 +139,7 @@ function stagesFor(phases: readonly Phase[]): Stage[] {
   return stages;
 }
 
-export function k6Setup(plan: ScenarioPlan): Fixtures {
+function k6Setup(plan: ScenarioPlan): Fixtures {
   const tags = getJson<{ tags: string[] }>('/api/tags').tags;
   const { articlesCount } = getJson<ArticlesPage>('/api/articles?limit=1');
   const pages = discoveryOffsets(articlesCount, Math.random).map((offset) =>
@@ -146,7 +180,7 @@ function getJson<T>(path: string): T {
   return response.json() as unknown as T;
 }
 
-export function k6Iteration(plan: ScenarioPlan, fixtures: Fixtures): void {
+function k6Iteration(plan: ScenarioPlan, fixtures: Fixtures): void {
   const request = plan.request(fixtures, Math.random);
   const response = http.request(
     request.method,
