@@ -3,6 +3,7 @@
 #   api, worker, migrate (which also runs the seed)   Node, from the same source tree
 #   web, edge, lb                                      nginx, each with a template from infra/nginx/
 #   pgbouncer                                          PgBouncer with infra/pgbouncer/'s template
+#   pgbouncer-exporter                                 infra/pgbouncer/exporter.ts, Node, as natively
 # Node stages: every dependency plus the generated Prisma client (build), production
 # dependencies only (runtime-deps), then the two joined in a slim image (runtime).
 # Every target runs as a user other than root; infra/compose/test/compose.test.ts checks it.
@@ -76,6 +77,17 @@ EXPOSE 9465
 HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:9465/metrics').then(r => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 CMD ["node", "--import", "tsx", "--import", "@headroom/telemetry/register", "apps/worker/src/main.ts"]
+
+# PgBouncer's pools for Prometheus: the exporter the native stack runs (stack.sh), so both
+# topologies export the same metric names. Plain node (types stripped); `pg` is in the runtime's
+# node_modules already (packages/db and the worker depend on it).
+FROM runtime AS pgbouncer-exporter
+ENV PGBOUNCER_EXPORTER_HOST=0.0.0.0 PGBOUNCER_EXPORTER_PORT=9127
+COPY infra/pgbouncer/exporter.ts infra/pgbouncer/exporter-main.ts infra/pgbouncer/
+EXPOSE 9127
+HEALTHCHECK --interval=10s --timeout=3s --start-period=5s --retries=3 \
+  CMD ["node", "-e", "fetch('http://127.0.0.1:9127/metrics').then(r => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
+CMD ["node", "infra/pgbouncer/exporter-main.ts"]
 
 # The site, built (and its JavaScript budget checked) in the node stage.
 FROM build AS web-build

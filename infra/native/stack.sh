@@ -23,7 +23,8 @@
 #   api-N, worker-N -> Redis :16379 (queues) and the cache's Redis :16380
 #   worker-N LISTENs on Postgres directly
 #   Prometheus :19090 scrapes every api-N and worker-N -> Alertmanager :19093 -> alert sink :19094
-#   Prometheus scrapes the exporters of Postgres :19187, Redis :19121 and the cache's Redis :19122
+#   Prometheus scrapes the exporters of Postgres :19187, Redis :19121 and the cache's Redis :19122,
+#   and PgBouncer's :19127 (infra/pgbouncer/exporter.ts: the admin console, as headroom_stats)
 set -euo pipefail
 
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -97,6 +98,7 @@ configure_profile() {
   WEB_DIR="$STATE_DIR/nginx/web-origin"
   LB_DIR="$STATE_DIR/nginx/lb"
   PGBOUNCER_DIR="$STATE_DIR/pgbouncer"
+  PGBOUNCER_STATS_PASSWORD_FILE="$STATE_DIR/pgbouncer-stats.password"
   PROMETHEUS_DIR="$STATE_DIR/prometheus"
   ALERTMANAGER_DIR="$STATE_DIR/alertmanager"
   ALERTS_FILE="$STATE_DIR/alerts/notifications.jsonl"
@@ -118,6 +120,17 @@ jwt_secret() {
     (umask 077 && od -An -tx1 -N32 /dev/urandom | tr -d ' \n' >"$JWT_SECRET_FILE")
   fi
   cat "$JWT_SECRET_FILE"
+}
+
+# The password of PgBouncer's stats role (headroom_stats: stats_users in pgbouncer.ini.template),
+# made once per profile and kept, readable by its owner only, as services.sh keeps each Redis
+# password. Only the exporter uses it: the apps' role administers nothing.
+pgbouncer_stats_password() {
+  if [[ ! -s $PGBOUNCER_STATS_PASSWORD_FILE ]]; then
+    mkdir -p "$STATE_DIR"
+    (umask 077 && od -An -tx1 -N32 /dev/urandom | tr -d ' \n' >"$PGBOUNCER_STATS_PASSWORD_FILE")
+  fi
+  cat "$PGBOUNCER_STATS_PASSWORD_FILE"
 }
 
 # The site is rebuilt when anything it is built from is newer than the last build (Vite
@@ -351,7 +364,15 @@ pgbouncer_up() {
   local variables='${PGBOUNCER_LISTEN_ADDR} ${PGBOUNCER_LISTEN_PORT} ${POSTGRES_HOST} ${POSTGRES_PORT} ${POSTGRES_REPLICA_HOST} ${POSTGRES_REPLICA_PORT} ${PGBOUNCER_AUTH_FILE} ${PGBOUNCER_DATA_DIR}'
   local binary pid
   mkdir -p "$PGBOUNCER_DIR"
-  cp "$REPO_ROOT/infra/pgbouncer/userlist.txt" "$PGBOUNCER_DIR/userlist.txt"
+  # The apps' role (the repository's dev credentials) and the stats role with this profile's
+  # password, readable by PgBouncer's user only.
+  (
+    umask 077
+    {
+      cat "$REPO_ROOT/infra/pgbouncer/userlist.txt"
+      printf '"headroom_stats" "%s"\n' "$(pgbouncer_stats_password)"
+    } >"$PGBOUNCER_DIR/userlist.txt"
+  )
   PGBOUNCER_LISTEN_ADDR=127.0.0.1 PGBOUNCER_LISTEN_PORT=$PGBOUNCER_PORT POSTGRES_HOST=127.0.0.1 \
     POSTGRES_PORT=$POSTGRES_PORT POSTGRES_REPLICA_HOST=127.0.0.1 \
     POSTGRES_REPLICA_PORT=$POSTGRES_REPLICA_PORT PGBOUNCER_AUTH_FILE="$PGBOUNCER_DIR/userlist.txt" \
@@ -402,6 +423,7 @@ write_prometheus_targets() {
   printf '[{"targets": ["127.0.0.1:%s"]}]\n' "$POSTGRES_EXPORTER_PORT" >"$PROMETHEUS_DIR/targets/postgres.json"
   printf '[{"targets": ["127.0.0.1:%s"]}]\n' "$REDIS_EXPORTER_PORT" >"$PROMETHEUS_DIR/targets/redis-queue.json"
   printf '[{"targets": ["127.0.0.1:%s"]}]\n' "$CACHE_REDIS_EXPORTER_PORT" >"$PROMETHEUS_DIR/targets/redis-cache.json"
+  printf '[{"targets": ["127.0.0.1:%s"]}]\n' "$PGBOUNCER_EXPORTER_PORT" >"$PROMETHEUS_DIR/targets/pgbouncer.json"
 }
 
 prometheus_ready() { [[ "$(http_code "http://127.0.0.1:$PROMETHEUS_PORT/-/ready")" == 200 ]]; }
@@ -471,14 +493,17 @@ alertmanager_down() {
   return 0
 }
 
-# --- exporters: Postgres and both Redis servers ----------------------------------------------
-# Debian's exporters, one process each, on loopback, scraped by Prometheus (prometheus.yml).
-# The Postgres exporter reads the primary directly (PgBouncer would hand it a different
-# backend per query); its extra query is the slow statements (infra/postgres-exporter/).
+# --- exporters: Postgres, both Redis servers and PgBouncer -----------------------------------
+# One process each, on loopback, scraped by Prometheus (prometheus.yml): Debian's for Postgres
+# and Redis, the repository's own for PgBouncer (Debian's fails on PgBouncer 1.18:
+# docs/observability.md). The Postgres exporter reads the primary directly (PgBouncer would
+# hand it a different backend per query); its extra query is the slow statements
+# (infra/postgres-exporter/). PgBouncer's reads the admin console as the stats role.
 
 postgres_exporter_ready() { [[ "$(http_code "http://127.0.0.1:$POSTGRES_EXPORTER_PORT/metrics")" == 200 ]]; }
 redis_exporter_ready() { [[ "$(http_code "http://127.0.0.1:$REDIS_EXPORTER_PORT/metrics")" == 200 ]]; }
 cache_redis_exporter_ready() { [[ "$(http_code "http://127.0.0.1:$CACHE_REDIS_EXPORTER_PORT/metrics")" == 200 ]]; }
+pgbouncer_exporter_ready() { [[ "$(http_code "http://127.0.0.1:$PGBOUNCER_EXPORTER_PORT/metrics")" == 200 ]]; }
 
 # start_exporter NAME PORT READY COMMAND...: unless it runs already.
 start_exporter() {
@@ -492,7 +517,7 @@ start_exporter() {
 
 exporters_up() {
   ((WITH_PROMETHEUS)) || return 0
-  log "==> exporters: postgres :$POSTGRES_EXPORTER_PORT, redis :$REDIS_EXPORTER_PORT, redis-cache :$CACHE_REDIS_EXPORTER_PORT"
+  log "==> exporters: postgres :$POSTGRES_EXPORTER_PORT, redis :$REDIS_EXPORTER_PORT, redis-cache :$CACHE_REDIS_EXPORTER_PORT, pgbouncer :$PGBOUNCER_EXPORTER_PORT"
   start_exporter postgres-exporter "$POSTGRES_EXPORTER_PORT" postgres_exporter_ready \
     env "DATA_SOURCE_NAME=$DIRECT_DATABASE_URL?sslmode=disable" prometheus-postgres-exporter \
     --web.listen-address="127.0.0.1:$POSTGRES_EXPORTER_PORT" \
@@ -501,11 +526,15 @@ exporters_up() {
     prometheus-redis-exporter --redis.addr="$REDIS_URL" --web.listen-address="127.0.0.1:$REDIS_EXPORTER_PORT"
   start_exporter cache-redis-exporter "$CACHE_REDIS_EXPORTER_PORT" cache_redis_exporter_ready \
     prometheus-redis-exporter --redis.addr="$CACHE_REDIS_URL" --web.listen-address="127.0.0.1:$CACHE_REDIS_EXPORTER_PORT"
+  start_exporter pgbouncer-exporter "$PGBOUNCER_EXPORTER_PORT" pgbouncer_exporter_ready \
+    env "PGBOUNCER_ADMIN_URL=postgresql://headroom_stats:$(pgbouncer_stats_password)@127.0.0.1:$PGBOUNCER_PORT/pgbouncer" \
+    PGBOUNCER_EXPORTER_HOST=127.0.0.1 "PGBOUNCER_EXPORTER_PORT=$PGBOUNCER_EXPORTER_PORT" \
+    node "$REPO_ROOT/infra/pgbouncer/exporter-main.ts"
 }
 
 exporters_down() {
   local name
-  for name in postgres-exporter redis-exporter cache-redis-exporter; do
+  for name in postgres-exporter redis-exporter cache-redis-exporter pgbouncer-exporter; do
     if proc_pgid "$name" >/dev/null; then stop_process "$name" 5; fi
   done
   return 0
@@ -675,7 +704,7 @@ cmd_status() {
     if proc_pgid alert-sink >/dev/null; then state=up; fi
     status_line alert-sink "$state" "127.0.0.1:$ALERT_SINK_PORT" "$(rel "$ALERTS_FILE")"
     for name in postgres-exporter:$POSTGRES_EXPORTER_PORT redis-exporter:$REDIS_EXPORTER_PORT \
-      cache-redis-exporter:$CACHE_REDIS_EXPORTER_PORT; do
+      cache-redis-exporter:$CACHE_REDIS_EXPORTER_PORT pgbouncer-exporter:$PGBOUNCER_EXPORTER_PORT; do
       state=down
       if proc_pgid "${name%%:*}" >/dev/null; then state=up; fi
       status_line "${name%%:*}" "$state" "127.0.0.1:${name#*:}" "metrics $(http_code "http://127.0.0.1:${name#*:}/metrics")"

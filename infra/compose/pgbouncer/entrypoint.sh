@@ -18,16 +18,29 @@ for name in "${VARIABLES[@]}"; do
 done
 
 mkdir -p "$PGBOUNCER_DATA_DIR"
-# Credentials from the environment (compose passes POSTGRES_PASSWORD from .env) rather than a
-# mounted file: the auth file is written here, readable by this user only. A `"` inside a
-# name or password is doubled, as PgBouncer's auth file format requires.
+# Credentials from the environment (compose passes POSTGRES_PASSWORD and
+# PGBOUNCER_STATS_PASSWORD from .env) rather than a mounted file: the auth file is written here,
+# readable by this user only. A `"` inside a name or password is doubled, as PgBouncer's auth
+# file format requires. The second line is the stats role the template names in stats_users
+# (headroom_stats), for the exporter: a password of its own, never the apps'.
 if [[ -n ${PGBOUNCER_AUTH_USER:-} ]]; then
   if [[ -z ${PGBOUNCER_AUTH_PASSWORD:-} ]]; then
     echo "pgbouncer-entrypoint: PGBOUNCER_AUTH_PASSWORD must be set with PGBOUNCER_AUTH_USER" >&2
     exit 1
   fi
-  (umask 077 && printf '"%s" "%s"\n' "${PGBOUNCER_AUTH_USER//\"/\"\"}" \
-    "${PGBOUNCER_AUTH_PASSWORD//\"/\"\"}" >"$PGBOUNCER_AUTH_FILE")
+  (
+    # Inside the subshell, before the file is opened: the umask applies to it.
+    umask 077
+    {
+      printf '"%s" "%s"\n' "${PGBOUNCER_AUTH_USER//\"/\"\"}" "${PGBOUNCER_AUTH_PASSWORD//\"/\"\"}"
+      if [[ -n ${PGBOUNCER_STATS_PASSWORD:-} ]]; then
+        printf '"headroom_stats" "%s"\n' "${PGBOUNCER_STATS_PASSWORD//\"/\"\"}"
+      fi
+    } >"$PGBOUNCER_AUTH_FILE"
+  )
+elif [[ -n ${PGBOUNCER_STATS_PASSWORD:-} ]]; then
+  echo "pgbouncer-entrypoint: PGBOUNCER_STATS_PASSWORD is written with PGBOUNCER_AUTH_USER's line: set both" >&2
+  exit 1
 fi
 # A restarted container keeps its files, and its new PID 1 would pass for the pgbouncer the
 # old pid file names: pgbouncer would refuse to start, thinking it already runs.

@@ -323,6 +323,7 @@ describe('docker-compose.yml', () => {
       'CACHE_REDIS_PASSWORD',
       'GRAFANA_ADMIN_PASSWORD',
       'JWT_SECRET',
+      'PGBOUNCER_STATS_PASSWORD',
       'POSTGRES_PASSWORD',
       'REDIS_PASSWORD',
       'REPLICATION_PASSWORD',
@@ -361,6 +362,22 @@ describe('docker-compose.yml', () => {
     );
     expect(redisUrls.length).toBeGreaterThan(0);
     expect(redisUrls.filter((line) => line.endsWith('false'))).toEqual([]);
+  });
+
+  it("gives PgBouncer's stats role a password of its own from .env, which only the exporter uses", () => {
+    const pgbouncer = environmentOf(compose.services.pgbouncer ?? {});
+    const exporter = environmentOf(compose.services['pgbouncer-exporter'] ?? {});
+    const statsPassword = generatedSecrets.PGBOUNCER_STATS_PASSWORD;
+    expect(statsPassword).toMatch(/^[0-9a-f]{64}$/);
+    expect(statsPassword).not.toBe(generatedSecrets.POSTGRES_PASSWORD);
+    expect(pgbouncer.PGBOUNCER_STATS_PASSWORD).toBe(statsPassword);
+    expect(exporter.PGBOUNCER_ADMIN_URL).toBe(
+      `postgresql://headroom_stats:${statsPassword}@pgbouncer:6432/pgbouncer`,
+    );
+    const users = services.filter(([, service]) =>
+      JSON.stringify(service).includes('PGBOUNCER_STATS_PASSWORD'),
+    );
+    expect(users.map(([name]) => name).sort()).toEqual(['pgbouncer', 'pgbouncer-exporter']);
   });
 
   it('gives Grafana no anonymous access and an admin password from .env', () => {
@@ -402,6 +419,7 @@ describe('docker-compose.yml', () => {
     );
     expect(discovered.map(({ host }) => host).sort()).toEqual([
       'api',
+      'pgbouncer-exporter',
       'postgres-exporter',
       'prometheus',
       'redis-cache-exporter',
@@ -449,8 +467,17 @@ describe('Dockerfile', () => {
     ...new Set(services.flatMap(([, service]) => buildOf(service)?.target ?? [])),
   ].sort();
 
-  it('builds every target compose names: api, worker, migrate, web, edge, lb, pgbouncer', () => {
-    expect(targets).toEqual(['api', 'edge', 'lb', 'migrate', 'pgbouncer', 'web', 'worker']);
+  it('builds every target compose names: api, worker, migrate, web, edge, lb, pgbouncer, pgbouncer-exporter', () => {
+    expect(targets).toEqual([
+      'api',
+      'edge',
+      'lb',
+      'migrate',
+      'pgbouncer',
+      'pgbouncer-exporter',
+      'web',
+      'worker',
+    ]);
   });
 
   it('runs every target as a user other than root', () => {

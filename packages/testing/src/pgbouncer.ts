@@ -11,11 +11,16 @@ import { join } from 'node:path';
 import { freePort, repoRoot } from './processes.ts';
 
 const STARTUP_DEADLINE_MS = 10_000;
+/** The stats role pgbouncer.ini.template names in stats_users. */
+const STATS_USER = 'headroom_stats';
 
 export interface PrivatePgBouncer {
   /** postgresql://USER:PASSWORD@127.0.0.1:PORT/headroom: the template's `headroom` database. */
   url: string;
   port: number;
+  /** The admin console as the stats role (postgresql://headroom_stats:...@.../pgbouncer), when
+   * `statsPassword` was given: what the PgBouncer exporter reads. */
+  adminUrl?: string;
   /** Stops it (SIGINT: PgBouncer's immediate shutdown) and deletes its directory. */
   remove: () => Promise<void>;
 }
@@ -28,6 +33,8 @@ export async function startPrivatePgBouncer(options: {
   postgresPort: number;
   user: string;
   password: string;
+  /** The password of the template's stats role, headroom_stats; without it, no stats role. */
+  statsPassword?: string;
 }): Promise<PrivatePgBouncer> {
   const port = await freePort();
   const dir = await mkdtemp(join(tmpdir(), 'headroom-pgbouncer-'));
@@ -35,7 +42,10 @@ export async function startPrivatePgBouncer(options: {
   const root = process.getuid?.() === 0;
   await chmod(dir, 0o777);
   const authFile = join(dir, 'userlist.txt');
-  await writeFile(authFile, `"${options.user}" "${options.password}"\n`, { mode: 0o644 });
+  const roles = [[options.user, options.password]];
+  if (options.statsPassword !== undefined) roles.push([STATS_USER, options.statsPassword]);
+  const authLines = roles.map(([user, password]) => `"${user}" "${password}"\n`);
+  await writeFile(authFile, authLines.join(''), { mode: 0o644 });
   const variables: Record<string, string> = {
     PGBOUNCER_LISTEN_ADDR: '127.0.0.1',
     PGBOUNCER_LISTEN_PORT: String(port),
@@ -80,6 +90,9 @@ export async function startPrivatePgBouncer(options: {
   return {
     url: `postgresql://${credentials}@127.0.0.1:${port}/headroom`,
     port,
+    ...(options.statsPassword !== undefined && {
+      adminUrl: `postgresql://${STATS_USER}:${encodeURIComponent(options.statsPassword)}@127.0.0.1:${port}/pgbouncer`,
+    }),
     remove: async () => {
       await stop();
       await rm(dir, { recursive: true, force: true });
