@@ -1,15 +1,17 @@
 // Every query of the Grafana dashboard (infra/grafana/dashboards/headroom.json) run against
-// live data: a private stack of this file's own (Postgres with a streaming replica, both
-// Redis servers, an API process, a worker, the Postgres and Redis exporters) under a little
-// load, scraped by Prometheus with the repository's own prometheus.yml and rule files (their
+// live data: a private stack of this file's own (Postgres with a streaming replica, PgBouncer
+// in front of the primary, both Redis servers, an API process, a worker, the Postgres, Redis
+// and PgBouncer exporters) under a little load, scraped by Prometheus with the repository's own prometheus.yml and rule files (their
 // targets written to targets/*.json, as stack.sh writes them). A query fails if Prometheus
 // refuses it or if it returns no series: a misspelt metric, a label no exporter sets, or a
 // panel over something nothing exports yet. Never the native stack.
+import { randomBytes } from 'node:crypto';
 import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { applyMigrations } from '@headroom/db/migrate';
 import { apiTestEnv } from '@headroom/testing/api-env';
+import { type PrivatePgBouncer, startPrivatePgBouncer } from '@headroom/testing/pgbouncer';
 import {
   type PrivatePostgres,
   type PrivateReplica,
@@ -35,6 +37,7 @@ import {
 import { type PrivateRedis, startPrivateRedis } from '@headroom/testing/redis-server';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type PgBouncerExporter, startPgBouncerExporter } from '../../pgbouncer/exporter.ts';
 
 /**
  * How long the panels get to show data. prometheus.yml scrapes every 5 s and the panels' rates
@@ -59,6 +62,8 @@ const queries = dashboard.panels.flatMap((panel) =>
 let dir: string;
 let primary: PrivatePostgres;
 let replica: PrivateReplica;
+let pgbouncer: PrivatePgBouncer;
+let pgbouncerExporter: PgBouncerExporter;
 let redis: PrivateRedis;
 let cacheRedis: PrivateRedis;
 let api: ApiProcess;
@@ -156,6 +161,13 @@ beforeAll(async () => {
   );
   await headroom.end();
   replica = await startPrivateReplica(databaseUrl.href);
+  // The API's queries go through PgBouncer, as in both topologies, so its pools have clients.
+  pgbouncer = await startPrivatePgBouncer({
+    postgresPort: primary.port,
+    user: decodeURIComponent(databaseUrl.username),
+    password: decodeURIComponent(databaseUrl.password),
+    statsPassword: randomBytes(16).toString('hex'),
+  });
   [redis, cacheRedis] = await Promise.all([startPrivateRedis(), startPrivateRedis()]);
 
   const mailDir = join(dir, 'mail');
@@ -170,6 +182,7 @@ beforeAll(async () => {
     startApiProcess(
       apiTestEnv({
         ...shared,
+        DATABASE_URL: pgbouncer.url,
         DATABASE_REPLICA_URL: replica.url,
         REPLICA_STATUS_INTERVAL_MS: '500',
       }),
@@ -204,6 +217,13 @@ beforeAll(async () => {
   await writeTargets(targetsDir, 'postgres', [postgresExporter]);
   await writeTargets(targetsDir, 'redis-queue', [redisExporter]);
   await writeTargets(targetsDir, 'redis-cache', [cacheRedisExporter]);
+  // The exporter stack.sh and compose run, in-process here.
+  pgbouncerExporter = await startPgBouncerExporter({
+    adminUrl: pgbouncer.adminUrl ?? '',
+    host: '127.0.0.1',
+    port: 0,
+  });
+  await writeTargets(targetsDir, 'pgbouncer', [new URL(pgbouncerExporter.url).host]);
   await writeTargets(targetsDir, 'alertmanager', []);
   prometheus = await startPrometheus({
     configFile: join(configDir, 'prometheus.yml'),
@@ -219,8 +239,10 @@ afterAll(async () => {
   await load.catch(() => undefined);
   await prometheus?.stop();
   await Promise.all(exporters.map((exporter) => exporter.stop()));
+  await pgbouncerExporter?.close();
   await worker?.stop();
   await api?.stop();
+  await pgbouncer?.remove();
   await redis?.stop();
   await cacheRedis?.stop();
   await replica?.remove();
