@@ -1,37 +1,12 @@
 // The single-endpoint benchmarks end to end: a real API process over a small seeded database,
 // capacity/endpoints.ts in smoke mode (every row of issue 8's targets table, a second each) and
 // capacity/data-growth.ts measuring and comparing, through their entry files as a person runs them.
-import { execFile } from 'node:child_process';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
-import os from 'node:os';
+import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
-import { applyMigrations } from '@headroom/db/migrate';
-import { seedDatabase } from '@headroom/db/seed';
-import { apiTestEnv } from '@headroom/testing/api-env';
-import { type ApiProcess, startApiProcess } from '@headroom/testing/processes';
-import { createScratchDatabase, type ScratchDatabase } from '@headroom/testing/scratch-database';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { EndpointsResults } from '../capacity/endpoint-runs.ts';
 import { DATA_GROWTH_ENDPOINTS, TARGET_ENDPOINTS } from '../scenarios.ts';
-
-const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
-const run = promisify(execFile);
-
-/** Enough for every endpoint: a page of slugs, tags, authors to log in as, follows for feeds. */
-const SMALL_SEED = {
-  users: 20,
-  articles: 150,
-  tags: 12,
-  followsPerUser: 3,
-  favoritesPerArticle: 2,
-  commentsPerArticle: 2,
-};
-
-function script(file: string, args: string[]) {
-  return run(process.execPath, ['--import', 'tsx', file, ...args], { cwd: repoRoot });
-}
+import { runEntryFile, type SeededApi, SMALL_SEED, startSeededApi } from './support/seeded-api.ts';
 
 async function resultsIn(dir: string): Promise<{ json: EndpointsResults; markdown: string }> {
   const files = (await readdir(dir)).sort();
@@ -46,30 +21,22 @@ async function resultsIn(dir: string): Promise<{ json: EndpointsResults; markdow
 }
 
 describe('the single-endpoint benchmarks', () => {
-  let database: ScratchDatabase;
-  let api: ApiProcess;
-  let outDir: string;
+  let seeded: SeededApi;
 
   beforeAll(async () => {
-    database = await createScratchDatabase(inject('adminDatabaseUrl'), 'endpoints');
-    await applyMigrations({ databaseUrl: database.url });
-    await seedDatabase({ databaseUrl: database.url, options: SMALL_SEED });
-    api = await startApiProcess(apiTestEnv({ DATABASE_URL: database.url }));
-    outDir = await mkdtemp(path.join(os.tmpdir(), 'headroom-endpoints-'));
+    seeded = await startSeededApi('endpoints', inject('adminDatabaseUrl'));
   });
 
   afterAll(async () => {
-    await api?.stop();
-    await database?.drop();
-    if (outDir) await rm(outDir, { recursive: true, force: true });
+    await seeded?.stop();
   });
 
   it('when endpoints.ts runs in smoke mode, then every target row is measured without an error', async () => {
-    const dir = path.join(outDir, 'targets');
-    const { stdout } = await script('load-tests/capacity/endpoints.ts', [
+    const dir = path.join(seeded.outDir, 'targets');
+    const { stdout } = await runEntryFile('load-tests/capacity/endpoints.ts', [
       '--smoke',
       '--base-url',
-      api.baseUrl,
+      seeded.api.baseUrl,
       '--out-dir',
       dir,
       '--label',
@@ -100,8 +67,8 @@ describe('the single-endpoint benchmarks', () => {
   });
 
   it('when data-growth.ts measures and compares, then it records the data set and the growth', async () => {
-    const dir = path.join(outDir, 'growth');
-    await script('load-tests/capacity/data-growth.ts', [
+    const dir = path.join(seeded.outDir, 'growth');
+    await runEntryFile('load-tests/capacity/data-growth.ts', [
       'measure',
       '--rate',
       '20',
@@ -112,9 +79,9 @@ describe('the single-endpoint benchmarks', () => {
       '--repeats',
       '1',
       '--base-url',
-      api.baseUrl,
+      seeded.api.baseUrl,
       '--database-url',
-      database.url,
+      seeded.databaseUrl,
       '--out-dir',
       dir,
       '--param',
@@ -127,7 +94,11 @@ describe('the single-endpoint benchmarks', () => {
     expect(json.runs.every((endpointRun) => endpointRun.overall.errors === 0)).toBe(true);
 
     const file = path.join(dir, (await readdir(dir)).find((name) => name.endsWith('.json'))!);
-    const { stdout } = await script('load-tests/capacity/data-growth.ts', ['compare', file, file]);
+    const { stdout } = await runEntryFile('load-tests/capacity/data-growth.ts', [
+      'compare',
+      file,
+      file,
+    ]);
     expect(stdout).toContain("the second run's data set is not the larger");
     expect(stdout).toContain('| profile |');
   });

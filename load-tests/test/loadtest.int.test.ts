@@ -1,71 +1,42 @@
 // The load-test tooling end to end: a real API process over a small seeded database, each
 // scenario run through `npm run loadtest`'s entry in smoke mode, as CI runs it against a stack.
-import { execFile } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
-import { applyMigrations } from '@headroom/db/migrate';
-import { seedDatabase } from '@headroom/db/seed';
-import { apiTestEnv } from '@headroom/testing/api-env';
-import { type ApiProcess, startApiProcess } from '@headroom/testing/processes';
-import { createScratchDatabase, type ScratchDatabase } from '@headroom/testing/scratch-database';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { RunResults } from '../results.ts';
 import { SCENARIO_NAMES } from '../scenarios.ts';
-
-const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
-const run = promisify(execFile);
-
-/** Enough rows for every request a mix makes: tags, pages of articles, authors to log in as. */
-const SMALL_SEED = {
-  users: 20,
-  articles: 150,
-  tags: 12,
-  followsPerUser: 3,
-  favoritesPerArticle: 2,
-  commentsPerArticle: 2,
-};
+import { runEntryFile, type SeededApi, startSeededApi } from './support/seeded-api.ts';
 
 describe('npm run loadtest', () => {
-  let database: ScratchDatabase;
-  let api: ApiProcess;
-  let outDir: string;
+  let seeded: SeededApi;
 
   beforeAll(async () => {
-    database = await createScratchDatabase(inject('adminDatabaseUrl'), 'loadtest');
-    await applyMigrations({ databaseUrl: database.url });
-    await seedDatabase({ databaseUrl: database.url, options: SMALL_SEED });
-    api = await startApiProcess(apiTestEnv({ DATABASE_URL: database.url }));
-    outDir = await mkdtemp(path.join(os.tmpdir(), 'headroom-loadtest-'));
+    seeded = await startSeededApi('loadtest', inject('adminDatabaseUrl'));
   });
 
   afterAll(async () => {
-    await api?.stop();
-    await database?.drop();
-    if (outDir) await rm(outDir, { recursive: true, force: true });
+    await seeded?.stop();
   });
 
   it.each(SCENARIO_NAMES)(
     'when %s runs in smoke mode, then it writes JSON and Markdown results with no errors',
     async (scenario) => {
-      const scenarioDir = path.join(outDir, scenario);
-      const { stdout } = await run(
-        process.execPath,
-        ['--import', 'tsx', 'load-tests/run.ts', scenario, '--smoke', '--duration', '2'].concat([
-          '--base-url',
-          api.baseUrl,
-          '--out-dir',
-          scenarioDir,
-          '--param',
-          'replicas=1',
-        ]),
-        { cwd: repoRoot },
-      );
+      const scenarioDir = path.join(seeded.outDir, scenario);
+      const { stdout } = await runEntryFile('load-tests/run.ts', [
+        scenario,
+        '--smoke',
+        '--duration',
+        '2',
+        '--base-url',
+        seeded.api.baseUrl,
+        '--out-dir',
+        scenarioDir,
+        '--param',
+        'replicas=1',
+      ]);
 
       const files = (await readdir(scenarioDir)).sort();
       expect(files).toEqual([
@@ -108,16 +79,16 @@ describe('npm run loadtest', () => {
     await once(failing, 'listening');
     const { port } = failing.address() as AddressInfo;
     try {
-      const attempt = run(
-        process.execPath,
-        ['--import', 'tsx', 'load-tests/run.ts', 'browse', '--smoke', '--duration', '1'].concat([
-          '--base-url',
-          `http://127.0.0.1:${port}`,
-          '--out-dir',
-          path.join(outDir, 'failing'),
-        ]),
-        { cwd: repoRoot },
-      );
+      const attempt = runEntryFile('load-tests/run.ts', [
+        'browse',
+        '--smoke',
+        '--duration',
+        '1',
+        '--base-url',
+        `http://127.0.0.1:${port}`,
+        '--out-dir',
+        path.join(seeded.outDir, 'failing'),
+      ]);
       await expect(attempt).rejects.toMatchObject({
         code: 1,
         stderr: expect.stringContaining('smoke failed: error rate'),
