@@ -1,7 +1,7 @@
 // The docs' port tables, generated from infra/topology/ports.txt: a Markdown file holds one
 // between the markers below, and `npm run topology:generate` rewrites it there. The test in
 // infra/topology/test/ fails while a committed table differs from what the file gives, and
-// when a doc names a port on 127.0.0.1 that no part has.
+// when a doc (or a native script's comment) names a port on 127.0.0.1 that no part has.
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -47,11 +47,19 @@ export function renderPortsTable(parts: TopologyPart[] = readTopology()): string
   ].join('\n');
 }
 
-/** Every tracked Markdown file, relative to the repository. */
-export function markdownFiles(): string[] {
-  return execFileSync('git', ['ls-files', '-z', '--', '*.md'], { cwd: REPO_ROOT, encoding: 'utf8' })
+/** Tracked files matching the pathspecs (`*.md`), relative to the repository. */
+export function trackedFiles(...pathspecs: string[]): string[] {
+  return execFileSync('git', ['ls-files', '-z', '--', ...pathspecs], {
+    cwd: REPO_ROOT,
+    encoding: 'utf8',
+  })
     .split('\0')
     .filter((file) => file !== '');
+}
+
+/** Every tracked Markdown file, relative to the repository. */
+export function markdownFiles(): string[] {
+  return trackedFiles('*.md');
 }
 
 /** The file's text with every generated table as ports.txt gives it now; unchanged without one. */

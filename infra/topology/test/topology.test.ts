@@ -1,6 +1,6 @@
 // infra/topology/ports.txt is the one description of the topology's parts and ports: the docs'
-// tables are generated from it and must be regenerated with it, a port a doc names must be one
-// some part has, and a part both topologies publish is on the same port in each. The native
+// tables are generated from it and must be regenerated with it, a port a doc or a native script names
+// must be one some part has, and a part both topologies publish is on the same port in each. The native
 // scripts' listings are held to it in infra/native/test/ports.test.ts, compose's published
 // ports in infra/compose/test/compose.test.ts.
 import { readFileSync } from 'node:fs';
@@ -8,20 +8,20 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
   knownPorts,
-  markdownFiles,
   portMentions,
   REPO_ROOT,
   regeneratedDocs,
   TOPOLOGY_DOCS_COMMAND,
+  trackedFiles,
 } from '../docs.ts';
 import { readTopology, topologyPort } from '../topology.ts';
 
-/** Ports docs may name that are no part's on this machine, and why. */
+/** Ports docs and scripts may name that are no part's on this machine, and why. */
 const PORTS_THAT_ARE_NO_PART = new Map([
   [13133, "Jaeger's health check extension, inside its container (docs/deployment.md)"],
   [
     55432,
-    "the stack Postgres' port before every port moved below the ephemeral range (infra/native/README.md tells why)",
+    "the stack Postgres' port before every port moved below the ephemeral range (infra/native/README.md and lib.sh tell why)",
   ],
 ]);
 
@@ -41,9 +41,10 @@ describe('infra/topology/ports.txt', () => {
     ).toEqual([]);
   });
 
-  it('when a doc names a port on this machine, then some part of the topology has it', () => {
+  it('when a doc or a native script names a port on this machine, then some part of the topology has it', () => {
     const known = knownPorts();
-    const unknown = markdownFiles()
+    // The native scripts' comments draw the topology with its ports (stack.sh's header).
+    const unknown = trackedFiles('*.md', 'infra/native/*.sh')
       .filter((file) => !HISTORICAL.test(file))
       .flatMap((file) => {
         let text: string;
