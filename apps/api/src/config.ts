@@ -4,6 +4,7 @@
 
 import { CACHE_KEY_PREFIX } from '@headroom/cache/keys';
 import { type CrossFieldRule, loadEnv } from '@headroom/config/load-env';
+import { QueueRedisEnv, queueRedisRules } from '@headroom/config/queue-redis-env';
 import { type Static, Type } from 'typebox';
 
 const Port = (defaultPort: number) =>
@@ -50,7 +51,8 @@ export const ApiEnvSchema = Type.Object({
   DATABASE_URL: Type.String({ pattern: '^postgres(ql)?://' }),
   /** Connections per API process. Total = replicas x this; must stay under Postgres max_connections (or PgBouncer's pool). */
   DATABASE_POOL_SIZE: Type.Integer({ minimum: 1, maximum: 200, default: 10 }),
-  REDIS_URL: Type.String({ pattern: '^rediss?://' }),
+  /** The queues' Redis (rate limits, readiness): REDIS_URL, or REDIS_SENTINELS and the rest. */
+  ...QueueRedisEnv,
   /**
    * The application cache's own Redis (allkeys-lru, nothing on disk), apart from REDIS_URL,
    * whose queues must never be evicted. Unset: no application cache, every read from Postgres.
@@ -218,6 +220,7 @@ export const ApiEnvSchema = Type.Object({
 export type ApiConfig = Static<typeof ApiEnvSchema>;
 
 const rules: CrossFieldRule<ApiConfig>[] = [
+  ...queueRedisRules,
   {
     variables: ['NODE_ENV', 'JWT_SECRET'],
     message: 'the JWT secret is a published demo value; set your own (e.g. `openssl rand -hex 32`)',

@@ -4,6 +4,7 @@
 import { createCacheRedisClient } from '@headroom/cache/redis-client';
 import { createPrismaClient } from '@headroom/db/client';
 import { createReadRouting } from '@headroom/db/read-routing';
+import { queueRedisTarget } from '@headroom/jobs/queue-redis';
 import { createMetricsServer, shutDownOnSignals } from '@headroom/telemetry/ops-server';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { buildApp } from './app.ts';
@@ -24,7 +25,7 @@ const db = createPrismaClient({
   maxConnections: config.DATABASE_POOL_SIZE,
   applicationName: 'headroom-api',
 });
-const redis = createRedisClient(config.REDIS_URL);
+const redis = createRedisClient(queueRedisTarget(config));
 const cacheRedis = config.CACHE_REDIS_URL
   ? createCacheRedisClient(config.CACHE_REDIS_URL, config.CACHE_COMMAND_TIMEOUT_MS)
   : undefined;

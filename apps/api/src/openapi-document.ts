@@ -3,6 +3,7 @@
 // The site's types are generated from it (`npm run contract:generate`, apps/web/build/).
 import { createPrismaClient } from '@headroom/db/client';
 import { createReadRouting } from '@headroom/db/read-routing';
+import { queueRedisTarget } from '@headroom/jobs/queue-redis';
 import { Registry } from 'prom-client';
 import { buildApp } from './app.ts';
 import { loadApiConfig } from './config.ts';
@@ -24,7 +25,7 @@ export async function buildOpenApiDocument(): Promise<Record<string, unknown>> {
   const config = loadApiConfig(UNUSED_ENVIRONMENT);
   // Prisma's pg adapter and this Redis client connect on first use, which never comes.
   const db = createPrismaClient({ databaseUrl: config.DATABASE_URL, maxConnections: 1 });
-  const redis = createRedisClient(config.REDIS_URL);
+  const redis = createRedisClient(queueRedisTarget(config));
   const metrics = new Registry();
   const reads = createReadRouting({
     primary: db,

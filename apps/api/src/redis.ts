@@ -1,7 +1,10 @@
 // The API's Redis connection (rate-limit counters and the readiness ping), built one way for
-// main.ts and the tests, so tests run the settings production runs.
-// The worker builds its own: BullMQ workers need the opposite, commands that never time out.
-import { Redis } from 'ioredis';
+// main.ts and the tests, so tests run the settings production runs. The queues' Redis, one
+// server or through its Sentinels: packages/jobs/src/queue-redis.ts builds every connection to
+// it; these are the API's options (the worker's BullMQ workers need the opposite, commands
+// that never time out).
+import { createQueueRedisConnection, type QueueRedisTarget } from '@headroom/jobs/queue-redis';
+import type { Redis } from 'ioredis';
 
 /** A connection attempt slower than this fails (and is retried), so an unreachable Redis is noticed fast. */
 export const REDIS_CONNECT_TIMEOUT_MS = 2_000;
@@ -16,8 +19,8 @@ export const REDIS_COMMAND_TIMEOUT_MS = 1_000;
  * Not connected yet: the caller attaches its 'error' listener, then calls `connect()`. An
  * 'error' event before a listener exists would only reach the console, never the logs.
  */
-export function createRedisClient(url: string): Redis {
-  return new Redis(url, {
+export function createRedisClient(target: QueueRedisTarget): Redis {
+  return createQueueRedisConnection(target, {
     lazyConnect: true,
     // Fail fast instead of queueing commands while Redis is away.
     enableOfflineQueue: false,

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { queueRedisTarget } from '@headroom/jobs/queue-redis';
 import { describe, expect, it } from 'vitest';
 import { WorkerEnvSchema } from '../../worker/src/config.ts';
 import { ApiEnvSchema, loadApiConfig, PUBLISHED_JWT_SECRETS } from '../src/config.ts';
@@ -16,9 +17,45 @@ describe('API configuration', () => {
 
   it('when secrets and URLs are missing, then start-up names each of them', () => {
     expect(() => loadApiConfig({})).toThrow(
-      /DATABASE_URL: is required[\s\S]*REDIS_URL: is required|REDIS_URL: is required/,
+      /DATABASE_URL: is required[\s\S]*JWT_SECRET: is required[\s\S]*REDIS_URL, REDIS_SENTINELS: set exactly one/,
     );
-    expect(() => loadApiConfig({})).toThrow(/JWT_SECRET: is required/);
+  });
+
+  it("when the queues' Redis is named both ways, neither, or by Sentinels without their name, then start-up says which variables", () => {
+    const base = { DATABASE_URL: 'postgresql://x', JWT_SECRET: 's'.repeat(32) };
+    const sentinels = {
+      REDIS_SENTINELS: '10.0.0.1:26379,sentinel-b.example:26380',
+      REDIS_SENTINEL_NAME: 'queue',
+      REDIS_PASSWORD: 'the-queue-password',
+    };
+    expect(queueRedisTarget(loadApiConfig({ ...base, ...sentinels }))).toEqual({
+      kind: 'sentinels',
+      sentinels: [
+        { host: '10.0.0.1', port: 26379 },
+        { host: 'sentinel-b.example', port: 26380 },
+      ],
+      name: 'queue',
+      password: 'the-queue-password',
+    });
+    expect(queueRedisTarget(loadApiConfig({ ...base, REDIS_URL: 'redis://x:6379' }))).toEqual({
+      kind: 'server',
+      url: 'redis://x:6379',
+    });
+
+    const exactlyOne = /REDIS_URL, REDIS_SENTINELS: set exactly one/;
+    expect(() => loadApiConfig(base)).toThrow(exactlyOne);
+    expect(() => loadApiConfig({ ...base, ...sentinels, REDIS_URL: 'redis://x' })).toThrow(
+      exactlyOne,
+    );
+    expect(() => loadApiConfig({ ...base, REDIS_SENTINELS: 'a:26379' })).toThrow(
+      /REDIS_SENTINELS, REDIS_SENTINEL_NAME: the Sentinels need the name/,
+    );
+    expect(() => loadApiConfig({ ...base, ...sentinels, REDIS_SENTINELS: 'a:26379;b' })).toThrow(
+      /REDIS_SENTINELS: .*\(got "a:26379;b"\)/,
+    );
+    expect(() => loadApiConfig({ ...base, REDIS_URL: 'redis://x', REDIS_PASSWORD: 'p' })).toThrow(
+      /REDIS_URL, REDIS_PASSWORD: a REDIS_URL carries its own password/,
+    );
   });
 
   it('when the JWT secret is short or the ports collide, then start-up refuses', () => {

@@ -1,8 +1,8 @@
 // What every route shares: health, readiness, request ids, security headers, CORS, limits,
 // error hiding, the OpenAPI document and metrics.
 import { createPrismaClient } from '@headroom/db/client';
+import { createQueueRedisConnection, queueRedisTarget } from '@headroom/jobs/queue-redis';
 import { apiTestEnv } from '@headroom/testing/api-env';
-import { Redis } from 'ioredis';
 import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../src/app.ts';
@@ -50,7 +50,7 @@ describe('health', () => {
       }),
     );
     const db = createPrismaClient({ databaseUrl: config.DATABASE_URL, maxConnections: 1 });
-    const redis = new Redis(config.REDIS_URL, {
+    const redis = createQueueRedisConnection(queueRedisTarget(config), {
       lazyConnect: true,
       enableOfflineQueue: false,
       maxRetriesPerRequest: 0,

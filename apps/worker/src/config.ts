@@ -4,6 +4,7 @@
 
 import { CACHE_KEY_PREFIX } from '@headroom/cache/keys';
 import { type CrossFieldRule, loadEnv } from '@headroom/config/load-env';
+import { QueueRedisEnv, queueRedisRules } from '@headroom/config/queue-redis-env';
 import { DEFAULT_QUEUE_PREFIX } from '@headroom/jobs/queues';
 import { type Static, Type } from 'typebox';
 
@@ -34,7 +35,8 @@ export const WorkerEnvSchema = Type.Object({
    */
   DATABASE_DIRECT_URL: Type.Optional(Type.String({ pattern: '^postgres(ql)?://' })),
   DATABASE_POOL_SIZE: Count(1, 10),
-  REDIS_URL: Type.String({ pattern: '^rediss?://' }),
+  /** The queues' Redis: REDIS_URL, or REDIS_SENTINELS and the rest (as the API's). */
+  ...QueueRedisEnv,
   /**
    * The application cache's Redis, as the API has it: the outbox relay applies each event's
    * cache invalidation again (the backstop for a cache the API could not reach). Unset: no pass.
@@ -115,6 +117,7 @@ export const WorkerEnvSchema = Type.Object({
 export type WorkerConfig = Static<typeof WorkerEnvSchema>;
 
 const rules: CrossFieldRule<WorkerConfig>[] = [
+  ...queueRedisRules,
   {
     variables: ['SMTP_URL', 'EMAIL_FILE_DIR'],
     message: 'set exactly one: where emails go',

@@ -3,17 +3,23 @@
 //   npm run jobs -- dlq retry <id|--all>  back onto their original queue, fresh attempts
 //   npm run jobs -- dlq discard <id>      forget one
 //   npm run jobs -- counts                jobs per queue and state
-// REDIS_URL unset: the local stack's Redis (npm start), so the commands work with nothing exported.
+// REDIS_URL and REDIS_SENTINELS unset: the local stack's Redis (npm start), so the commands
+// work with nothing exported.
 import { reportConfigError, urlForCommandLine } from '@headroom/config/local-stack';
 import { jobNames } from '@headroom/jobs/contract';
+import {
+  createQueueRedisConnection,
+  describeQueueRedis,
+  queueRedisTarget,
+} from '@headroom/jobs/queue-redis';
 import { closeQueues, createQueues, DEAD_LETTER_QUEUE } from '@headroom/jobs/queues';
 import { Queue } from 'bullmq';
-import { Redis } from 'ioredis';
 import { loadWorkerConfig, type WorkerConfig } from './config.ts';
 import { createDeadLetterQueue } from './dead-letter.ts';
 
 const USAGE = `usage: npm run jobs -- dlq list | dlq retry <id|--all> | dlq discard <id> | counts
-REDIS_URL and QUEUE_PREFIX as the worker has them; REDIS_URL unset, the local stack's Redis.`;
+REDIS_URL (or REDIS_SENTINELS) and QUEUE_PREFIX as the worker has them; neither set, the local
+stack's Redis.`;
 
 const args = process.argv.slice(2);
 if (args.includes('--help') || args.includes('-h')) {
@@ -22,7 +28,10 @@ if (args.includes('--help') || args.includes('-h')) {
 }
 
 function loadCliConfig(): WorkerConfig {
-  const redisUrl = urlForCommandLine('jobs', 'REDIS_URL', process.env);
+  // Through the Sentinels when the environment names them, as the worker would connect.
+  const redisUrl = process.env.REDIS_SENTINELS
+    ? undefined
+    : urlForCommandLine('jobs', 'REDIS_URL', process.env);
   // The CLI talks to Redis only: the variables a worker needs for Postgres and email get
   // placeholders, so it runs with any worker's environment, or none.
   return loadWorkerConfig({
@@ -44,17 +53,19 @@ const config = (() => {
   }
 })();
 // An operator command fails at once when Redis is unreachable, instead of reconnecting forever.
-const connection = new Redis(config.REDIS_URL, {
+const queueRedis = queueRedisTarget(config);
+const connection = createQueueRedisConnection(queueRedis, {
   maxRetriesPerRequest: 1,
   lazyConnect: true,
   retryStrategy: () => null,
+  sentinelRetryStrategy: () => null,
 });
 connection.on('error', () => {});
 try {
   await connection.connect();
 } catch (error) {
   console.error(
-    `jobs: cannot reach Redis at ${new URL(config.REDIS_URL).host}: ${(error as Error).message}`,
+    `jobs: cannot reach Redis at ${describeQueueRedis(queueRedis)}: ${(error as Error).message}`,
   );
   process.exit(1);
 }

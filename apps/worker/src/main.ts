@@ -6,11 +6,11 @@
 import { createCacheRedisClient } from '@headroom/cache/redis-client';
 import { createVersionedCache } from '@headroom/cache/versioned-cache';
 import { createPrismaClient } from '@headroom/db/client';
+import { createQueueRedisConnection, queueRedisTarget } from '@headroom/jobs/queue-redis';
 import { closeQueues, createQueues } from '@headroom/jobs/queues';
 import { isTelemetryEnabled } from '@headroom/telemetry/enabled';
 import { createMetricsServer, shutDownOnSignals } from '@headroom/telemetry/ops-server';
 import { BullMQOtel } from 'bullmq-otel';
-import { Redis } from 'ioredis';
 import pino from 'pino';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { loadWorkerConfig } from './config.ts';
@@ -52,10 +52,18 @@ const db = createPrismaClient({
  * hold the relay's transaction, and its row locks, open until Postgres ends it.
  */
 const PRODUCER_COMMAND_TIMEOUT_MS = 2_000;
+/**
+ * Through Sentinels, the relay waits up to this long for a replica to acknowledge a batch's
+ * jobs before it marks their events delivered (outbox-relay.ts). A replica that keeps up
+ * acknowledges within a round trip; one slower than this is lagging or cut off, and the batch
+ * is sent again a moment later. Below PRODUCER_COMMAND_TIMEOUT_MS, which would cut the WAIT.
+ */
+const REPLICA_ACK_TIMEOUT_MS = 1_000;
 // Workers block on Redis and must never time out a command (BullMQ's production guide);
 // producers (the relay) fail fast instead, so an outage rolls the outbox batch back.
-const workerConnection = new Redis(config.REDIS_URL, { maxRetriesPerRequest: null });
-const producerConnection = new Redis(config.REDIS_URL, {
+const queueRedis = queueRedisTarget(config);
+const workerConnection = createQueueRedisConnection(queueRedis, { maxRetriesPerRequest: null });
+const producerConnection = createQueueRedisConnection(queueRedis, {
   maxRetriesPerRequest: 1,
   enableOfflineQueue: false,
   commandTimeout: PRODUCER_COMMAND_TIMEOUT_MS,
@@ -185,6 +193,10 @@ const relay = createOutboxRelay({
   listenDatabaseUrl: config.DATABASE_DIRECT_URL ?? config.DATABASE_URL,
   queues,
   budgets: { redis: producerConnection, keyPrefix: config.QUEUE_PREFIX },
+  replication:
+    queueRedis.kind === 'sentinels'
+      ? { redis: producerConnection, timeoutMs: REPLICA_ACK_TIMEOUT_MS }
+      : undefined,
   cache,
   batchSize: config.OUTBOX_BATCH_SIZE,
   pollIntervalMs: config.OUTBOX_POLL_INTERVAL_MS,

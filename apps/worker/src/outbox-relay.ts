@@ -9,6 +9,9 @@
 //      duplicate (and handlers are idempotent besides).
 //   3. Mark the events delivered and commit. If Redis is down, step 2 fails, the transaction
 //      rolls back, and the events wait in Postgres until Redis is back: nothing is lost.
+//      With replicas (Sentinel), a replica must first acknowledge the jobs (WAIT): Redis
+//      replicates after answering, so a primary killed in between would take jobs along that
+//      the promoted replica never had, while Postgres would say they were delivered.
 //
 // A second pass applies each event's application-cache invalidation (the rule table in
 // packages/cache/src/invalidation-rules.ts), which the API already applied right after the
@@ -71,6 +74,12 @@ export function createOutboxRelay(deps: {
   queues: Queues;
   /** Where the counters of job budgets (JobRequest's `budget`) live: the queues' Redis. */
   budgets: { redis: Pick<Redis, 'multi' | 'decr'>; keyPrefix: string };
+  /**
+   * The queues' Redis has replicas a failover promotes (Sentinel): a batch counts as delivered
+   * only once a replica acknowledges its jobs, within `timeoutMs`. On the connection the
+   * queues add through (WAIT covers that connection's writes).
+   */
+  replication?: { redis: Pick<Redis, 'wait' | 'info'>; timeoutMs: number } | undefined;
   /** The application cache; without one, the invalidation pass does not run. */
   cache?: Pick<VersionedCache, 'invalidate'> | undefined;
   batchSize: number;
@@ -133,6 +142,19 @@ export function createOutboxRelay(deps: {
     if (budget && added.id !== jobId) await deps.budgets.redis.decr(budget.key);
   }
 
+  /**
+   * Throws unless a replica has every write this connection made so far, or there is no
+   * replica to wait for (the others are down as well: the jobs are then as safe as one
+   * server keeps them, and holding the events back would only stop delivery).
+   */
+  async function confirmReplicated(replication: NonNullable<typeof deps.replication>) {
+    const info = await replication.redis.info('replication');
+    if (Number(/^connected_slaves:(\d+)/m.exec(info)?.[1] ?? 0) === 0) return;
+    if ((await replication.redis.wait(1, replication.timeoutMs)) < 1) {
+      throw new Error(`no replica acknowledged the jobs within ${replication.timeoutMs} ms`);
+    }
+  }
+
   /** Delivers one batch; returns how many events it delivered. */
   async function deliverBatch(): Promise<number> {
     const ages = await db.$transaction(
@@ -147,6 +169,7 @@ export function createOutboxRelay(deps: {
         if (events.length === 0) return [];
         // Concurrently: ioredis sends the adds back to back on one connection.
         await Promise.all(events.map(enqueue));
+        if (deps.replication) await confirmReplicated(deps.replication);
         await tx.$executeRaw`UPDATE outbox_events SET delivered_at = now() WHERE id = ANY(${events.map((event) => event.id)}::uuid[])`;
         const now = Date.now();
         return events.map((event) => now - event.created_at.getTime());

@@ -18,6 +18,20 @@ describe('worker configuration', () => {
     });
   });
 
+  it("when the queues' Redis is named by its Sentinels, then the worker accepts them as the API does", () => {
+    const sentinels = {
+      DATABASE_URL: 'postgresql://x',
+      EMAIL_FILE_DIR: '/tmp/mail',
+      REDIS_SENTINELS: '127.0.0.1:16382,127.0.0.1:16383,127.0.0.1:16384',
+      REDIS_SENTINEL_NAME: 'queue',
+      REDIS_PASSWORD: 'the-queue-password',
+    };
+    expect(loadWorkerConfig(sentinels)).toMatchObject({ REDIS_SENTINEL_NAME: 'queue' });
+    expect(() => loadWorkerConfig({ ...sentinels, ...base })).toThrow(
+      /REDIS_URL, REDIS_SENTINELS: set exactly one/,
+    );
+  });
+
   it('when both or neither of SMTP_URL and EMAIL_FILE_DIR are set, then start-up refuses', () => {
     const message = /SMTP_URL, EMAIL_FILE_DIR: set exactly one/;
     expect(() => loadWorkerConfig(base)).toThrow(message);

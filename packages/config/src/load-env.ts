@@ -43,25 +43,29 @@ export function loadEnv<Schema extends TObject>(
   // would hide every later variable's problem. The first error names what was wanted.
   const required = new Set<string>(schema.required ?? []);
   const values = candidate as Record<string, unknown>;
+  const invalid = new Set<string>();
   const problems = declared.flatMap((variable) => {
     if (values[variable] === undefined) {
-      return required.has(variable) ? [`${variable}: is required`] : [];
+      if (!required.has(variable)) return [];
+      invalid.add(variable);
+      return [`${variable}: is required`];
     }
     const [error] = Value.Errors(schema.properties[variable]!, values[variable]);
     if (error === undefined) return [];
+    invalid.add(variable);
     // The raw string: Value.Convert has already turned "99999" into a number in `present`.
     const received = source[variable] ?? '';
     return [`${variable}: ${error.message} (got "${redact(variable, received)}")`];
   });
-  if (problems.length > 0) throw new InvalidEnvironmentError(problems);
 
+  // Rules whose own variables are valid are checked too, so that one message lists every
+  // problem (an unset REDIS_URL is a rule's, "set exactly one", beside an unset JWT_SECRET).
   const config = candidate as Static<Schema>;
-  const broken = rules.filter((rule) => !rule.holds(config));
-  if (broken.length > 0) {
-    throw new InvalidEnvironmentError(
-      broken.map((rule) => `${rule.variables.join(', ')}: ${rule.message}`),
-    );
-  }
+  const broken = rules.filter(
+    (rule) => rule.variables.every((variable) => !invalid.has(variable)) && !rule.holds(config),
+  );
+  problems.push(...broken.map((rule) => `${rule.variables.join(', ')}: ${rule.message}`));
+  if (problems.length > 0) throw new InvalidEnvironmentError(problems);
   return config;
 }
 

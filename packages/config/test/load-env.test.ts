@@ -111,4 +111,19 @@ describe('loadEnv', () => {
     );
     expect(problems).toEqual(['PORT, MODE: port 1 needs mode b']);
   });
+
+  it('when a variable is missing and a rule on valid variables fails, then one error names both; a rule on an invalid variable is not checked', () => {
+    const rule = {
+      variables: ['PORT', 'MODE'],
+      message: 'port 1 needs mode b',
+      holds: (c: { PORT: number; MODE: string }) => c.PORT !== 1 || c.MODE === 'b',
+    };
+    expect(
+      problemsOf(() => loadEnv(Schema, { PORT: '1', DATABASE_URL: 'postgres://x' }, [rule])),
+    ).toEqual(['API_SECRET: is required', 'PORT, MODE: port 1 needs mode b']);
+    const problems = problemsOf(() =>
+      loadEnv(Schema, { PORT: '1', MODE: 'c', DATABASE_URL: 'postgres://x' }, [rule]),
+    );
+    expect(problems.map((problem) => problem.split(':')[0])).toEqual(['API_SECRET', 'MODE']);
+  });
 });

@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { createCacheRedisClient } from '@headroom/cache/redis-client';
 import { createPrismaClient, type PrismaClient } from '@headroom/db/client';
 import { createReadRouting, type ReadRouting } from '@headroom/db/read-routing';
+import { queueRedisTarget } from '@headroom/jobs/queue-redis';
 import { apiTestEnv } from '@headroom/testing/api-env';
 import { Registry } from 'prom-client';
 import { type App, buildApp } from '../../src/app.ts';
@@ -48,7 +49,7 @@ export async function buildTestApp(
   });
   // Production's client, connected before the first request: without an offline queue, a
   // command sent while it is still connecting would fail and skew rate-limit and readyz tests.
-  const redis = createRedisClient(config.REDIS_URL);
+  const redis = createRedisClient(queueRedisTarget(config));
   await redis.connect();
   // As main.ts builds it; CACHE_REDIS_URL='' in the overrides runs the app without a cache.
   const cacheRedis = config.CACHE_REDIS_URL
