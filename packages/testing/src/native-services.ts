@@ -1,7 +1,8 @@
 // The repo's private Postgres and Redis (infra/native/services.sh), driven from TypeScript:
 // the vitest global set-up and the benchmarks start them and read their URLs through this;
 // and the native stack's ports (infra/native/stack.sh ports), for scripts that reach one part
-// directly. Asking the scripts keeps their defaults and HEADROOM_* overrides in one place.
+// directly. The ports are infra/topology/ports.txt's; asking the scripts applies the
+// HEADROOM_* overrides and replica counts exactly as the running stack did.
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
