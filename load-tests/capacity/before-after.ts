@@ -11,7 +11,12 @@ import path from 'node:path';
 import { markdownTable } from '../results.ts';
 import type { SingleEndpointName } from '../scenarios.ts';
 import { edgeHitRatio, median } from '../stats.ts';
-import { capacityInputs, SPARE_REPLICAS, sizeSteadyAndSpike } from './capacity-model.ts';
+import {
+  capacityInputs,
+  type SizedRate,
+  SPARE_REPLICAS,
+  sizeSteadyAndSpike,
+} from './capacity-model.ts';
 import { type EndpointsResults, medianByEndpoint } from './endpoint-runs.ts';
 import { compareGrowth, type GrowthComparison, P99_GROWTH_LIMIT } from './growth.ts';
 import { msPerResponse, type Part } from './process-cpu.ts';
@@ -259,6 +264,44 @@ export function beforeAfterTable(before: ResultSet, after: ResultSet): string {
   );
 }
 
+/** The capacity model's table columns: a title, and the cell for one sized rate. */
+const MODEL_COLUMNS = {
+  target: ['target req/s', ({ target }) => number(target)],
+  provisioned: [
+    'provisioned for',
+    ({ multiplier, estimate }) =>
+      multiplier === 1 ? 'steady' : `${multiplier}x spike: ${number(estimate.rate)}`,
+  ],
+  originRate: ['reach the API, req/s', ({ estimate }) => number(estimate.originRate)],
+  apiReplicas: [
+    `API replicas (1 CPU each, N+${SPARE_REPLICAS})`,
+    ({ estimate }) => estimate.apiReplicas,
+  ],
+  postgresCores: ['Postgres cores', ({ estimate }) => estimate.postgresCores],
+  pgbouncerCores: ['PgBouncer cores', ({ estimate }) => number(estimate.pgbouncerCores, 2)],
+  pgbouncerCoresAndProcesses: [
+    'PgBouncer cores (processes)',
+    ({ estimate }) => `${number(estimate.pgbouncerCores, 2)} (${estimate.pgbouncerProcesses})`,
+  ],
+  redisCores: ['Redis cores', ({ estimate }) => number(estimate.redisCores, 2)],
+  nginxCores: ['nginx cores', ({ estimate }) => number(estimate.nginxCores, 2)],
+  totalCores: ['cores in all (rounded up)', ({ estimate }) => estimate.totalCores],
+} satisfies Record<string, [string, (sized: SizedRate) => string | number]>;
+
+/**
+ * The model's sizes as a Markdown table with the given columns: the baseline's page shows
+ * fewer than issue 8's (it had no cache, so no origin rate or Redis).
+ */
+export function capacityModelTable(
+  sized: readonly SizedRate[],
+  columns: readonly (keyof typeof MODEL_COLUMNS)[],
+): string {
+  return markdownTable(
+    columns.map((column) => MODEL_COLUMNS[column][0]),
+    sized.map((row) => columns.map((column) => MODEL_COLUMNS[column][1](row))),
+  );
+}
+
 /** Rates the model sizes for after issue 8: the old top rate, and ten times it. */
 export const ISSUE_8_MODEL_RATES = [2_000, 20_000];
 
@@ -286,29 +329,16 @@ export function capacityModelSection(set: ResultSet, rates = ISSUE_8_MODEL_RATES
       ],
     ],
   );
-  const modelTable = markdownTable(
-    [
-      'target req/s',
-      'provisioned for',
-      'reach the API, req/s',
-      `API replicas (1 CPU each, N+${SPARE_REPLICAS})`,
-      'Postgres cores',
-      'PgBouncer cores (processes)',
-      'Redis cores',
-      'nginx cores',
-      'cores in all (rounded up)',
-    ],
-    sizeSteadyAndSpike(rates, inputs).map(({ target, multiplier, estimate }) => [
-      number(target),
-      multiplier === 1 ? 'steady' : `${multiplier}x spike: ${number(estimate.rate)}`,
-      number(estimate.originRate),
-      estimate.apiReplicas,
-      estimate.postgresCores,
-      `${number(estimate.pgbouncerCores, 2)} (${estimate.pgbouncerProcesses})`,
-      number(estimate.redisCores, 2),
-      number(estimate.nginxCores, 2),
-      estimate.totalCores,
-    ]),
-  );
+  const modelTable = capacityModelTable(sizeSteadyAndSpike(rates, inputs), [
+    'target',
+    'provisioned',
+    'originRate',
+    'apiReplicas',
+    'postgresCores',
+    'pgbouncerCoresAndProcesses',
+    'redisCores',
+    'nginxCores',
+    'totalCores',
+  ]);
   return `${inputTable}\n\n${modelTable}`;
 }

@@ -17,13 +17,13 @@ import {
   beforeAfterTable,
   browseCosts,
   capacityModelSection,
+  capacityModelTable,
   loadResultSet,
 } from './before-after.ts';
 import {
   capacityInputs,
   PLANNING_UTILIZATION,
   requestsPerCore,
-  SPARE_REPLICAS,
   sizeSteadyAndSpike,
   sustainedPerReplica,
 } from './capacity-model.ts';
@@ -568,7 +568,15 @@ function modelSection(
   // inputs as they stand, and the edge cached no API response: every request reached it.
   const costs = browseCosts(edgeSweeps)!.msPerRequest;
   const inputs = capacityInputs({ edgeHitRatio: 0, msPerRequest: costs }, measured.perCore);
-  const utilization = `${PLANNING_UTILIZATION * 100}%`;
+  /** A part's CPU per request, and the requests/s one core of it serves at the planned load. */
+  const costAndPerCoreRows = (part: string, ms: number) => [
+    [`${part} CPU ms per browse request`, fmt(ms, 2), 'edge sweep steps that met the objective'],
+    [
+      `req/s per ${part} core at ${PLANNING_UTILIZATION * 100}% busy`,
+      fmt(requestsPerCore(ms)),
+      `1000 / ${fmt(ms, 2)} x ${PLANNING_UTILIZATION}`,
+    ],
+  ];
   return {
     blocks: [
       '## Capacity model inputs',
@@ -581,31 +589,13 @@ function modelSection(
             `median over the ${readySweeps.length} valid replica sweeps (rate ÷ replicas), ${share} CPU each`,
           ],
           ['the same, per whole core', fmt(measured.perCore), `÷ ${share}`],
-          [
-            'API CPU ms per browse request',
-            fmt(costs.api, 2),
-            'edge sweep steps that met the objective',
-          ],
-          [
-            `req/s per API core at ${utilization} busy`,
-            fmt(requestsPerCore(costs.api)),
-            `1000 / ${fmt(costs.api, 2)} x ${PLANNING_UTILIZATION}`,
-          ],
+          ...costAndPerCoreRows('API', costs.api),
           [
             'planning figure: req/s per 1-CPU replica',
             fmt(inputs.apiRequestsPerReplica),
             'the lower of the two',
           ],
-          [
-            'Postgres CPU ms per browse request',
-            fmt(costs.postgres, 2),
-            'edge sweep steps that met the objective',
-          ],
-          [
-            `req/s per Postgres core at ${utilization} busy`,
-            fmt(requestsPerCore(costs.postgres)),
-            `1000 / ${fmt(costs.postgres, 2)} x ${PLANNING_UTILIZATION}`,
-          ],
+          ...costAndPerCoreRows('Postgres', costs.postgres),
           [
             'PgBouncer CPU ms per request (one thread)',
             fmt(costs.pgbouncer, 2),
@@ -615,26 +605,15 @@ function modelSection(
         ],
       ),
       `## Capacity model: the browse mix at ${describeObjective(replicaSweeps[0]!.sweep.objective)}`,
-      markdownTable(
-        [
-          'target req/s',
-          'provisioned for',
-          `API replicas (1 CPU each, N+${SPARE_REPLICAS})`,
-          'Postgres cores',
-          'PgBouncer cores',
-          'nginx cores',
-          'cores in all (rounded up)',
-        ],
-        sizeSteadyAndSpike(MODEL_TARGET_RATES, inputs).map(({ target, multiplier, estimate }) => [
-          fmt(target),
-          multiplier === 1 ? 'steady' : `${multiplier}x spike: ${fmt(estimate.rate)}`,
-          estimate.apiReplicas,
-          estimate.postgresCores,
-          fmt(estimate.pgbouncerCores, 2),
-          fmt(estimate.nginxCores, 2),
-          estimate.totalCores,
-        ]),
-      ),
+      capacityModelTable(sizeSteadyAndSpike(MODEL_TARGET_RATES, inputs), [
+        'target',
+        'provisioned',
+        'apiReplicas',
+        'postgresCores',
+        'pgbouncerCores',
+        'nginxCores',
+        'totalCores',
+      ]),
     ],
     charts: [],
   };

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { capacityModelTable } from '../capacity/before-after.ts';
 import {
   capacityInputs,
   estimateCapacity,
@@ -89,5 +90,17 @@ describe('the capacity model', () => {
       [2_000, SPIKE_MULTIPLIER, 2_000 * SPIKE_MULTIPLIER],
     ]);
     expect(sized[2]!.estimate).toEqual(estimateCapacity(2_000, capacityInputs(BASELINE)));
+  });
+
+  it('when the model is printed with chosen columns, then the table has those columns in that order', () => {
+    const sized = sizeSteadyAndSpike([2_000], capacityInputs(BASELINE));
+    expect(capacityModelTable(sized, ['target', 'provisioned', 'apiReplicas', 'totalCores'])).toBe(
+      [
+        '| target req/s | provisioned for | API replicas (1 CPU each, N+1) | cores in all (rounded up) |',
+        '|---|---:|---:|---:|',
+        '| 2,000 | steady | 5 | 12 |',
+        `| 2,000 | ${SPIKE_MULTIPLIER}x spike: 16,000 | 29 | 81 |`,
+      ].join('\n'),
+    );
   });
 });
