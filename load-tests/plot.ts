@@ -48,39 +48,27 @@ function fail(problem: string): never {
 if (positionals.length === 0) fail('no results files given');
 if (values.out === undefined) fail('--out is required');
 
-type Metric = 'requestsPerSecond' | 'p50' | 'p95' | 'p99' | 'max' | 'mean' | 'errors';
-const METRICS: Record<string, Metric> = {
-  rps: 'requestsPerSecond',
-  requestsPerSecond: 'requestsPerSecond',
-  p50: 'p50',
-  p95: 'p95',
-  p99: 'p99',
-  max: 'max',
-  mean: 'mean',
-  errors: 'errors',
-};
-const UNITS: Record<Metric, string> = {
-  requestsPerSecond: 'requests/s',
-  p50: 'ms',
-  p95: 'ms',
-  p99: 'ms',
-  max: 'ms',
-  mean: 'ms',
-  errors: 'errors',
-};
-const METRIC_NAMES: Record<Metric, string> = {
-  requestsPerSecond: 'requests/s',
-  p50: 'p50',
-  p95: 'p95',
-  p99: 'p99',
-  max: 'max',
-  mean: 'mean',
-  errors: 'errors',
-};
+/** Each metric a chart can show: its name on the chart and its unit. */
+const METRIC_LABELS = {
+  requestsPerSecond: { name: 'requests/s', unit: 'requests/s' },
+  p50: { name: 'p50', unit: 'ms' },
+  p95: { name: 'p95', unit: 'ms' },
+  p99: { name: 'p99', unit: 'ms' },
+  max: { name: 'max', unit: 'ms' },
+  mean: { name: 'mean', unit: 'ms' },
+  errors: { name: 'errors', unit: 'errors' },
+} as const;
+type Metric = keyof typeof METRIC_LABELS;
+
+/** A `--metric` name: a metric's own, or `rps` for requests/s. */
+function metricNamed(name: string): Metric | undefined {
+  if (name === 'rps') return 'requestsPerSecond';
+  return Object.hasOwn(METRIC_LABELS, name) ? (name as Metric) : undefined;
+}
 
 function parseMetrics(fallback: string): Metric[] {
   return (values.metric ?? fallback).split(',').map((name) => {
-    const metric = METRICS[name.trim()];
+    const metric = metricNamed(name.trim());
     if (metric === undefined) fail(`unknown metric "${name}"`);
     return metric;
   });
@@ -131,7 +119,7 @@ const rowSuffix = values.row === undefined ? '' : `, ${values.row}`;
 
 function barsChart(): BarChart {
   const metrics = parseMetrics('requestsPerSecond');
-  const unit = UNITS[metrics[0]!];
+  const unit = METRIC_LABELS[metrics[0]!].unit;
   if (values.by !== undefined) {
     if (values.by !== 'endpoint' && values.by !== 'phase') fail('--by takes endpoint or phase');
     if (files.length !== 1) fail('--by plots one results file');
@@ -139,23 +127,24 @@ function barsChart(): BarChart {
     return {
       title:
         values.title ??
-        `${first.scenario}: ${metrics.map((m) => METRIC_NAMES[m]).join(', ')} per ${values.by}`,
+        `${first.scenario}: ${metrics.map((m) => METRIC_LABELS[m].name).join(', ')} per ${values.by}`,
       subtitle,
       unit,
       categories: rows.map((r) => r.name),
       series: metrics.map((metric) => ({
-        name: METRIC_NAMES[metric],
+        name: METRIC_LABELS[metric].name,
         values: rows.map((r) => r[metric]),
       })),
     };
   }
   return {
-    title: values.title ?? `${metrics.map((m) => METRIC_NAMES[m]).join(', ')} per run${rowSuffix}`,
+    title:
+      values.title ?? `${metrics.map((m) => METRIC_LABELS[m].name).join(', ')} per run${rowSuffix}`,
     subtitle,
     unit,
     categories: files.map(({ results }) => fillTemplate(values.label, results)),
     series: metrics.map((metric) => ({
-      name: METRIC_NAMES[metric],
+      name: METRIC_LABELS[metric].name,
       values: files.map(({ file, results }) => row(file, results)[metric]),
     })),
   };
@@ -172,13 +161,13 @@ function linesChart(): LineChart {
   return {
     title:
       values.title ??
-      `${first.scenario}: ${metrics.map((m) => METRIC_NAMES[m]).join(', ')} by ${xLabel}${rowSuffix}`,
+      `${first.scenario}: ${metrics.map((m) => METRIC_LABELS[m].name).join(', ')} by ${xLabel}${rowSuffix}`,
     subtitle,
     xLabel,
-    unit: UNITS[metrics[0]!],
+    unit: METRIC_LABELS[metrics[0]!].unit,
     xTicksAtData: true,
     series: metrics.map((metric) => ({
-      name: METRIC_NAMES[metric],
+      name: METRIC_LABELS[metric].name,
       points: points.map(({ x, summary }) => ({ x, y: summary[metric] })),
     })),
   };
@@ -195,9 +184,9 @@ function timelineChart(): LineChart {
     title: values.title ?? `${first.scenario}: latency and throughput, second by second`,
     subtitle: values.subtitle ?? `${subtitle}; ${phases}`,
     xLabel: 'seconds since start',
-    unit: UNITS[metrics[0]!],
+    unit: METRIC_LABELS[metrics[0]!].unit,
     series: metrics.map((metric) => ({
-      name: METRIC_NAMES[metric],
+      name: METRIC_LABELS[metric].name,
       points: timeline.map((point) => ({
         x: point.second,
         y: metric === 'requestsPerSecond' ? point.requests : point[metric],
