@@ -100,3 +100,37 @@ export function atMostPositionals(
     usageError(usage, `expected at most ${max} arguments, got ${positionals.length}`);
   }
 }
+
+/** One positional argument of a script that takes only numbers. */
+export interface PositionalNumber extends NumberRule {
+  /** Its name in the usage and in a usage error. */
+  name: string;
+  /** The value when it is left out, as it would be typed (`'2,5,10'` for a list). */
+  fallback: string;
+  /** A comma-separated list of numbers (`2,5,10`) rather than one. */
+  list?: boolean;
+}
+
+type PositionalValues<S extends readonly PositionalNumber[]> = {
+  -readonly [K in keyof S]: S[K] extends { list: true } ? number[] : number;
+};
+
+/**
+ * The command line of a script whose arguments are all numbers in a fixed order
+ * (`fan-out.ts [batchSizes=200,1000] [followers=50000] [rounds=3]`): `--help`, then each
+ * positional as numberArgument or numberListArgument reads it, its fallback when left out; more
+ * arguments than `specs` is a usage error.
+ */
+export function parsePositionalNumbers<const S extends readonly PositionalNumber[]>(
+  usage: string,
+  specs: S,
+): PositionalValues<S> {
+  const { positionals } = parseCommandLine(usage, { allowPositionals: true, options: {} });
+  atMostPositionals(usage, positionals, specs.length);
+  return specs.map((spec, index) => {
+    const text = positionals[index] ?? spec.fallback;
+    return spec.list
+      ? numberListArgument(usage, spec.name, text, spec)
+      : numberArgument(usage, spec.name, text, spec);
+  }) as PositionalValues<S>;
+}

@@ -7,7 +7,7 @@
 import { readFile } from 'node:fs/promises';
 import { RECONNECT_EVERY_REQUESTS } from '@headroom/testing/load-client';
 import autocannon from 'autocannon';
-import { atMostPositionals, numberArgument, parseCommandLine } from '../cli.ts';
+import { parsePositionalNumbers } from '../cli.ts';
 
 const DEFAULTS = { seconds: '10', connections: '50' };
 const USAGE = `usage: npx tsx load-tests/benchmarks/edge-vs-origin.ts [seconds=${DEFAULTS.seconds}] [connections=${DEFAULTS.connections}]
@@ -16,12 +16,10 @@ const USAGE = `usage: npx tsx load-tests/benchmarks/edge-vs-origin.ts [seconds=$
   connections  autocannon connections
 The edge's and the web origin's ports: HEADROOM_EDGE_PORT and HEADROOM_WEB_PORT, as stack.sh.`;
 
-const { positionals } = parseCommandLine(USAGE, { allowPositionals: true, options: {} });
-atMostPositionals(USAGE, positionals, 2);
-const durationSeconds = numberArgument(USAGE, 'seconds', positionals[0] ?? DEFAULTS.seconds);
-const connections = numberArgument(USAGE, 'connections', positionals[1] ?? DEFAULTS.connections, {
-  integer: true,
-});
+const [durationSeconds, connections] = parsePositionalNumbers(USAGE, [
+  { name: 'seconds', fallback: DEFAULTS.seconds },
+  { name: 'connections', fallback: DEFAULTS.connections, integer: true },
+]);
 /** Unmeasured seconds before each measured run: connection set-up and the first reads from disk. */
 const WARMUP_SECONDS = 2;
 const EDGE = `http://127.0.0.1:${process.env.HEADROOM_EDGE_PORT ?? 8080}`;

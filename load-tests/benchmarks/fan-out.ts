@@ -6,7 +6,7 @@
 // longest gap is the most the fan-out ever stood still (one batch, or a job handing over to
 // its continuation), and the batch size bounds how long any one statement holds its locks.
 //   npx tsx load-tests/benchmarks/fan-out.ts [batchSizes=200,1000,5000] [followers=50000] [rounds=3]
-import { atMostPositionals, numberArgument, numberListArgument, parseCommandLine } from '../cli.ts';
+import { parsePositionalNumbers } from '../cli.ts';
 import { median } from '../stats.ts';
 import { machineLine, openBenchStack, timeUntil } from './worker-bench-stack.ts';
 
@@ -17,17 +17,11 @@ const USAGE = `usage: npx tsx load-tests/benchmarks/fan-out.ts [batchSizes=${DEF
   followers   followers of the one author whose article is fanned out
   rounds      articles published per batch size (the table shows medians)`;
 
-const { positionals } = parseCommandLine(USAGE, { allowPositionals: true, options: {} });
-atMostPositionals(USAGE, positionals, 3);
-const whole = { integer: true };
-const batchSizes = numberListArgument(
-  USAGE,
-  'batchSizes',
-  positionals[0] ?? DEFAULTS.batchSizes,
-  whole,
-);
-const followers = numberArgument(USAGE, 'followers', positionals[1] ?? DEFAULTS.followers, whole);
-const rounds = numberArgument(USAGE, 'rounds', positionals[2] ?? DEFAULTS.rounds, whole);
+const [batchSizes, followers, rounds] = parsePositionalNumbers(USAGE, [
+  { name: 'batchSizes', fallback: DEFAULTS.batchSizes, list: true, integer: true },
+  { name: 'followers', fallback: DEFAULTS.followers, integer: true },
+  { name: 'rounds', fallback: DEFAULTS.rounds, integer: true },
+]);
 const BATCHES_PER_JOB = 10;
 
 const stack = await openBenchStack('fanout');

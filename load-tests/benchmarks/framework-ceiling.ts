@@ -17,7 +17,7 @@ import { nativeStackPort } from '@headroom/testing/native-services';
 import { freePort } from '@headroom/testing/processes';
 import autocannon from 'autocannon';
 import { cpuSnapshot, cpuUsage, processCpuSeconds, waitForQuiet } from '../capacity/process-cpu.ts';
-import { atMostPositionals, numberArgument, parseCommandLine } from '../cli.ts';
+import { parsePositionalNumbers } from '../cli.ts';
 import { describeMachine, fileStamp } from '../results.ts';
 
 const DEFAULTS = { rounds: '3', seconds: '10', connections: '32' };
@@ -29,17 +29,11 @@ const USAGE = `usage: npx tsx load-tests/benchmarks/framework-ceiling.ts [rounds
 HEADROOM_CEILING_API_URL and HEADROOM_CEILING_API_PID point it at another API process than
 the stack's api-1.`;
 
-const { positionals } = parseCommandLine(USAGE, { allowPositionals: true, options: {} });
-atMostPositionals(USAGE, positionals, 3);
-const whole = { integer: true };
-const rounds = numberArgument(USAGE, 'rounds', positionals[0] ?? DEFAULTS.rounds, whole);
-const durationSeconds = numberArgument(USAGE, 'seconds', positionals[1] ?? DEFAULTS.seconds);
-const connections = numberArgument(
-  USAGE,
-  'connections',
-  positionals[2] ?? DEFAULTS.connections,
-  whole,
-);
+const [rounds, durationSeconds, connections] = parsePositionalNumbers(USAGE, [
+  { name: 'rounds', fallback: DEFAULTS.rounds, integer: true },
+  { name: 'seconds', fallback: DEFAULTS.seconds },
+  { name: 'connections', fallback: DEFAULTS.connections, integer: true },
+]);
 const WARMUP_SECONDS = 2;
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 const apiUrl =

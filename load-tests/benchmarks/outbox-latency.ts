@@ -8,7 +8,7 @@
 // the clocks agree. docs/background-jobs.md quotes the result.
 //   npx tsx load-tests/benchmarks/outbox-latency.ts [ratesPerSecond=20,200] [seconds=15]
 import { createRelayWakeup, RELAY_NOTIFY_SQL } from '@headroom/jobs/relay-wakeup';
-import { atMostPositionals, numberArgument, numberListArgument, parseCommandLine } from '../cli.ts';
+import { parsePositionalNumbers } from '../cli.ts';
 import { summarizeLatencies } from '../stats.ts';
 import { machineLine, openBenchStack, timeUntil } from './worker-bench-stack.ts';
 
@@ -20,10 +20,10 @@ const USAGE = `usage: npx tsx load-tests/benchmarks/outbox-latency.ts [ratesPerS
   ratesPerSecond  steady event rates to measure, comma-separated
   seconds         how long events are inserted at each rate`;
 
-const { positionals } = parseCommandLine(USAGE, { allowPositionals: true, options: {} });
-atMostPositionals(USAGE, positionals, 2);
-const rates = numberListArgument(USAGE, 'ratesPerSecond', positionals[0] ?? DEFAULTS.rates);
-const seconds = numberArgument(USAGE, 'seconds', positionals[1] ?? DEFAULTS.seconds);
+const [rates, seconds] = parsePositionalNumbers(USAGE, [
+  { name: 'ratesPerSecond', fallback: DEFAULTS.rates, list: true },
+  { name: 'seconds', fallback: DEFAULTS.seconds },
+]);
 
 const stack = await openBenchStack('outbox');
 const relay = createRelayWakeup({

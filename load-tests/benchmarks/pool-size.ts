@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { nativeServiceUrls } from '@headroom/testing/native-services';
 import { startApiProcess } from '@headroom/testing/processes';
 import autocannon from 'autocannon';
-import { atMostPositionals, numberArgument, numberListArgument, parseCommandLine } from '../cli.ts';
+import { parsePositionalNumbers } from '../cli.ts';
 
 const DEFAULTS = { sizes: '2,5,10,20', seconds: '10', connections: '32' };
 const USAGE = `usage: npx tsx load-tests/benchmarks/pool-size.ts [sizes=${DEFAULTS.sizes}] [seconds=${DEFAULTS.seconds}] [connections=${DEFAULTS.connections}]
@@ -15,17 +15,11 @@ const USAGE = `usage: npx tsx load-tests/benchmarks/pool-size.ts [sizes=${DEFAUL
   seconds      measured seconds per pool size
   connections  autocannon connections`;
 
-const { positionals } = parseCommandLine(USAGE, { allowPositionals: true, options: {} });
-atMostPositionals(USAGE, positionals, 3);
-const [
-  sizesText = DEFAULTS.sizes,
-  secondsText = DEFAULTS.seconds,
-  connectionsText = DEFAULTS.connections,
-] = positionals;
-const whole = { integer: true };
-const sizes = numberListArgument(USAGE, 'sizes', sizesText, whole);
-const durationSeconds = numberArgument(USAGE, 'seconds', secondsText);
-const connections = numberArgument(USAGE, 'connections', connectionsText, whole);
+const [sizes, durationSeconds, connections] = parsePositionalNumbers(USAGE, [
+  { name: 'sizes', fallback: DEFAULTS.sizes, list: true, integer: true },
+  { name: 'seconds', fallback: DEFAULTS.seconds },
+  { name: 'connections', fallback: DEFAULTS.connections, integer: true },
+]);
 const PATH = '/api/articles?limit=20';
 /** Unmeasured seconds before each measured run: JIT compilation and connection set-up. */
 const WARMUP_SECONDS = 2;

@@ -5,7 +5,7 @@
 // rounds, in alternating order, and the median is reported, so a burst of load from anything
 // else on the machine skews one sample rather than one row.
 //   npx tsx load-tests/benchmarks/render-article.ts [concurrencies=1,2,4,8] [jobs=1000] [rounds=3]
-import { atMostPositionals, numberArgument, numberListArgument, parseCommandLine } from '../cli.ts';
+import { parsePositionalNumbers } from '../cli.ts';
 import { median, summarizeLatencies } from '../stats.ts';
 import { machineLine, openBenchStack, timeUntil } from './worker-bench-stack.ts';
 
@@ -16,17 +16,11 @@ const USAGE = `usage: npx tsx load-tests/benchmarks/render-article.ts [concurren
   jobs           render-article jobs per measured run
   rounds         runs per concurrency, in alternating order (the table shows medians)`;
 
-const { positionals } = parseCommandLine(USAGE, { allowPositionals: true, options: {} });
-atMostPositionals(USAGE, positionals, 3);
-const whole = { integer: true };
-const concurrencies = numberListArgument(
-  USAGE,
-  'concurrencies',
-  positionals[0] ?? DEFAULTS.concurrencies,
-  whole,
-);
-const jobCount = numberArgument(USAGE, 'jobs', positionals[1] ?? DEFAULTS.jobs, whole);
-const rounds = numberArgument(USAGE, 'rounds', positionals[2] ?? DEFAULTS.rounds, whole);
+const [concurrencies, jobCount, rounds] = parsePositionalNumbers(USAGE, [
+  { name: 'concurrencies', fallback: DEFAULTS.concurrencies, list: true, integer: true },
+  { name: 'jobs', fallback: DEFAULTS.jobs, integer: true },
+  { name: 'rounds', fallback: DEFAULTS.rounds, integer: true },
+]);
 const WARM_UP_JOBS = 200;
 
 function markdownBody(seed: number): string {

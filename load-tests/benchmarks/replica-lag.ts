@@ -10,7 +10,7 @@ import { createReadRouting } from '@headroom/db/read-routing';
 import { nativeServices } from '@headroom/testing/native-services';
 import pg from 'pg';
 import { Registry } from 'prom-client';
-import { atMostPositionals, numberArgument, parseCommandLine } from '../cli.ts';
+import { parsePositionalNumbers } from '../cli.ts';
 import { summarizeLatencies } from '../stats.ts';
 
 const DEFAULTS = { idle: '10', burst: '10', writers: '16' };
@@ -20,13 +20,11 @@ const USAGE = `usage: npx tsx load-tests/benchmarks/replica-lag.ts [idle-seconds
   burst-seconds  how long the write burst lasts
   writers        connections writing one row per transaction, as fast as they can`;
 
-const { positionals } = parseCommandLine(USAGE, { allowPositionals: true, options: {} });
-atMostPositionals(USAGE, positionals, 3);
-const [idleText = DEFAULTS.idle, burstText = DEFAULTS.burst, writersText = DEFAULTS.writers] =
-  positionals;
-const idleSeconds = numberArgument(USAGE, 'idle-seconds', idleText);
-const burstSeconds = numberArgument(USAGE, 'burst-seconds', burstText);
-const writers = numberArgument(USAGE, 'writers', writersText, { integer: true });
+const [idleSeconds, burstSeconds, writers] = parsePositionalNumbers(USAGE, [
+  { name: 'idle-seconds', fallback: DEFAULTS.idle },
+  { name: 'burst-seconds', fallback: DEFAULTS.burst },
+  { name: 'writers', fallback: DEFAULTS.writers, integer: true },
+]);
 /** Samples per second: the poller's interval here, finer than the API's default. */
 const SAMPLE_INTERVAL_MS = 100;
 /** A comment-sized row. */

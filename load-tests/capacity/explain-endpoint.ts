@@ -13,7 +13,7 @@ import pg from 'pg';
 import pino from 'pino';
 import { Registry } from 'prom-client';
 import { createServices } from '../../apps/api/src/services.ts';
-import { atMostPositionals, numberArgument, parseCommandLine } from '../cli.ts';
+import { parsePositionalNumbers } from '../cli.ts';
 import { HOME_OFFSETS, pick, pickPopular } from '../scenarios.ts';
 
 const DEFAULT_SAMPLES = 40;
@@ -21,11 +21,9 @@ const USAGE = `usage: npx tsx load-tests/capacity/explain-endpoint.ts [samples=$
 
   samples  requests per endpoint, each of whose statements is explained`;
 
-const { positionals } = parseCommandLine(USAGE, { allowPositionals: true, options: {} });
-atMostPositionals(USAGE, positionals, 1);
-const samples = numberArgument(USAGE, 'samples', positionals[0] ?? String(DEFAULT_SAMPLES), {
-  integer: true,
-});
+const [samples] = parsePositionalNumbers(USAGE, [
+  { name: 'samples', fallback: String(DEFAULT_SAMPLES), integer: true },
+]);
 const { DATABASE_URL: databaseUrl } = nativeServiceUrls('stack');
 
 const captured: Prisma.QueryEvent[] = [];

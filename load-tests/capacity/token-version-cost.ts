@@ -19,7 +19,7 @@ import { buildApp } from '../../apps/api/src/app.ts';
 import { loadApiConfig } from '../../apps/api/src/config.ts';
 import { createTokenVersions } from '../../apps/api/src/modules/users/token-versions.ts';
 import { createRedisClient } from '../../apps/api/src/redis.ts';
-import { atMostPositionals, numberArgument, parseCommandLine } from '../cli.ts';
+import { parsePositionalNumbers } from '../cli.ts';
 
 const DEFAULT_REQUESTS = '5000';
 const USAGE = `usage: npx tsx load-tests/capacity/token-version-cost.ts [requests=${DEFAULT_REQUESTS}]
@@ -27,11 +27,9 @@ const USAGE = `usage: npx tsx load-tests/capacity/token-version-cost.ts [request
   requests  sequential calls timed, for the version check and for the signed-in list page
             (needs the test profile: bash infra/native/services.sh up --profile test)`;
 
-const { positionals } = parseCommandLine(USAGE, { allowPositionals: true, options: {} });
-atMostPositionals(USAGE, positionals, 1);
-const requests = numberArgument(USAGE, 'requests', positionals[0] ?? DEFAULT_REQUESTS, {
-  integer: true,
-});
+const [requests] = parsePositionalNumbers(USAGE, [
+  { name: 'requests', fallback: DEFAULT_REQUESTS, integer: true },
+]);
 const urls = nativeServiceUrls('test');
 const admin = new URL(urls.DATABASE_URL);
 admin.pathname = '/postgres';

@@ -107,6 +107,16 @@ describe('the load-test command lines', () => {
       '--top must be a positive integer, got "ten"',
     ],
     ['load-tests/benchmarks/pool-size.ts', ['2,x'], 'sizes must be a positive integer, got "x"'],
+    [
+      'load-tests/benchmarks/fan-out.ts',
+      ['200,1000', '50000', '1.5'],
+      'rounds must be a positive integer, got "1.5"',
+    ],
+    [
+      'load-tests/benchmarks/render-article.ts',
+      ['1,2', '100', '3', '4'],
+      'expected at most 3 arguments, got 4',
+    ],
     ['load-tests/run.ts', [], 'name a scenario'],
     ['load-tests/run.ts', ['browsing'], 'no scenario is called "browsing"'],
     [
