@@ -10,6 +10,9 @@
 #   stack.sh status  [--profile P]   each part and its health
 #   stack.sh ports   [--profile P]   each part's name and TCP port, one per line
 #   stack.sh rolling-restart [--profile P]   replace the API processes one at a time, no downtime
+#   stack.sh deploy REF [--force-contract] [--profile P]   run the git REF: build it in its own
+#                                    work tree, migrate (expand only), roll every process over
+#   stack.sh rollback [--profile P]  back to the release that ran before the last deploy
 #
 # Profiles: `stack` (the default) is the dev stack behind http://127.0.0.1:8080. `e2e` is what
 # the browser tests run against (apps/web/e2e): other ports, its own Postgres and Redis, and a
@@ -47,12 +50,23 @@ readonly ALERTMANAGER_GROUP_WAIT=10s
 readonly ALERTMANAGER_GROUP_INTERVAL=1m
 readonly ALERTMANAGER_REPEAT_INTERVAL=4h
 # How long the load balancer skips a replica after a failed request (nginx fail_timeout). A
-# rolling restart waits this long after a replica is back before stopping the next one, so
-# the load balancer never finds every replica marked down (infra/native/test/rolling-restart).
+# rolling restart takes each replica out of the load balancer before stopping it, so none is
+# marked failed by it (infra/native/test/rolling-restart waits this long between replicas).
 readonly LB_FAIL_TIMEOUT_SECONDS=2
+# How long a deploy waits for the load balancer's old nginx workers to finish their requests
+# after a reload (proxy_read_timeout is 30 s; an API request is bounded well below by the API's
+# own deadlines, docs/reliability.md).
+readonly LB_RELOAD_TIMEOUT=30
+# Each deployed git commit gets a work tree of its own, built once (docs/deployment.md).
+readonly DEPLOY_DIR="$REPO_ROOT/.local/deploy"
+# Written into a release's work tree when its build finished.
+readonly RELEASE_BUILT_STAMP=.local/release-built
+# migrate-cli.ts deploy --expand-only exits with this when a pending migration is a contract step.
+readonly MIGRATE_REFUSED_CONTRACT=3
 
 usage() {
-  echo "usage: stack.sh start|up|down|status|ports|rolling-restart [--profile stack|e2e]" >&2
+  echo "usage: stack.sh start|up|down|status|ports|rolling-restart|rollback [--profile stack|e2e]" >&2
+  echo "       stack.sh deploy REF [--force-contract] [--profile stack|e2e]" >&2
   exit 2
 }
 
@@ -105,6 +119,10 @@ configure_profile() {
   MAIL_DIR="$STATE_DIR/mail"
   SITE_URL="http://127.0.0.1:$EDGE_PORT"
   LB_URL="http://127.0.0.1:$LB_PORT"
+  # What runs: a deployed release (stack.sh deploy) or, without one, this checkout.
+  RELEASE_FILE="$STATE_DIR/release"
+  PREVIOUS_RELEASE_FILE="$STATE_DIR/release.previous"
+  APP_TREE="$(release_field "$RELEASE_FILE" tree || echo "$REPO_ROOT")"
 }
 
 api_port() { echo $((API_BASE_PORT + $1)); }
@@ -251,12 +269,14 @@ start_process() {
   disown
 }
 
-# start_app NAME ENTRY [NAME=value ...]: node ENTRY with the TypeScript and telemetry loaders.
+# start_app NAME ENTRY [NAME=value ...]: node ENTRY with the TypeScript and telemetry loaders,
+# in APP_TREE (the checkout, or the work tree of the release deployed), whose node_modules
+# the loaders are resolved from.
 start_app() {
   local name=$1 entry=$2 environment=()
   shift 2
   mapfile -t environment < <(app_environment)
-  start_process "$name" env "${environment[@]}" "$@" \
+  start_process "$name" env -C "$APP_TREE" "${environment[@]}" "$@" \
     node --import tsx --import @headroom/telemetry/register "$entry"
 }
 
@@ -542,17 +562,39 @@ exporters_down() {
 
 # --- nginx: the load balancer, the web origin and the edge ------------------------------------
 
+# lb_servers [OUT]: one server line per API process; the one numbered OUT (a deploy replacing
+# it) marked down, so the load balancer sends it nothing new.
 lb_servers() {
-  local index
-  for ((index = 1; index <= API_REPLICAS; index++)); do
-    printf 'server 127.0.0.1:%s max_fails=1 fail_timeout=%ss;\n' "$(api_port "$index")" "$LB_FAIL_TIMEOUT_SECONDS"
+  local index out=${1:-} mark
+  for index in $(replica_indexes api "$API_REPLICAS"); do
+    mark=""
+    [[ $index == "$out" ]] && mark=" down"
+    printf 'server 127.0.0.1:%s max_fails=1 fail_timeout=%ss%s;\n' "$(api_port "$index")" "$LB_FAIL_TIMEOUT_SECONDS" "$mark"
   done
+}
+
+# lb_up [OUT]: render and start or reload the load balancer; after a reload, wait until the old
+# nginx workers have finished the requests they held (until then they may still use OUT).
+lb_up() {
+  local master
+  LB_LISTEN="127.0.0.1:$LB_PORT" LB_API_SERVERS="$(lb_servers "${1:-}")" bash "$NGINX" up lb "$LB_DIR" >&2
+  master="$(live_pid "$LB_DIR/nginx.pid" nginx)" || return 0
+  wait_until "$LB_RELOAD_TIMEOUT" lb_reload_finished "$master" ||
+    log "lb: old workers still finishing requests after ${LB_RELOAD_TIMEOUT}s"
+}
+
+lb_reload_finished() {
+  ! ps --ppid "$1" -o args= | grep -q 'shutting down'
+}
+
+web_origin_up() {
+  WEB_LISTEN="127.0.0.1:$WEB_PORT" WEB_ROOT="$APP_TREE/apps/web/dist" bash "$NGINX" up web-origin "$WEB_DIR"
 }
 
 front_up() {
   log "==> load balancer, web origin and edge (nginx)"
-  LB_LISTEN="127.0.0.1:$LB_PORT" LB_API_SERVERS="$(lb_servers)" bash "$NGINX" up lb "$LB_DIR"
-  WEB_LISTEN="127.0.0.1:$WEB_PORT" WEB_ROOT="$WEB_DIST" bash "$NGINX" up web-origin "$WEB_DIR"
+  lb_up
+  web_origin_up
   EDGE_LISTEN="127.0.0.1:$EDGE_PORT" EDGE_ORIGIN_UPSTREAM="127.0.0.1:$WEB_PORT" \
     EDGE_API_UPSTREAM="127.0.0.1:$LB_PORT" EDGE_CACHE_DIR="$EDGE_DIR/cache" \
     bash "$NGINX" up edge "$EDGE_DIR"
@@ -643,24 +685,188 @@ cmd_start() {
 cmd_down() {
   stop_all_but_services
   bash "$SERVICES" down --profile "$PROFILE"
+  # The next up runs the checkout again (a deployed release is deployed anew).
+  rm -f "$RELEASE_FILE" "$PREVIOUS_RELEASE_FILE"
 }
 
-# Replaces each API process in turn while the others serve: SIGTERM (it drains), start a new
-# one on the same port, wait until it is ready and back in the load balancer's rotation.
-cmd_rolling_restart() {
+# Replaces each API process in turn (running APP_TREE) while the others serve: out of the load
+# balancer first, so no new request reaches it (a POST it refused while draining would not be
+# retried elsewhere), then SIGTERM (it drains), a new one on the same port, and back in
+# rotation once that one is ready.
+roll_api_processes() {
   local index
+  for index in $(replica_indexes api "$API_REPLICAS"); do
+    lb_up "$index"
+    stop_process "api-$index" "$API_STOP_TIMEOUT" >&2
+    start_api "$index"
+    wait_ready "api-$index" api_ready "$index"
+    lb_up
+    log "api-$index: restarted, running $(rel "$APP_TREE")"
+  done
+}
+
+cmd_rolling_restart() {
   require_curl
   cd "$REPO_ROOT"
   use_node_runtime
   load_service_urls
   JWT_SECRET="$(jwt_secret)"
-  for index in $(replica_indexes api "$API_REPLICAS"); do
-    stop_process "api-$index" "$API_STOP_TIMEOUT"
-    start_api "$index"
-    wait_ready "api-$index" api_ready "$index"
-    echo "api-$index: restarted"
-    sleep "$LB_FAIL_TIMEOUT_SECONDS.5"
+  roll_api_processes
+}
+
+# --- deploy and rollback ------------------------------------------------------------------------
+# A release is a git commit built in a work tree of its own (.local/deploy/<sha>), so the
+# checkout can change while it runs and the previous release stays built for a rollback.
+# RELEASE_FILE says which one runs (ref=, sha=, tree=, deployed_at= lines); without it, the
+# checkout runs. Migrations are expand-only (docs/database.md, "Expand and contract"): the
+# previous release keeps working on the new schema, which is what makes rolling back safe.
+
+# release_field FILE KEY: the value of KEY in a release file; fails when there is none.
+release_field() {
+  local file=$1 key=$2 line
+  [[ -f $file ]] || return 1
+  while IFS= read -r line; do
+    if [[ $line == "$key="* ]]; then
+      printf '%s\n' "${line#*=}"
+      return 0
+    fi
+  done <"$file"
+  return 1
+}
+
+# describe_release FILE: one line, "REF (SHA) in TREE", or the checkout's commit.
+describe_release() {
+  if [[ -f $1 ]]; then
+    printf '%s (%s) from %s, deployed %s\n' "$(release_field "$1" ref)" \
+      "$(release_field "$1" sha | cut -c1-12)" "$(rel "$(release_field "$1" tree)")" \
+      "$(release_field "$1" deployed_at)"
+  else
+    printf 'the checkout (%s, with its uncommitted changes)\n' "$(git -C "$REPO_ROOT" rev-parse --short=12 HEAD)"
+  fi
+}
+
+# build_release SHA TREE: the commit checked out in its own work tree, its dependencies
+# installed with this Node, the Prisma client generated and the site built. Once per commit.
+build_release() {
+  local sha=$1 tree=$2
+  if [[ ! -e $tree/.git ]]; then
+    log "==> deploy: work tree for $sha in $(rel "$tree")"
+    mkdir -p "$DEPLOY_DIR"
+    git -C "$REPO_ROOT" worktree prune
+    git -C "$REPO_ROOT" worktree add --detach "$tree" "$sha" >&2
+  fi
+  if [[ -f $tree/$RELEASE_BUILT_STAMP ]]; then
+    log "==> deploy: $(rel "$tree") is built"
+    return 0
+  fi
+  log "==> deploy: npm ci, prisma client and site in $(rel "$tree")"
+  (
+    cd "$tree"
+    npm ci --prefer-offline --no-audit --no-fund >&2
+    npm run --silent db:generate >&2
+    npm run --silent build -w @headroom/web >&2
+  ) || die "the build of $sha failed; nothing was migrated or restarted"
+  mkdir -p "$tree/$(dirname "$RELEASE_BUILT_STAMP")"
+  touch "$tree/$RELEASE_BUILT_STAMP"
+}
+
+# migrate_release TREE FORCE: the release's migrations, on the primary (the advisory lock needs
+# a session). Expand only unless FORCE is 1: a contract step removes what the running release
+# may still use.
+migrate_release() {
+  local tree=$1 force=$2 arguments=(deploy --expand-only) status=0
+  if ((force)); then arguments=(deploy); fi
+  log "==> deploy: migrations (${arguments[*]})"
+  env -C "$tree" DATABASE_URL="$DIRECT_DATABASE_URL" \
+    node --import tsx packages/db/src/migrate-cli.ts "${arguments[@]}" || status=$?
+  if ((status == MIGRATE_REFUSED_CONTRACT)); then
+    die "a pending migration is a contract step; nothing was restarted. Deploy it once no running release needs what it removes, with --force-contract"
+  fi
+  ((status == 0)) || die "the migrations failed; nothing was restarted"
+}
+
+# roll_over TREE: every API process, then every worker, replaced one at a time by one running
+# TREE, then the site. Each worker stops taking jobs and finishes the running ones before its
+# replacement starts (SIGTERM, apps/worker/src/main.ts); jobs added meanwhile wait in Redis.
+roll_over() {
+  local index
+  APP_TREE=$1
+  roll_api_processes
+  for index in $(replica_indexes worker "$WORKER_REPLICAS"); do
+    stop_process "worker-$index" "$WORKER_STOP_TIMEOUT" >&2
+    start_worker "$index"
+    wait_ready "worker-$index" worker_ready "$index"
+    log "worker-$index: running $(rel "$APP_TREE")"
   done
+  web_origin_up >&2
+}
+
+# record_release REF SHA TREE: RELEASE_FILE names it; the one it replaces becomes the previous.
+record_release() {
+  local ref=$1 sha=$2 tree=$3 previous_tree
+  if [[ -f $RELEASE_FILE ]]; then
+    mv "$RELEASE_FILE" "$PREVIOUS_RELEASE_FILE"
+  else
+    # The checkout ran: its commit is what a rollback returns to (built like any other).
+    printf 'ref=%s\nsha=%s\ntree=%s\ndeployed_at=%s\n' checkout \
+      "$(git -C "$REPO_ROOT" rev-parse HEAD)" "$REPO_ROOT" "(started by stack.sh up)" >"$PREVIOUS_RELEASE_FILE"
+  fi
+  printf 'ref=%s\nsha=%s\ntree=%s\ndeployed_at=%s\n' "$ref" "$sha" "$tree" \
+    "$(date -u +%Y-%m-%dT%H:%M:%SZ)" >"$RELEASE_FILE"
+  # Work trees of releases neither running nor previous: each holds a node_modules.
+  previous_tree="$(release_field "$PREVIOUS_RELEASE_FILE" tree || true)"
+  for tree in "$DEPLOY_DIR"/*; do
+    [[ -d $tree && $tree != "$APP_TREE" && $tree != "$previous_tree" ]] || continue
+    [[ -e $tree/.git ]] || continue
+    if git -C "$REPO_ROOT" worktree remove --force "$tree"; then
+      log "removed the unused work tree $(rel "$tree")"
+    fi
+  done
+}
+
+# deploy REF FORCE: the whole sequence, on a running stack. Nothing running is touched until
+# the build and the migrations have succeeded.
+deploy_release() {
+  local ref=$1 force=$2 sha tree
+  require_curl
+  cd "$REPO_ROOT"
+  use_node_runtime
+  stack_ready || die "the stack ($PROFILE) is not up: a deploy replaces running processes (npm run stack:up)"
+  sha="$(git rev-parse --verify --quiet "$ref^{commit}")" || die "'$ref' is not a commit of this repository"
+  tree="$DEPLOY_DIR/$sha"
+  build_release "$sha" "$tree"
+  load_service_urls
+  JWT_SECRET="$(jwt_secret)"
+  migrate_release "$tree" "$force"
+  roll_over "$tree"
+  record_release "$ref" "$sha" "$tree"
+  echo "deployed: $(describe_release "$RELEASE_FILE")"
+}
+
+cmd_deploy() {
+  local ref=$1 force=$2
+  [[ -n $ref ]] || usage
+  deploy_release "$ref" "$force"
+}
+
+# Back to the release that ran before the last deploy, by its commit (the previous work tree,
+# or the checkout's commit built like a release). Its migrations are already applied, so none
+# run; the schema it meets is the expanded one, which it works with by the expand rule.
+cmd_rollback() {
+  local sha
+  [[ -f $PREVIOUS_RELEASE_FILE ]] || die "no previous release to roll back to (nothing was deployed since stack.sh up)"
+  sha="$(release_field "$PREVIOUS_RELEASE_FILE" sha)"
+  log "==> rollback to $(describe_release "$PREVIOUS_RELEASE_FILE")"
+  require_curl
+  cd "$REPO_ROOT"
+  use_node_runtime
+  stack_ready || die "the stack ($PROFILE) is not up"
+  build_release "$sha" "$DEPLOY_DIR/$sha"
+  load_service_urls
+  JWT_SECRET="$(jwt_secret)"
+  roll_over "$DEPLOY_DIR/$sha"
+  record_release "rollback to $(release_field "$PREVIOUS_RELEASE_FILE" ref)" "$sha" "$DEPLOY_DIR/$sha"
+  echo "rolled back: $(describe_release "$RELEASE_FILE")"
 }
 
 status_line() {
@@ -669,6 +875,7 @@ status_line() {
 
 cmd_status() {
   local index state name port
+  echo "release: $(describe_release "$RELEASE_FILE")"
   status_line part state address health
   bash "$SERVICES" status --profile "$PROFILE" | while read -r name state address rest; do
     status_line "$name" "$state" "$address" "$rest"
@@ -728,10 +935,15 @@ cmd_ports() {
 
 main() {
   (($# >= 1)) || usage
-  local command=$1 profile=stack
+  local command=$1 profile=stack ref="" force_contract=0
   shift
   while (($# > 0)); do
     case $1 in
+      --force-contract)
+        [[ $command == deploy ]] || usage
+        force_contract=1
+        shift
+        ;;
       --profile)
         (($# >= 2)) || usage
         profile=$2
@@ -741,7 +953,12 @@ main() {
         profile=${1#--profile=}
         shift
         ;;
-      *) usage ;;
+      -*) usage ;;
+      *)
+        [[ $command == deploy && -z $ref ]] || usage
+        ref=$1
+        shift
+        ;;
     esac
   done
   configure_profile "$profile"
@@ -752,6 +969,8 @@ main() {
     status) cmd_status ;;
     ports) cmd_ports ;;
     rolling-restart) cmd_rolling_restart ;;
+    deploy) cmd_deploy "$ref" "$force_contract" ;;
+    rollback) cmd_rollback ;;
     *) usage ;;
   esac
 }
