@@ -4,7 +4,7 @@
 # Postgres primary, a streaming replica of it (stack and e2e), the queue's Redis (BullMQ and
 # rate limits: nothing may be evicted) and the application cache's Redis (evicts by LRU).
 #
-#   services.sh up|down|status|env|ports|reset [--profile stack|test|e2e]
+#   services.sh up|down|status|env|ports|reset|failover [--profile stack|test|e2e]
 #
 # stack: the native dev stack (durable). test: what the test suite uses (fast, disposable).
 # e2e: the stack the browser tests run against (stack.sh --profile e2e; fast, disposable).
@@ -25,7 +25,7 @@ readonly READY_TIMEOUT=30
 
 usage() {
   cat >&2 <<'EOF'
-usage: services.sh up|down|status|env|ports|reset [--profile stack|test|e2e]
+usage: services.sh up|down|status|env|ports|reset|failover [--profile stack|test|e2e]
 
   up      start PostgreSQL (and its replica: stack, e2e) and both Redis servers for the profile
           (installs them first if missing)
@@ -35,6 +35,9 @@ usage: services.sh up|down|status|env|ports|reset [--profile stack|test|e2e]
           for: set -a; eval "$(services.sh env)"; set +a (the Redis URLs carry their passwords)
   ports   print each service's name and TCP port, one per line
   reset   empty them: a new database, no Redis keys (test and e2e only; they must be up)
+  failover --pgbouncer-ini FILE --pgbouncer-url URL
+          the replica becomes the primary (postgres-failover.sh: fence, promote, repoint
+          that PgBouncer); the next up makes the old primary's directory the new replica
 
 Ports (infra/topology/ports.txt) can be overridden with HEADROOM_PG_PORT,
 HEADROOM_PG_REPLICA_PORT, HEADROOM_REDIS_PORT and HEADROOM_CACHE_REDIS_PORT for the stack
@@ -71,12 +74,26 @@ configure_profile() {
   STATE_DIR="$REPO_ROOT/.local/$PROFILE"
   PG_DATA="$STATE_DIR/postgres"
   PG_REPLICA_DATA="$STATE_DIR/postgres-replica"
+  # After a failover (services.sh failover) the replica's directory holds the primary, on the
+  # replica's port, and the old primary's directory is fenced; `up` copies the new primary
+  # into it, making it the replica on the old primary's port. The roles stay swapped until
+  # the next failover swaps them back.
+  PG_PRIMARY_FILE="$STATE_DIR/postgres-primary"
+  if [[ "$(cat "$PG_PRIMARY_FILE" 2>/dev/null)" == postgres-replica ]] && with_replica; then
+    swap_postgres_roles
+  fi
   REDIS_DIR="$STATE_DIR/redis"
   CACHE_REDIS_DIR="$STATE_DIR/redis-cache"
 }
 
 with_replica() {
   [[ -n $PG_REPLICA_PORT ]]
+}
+
+swap_postgres_roles() {
+  local data=$PG_DATA port=$PG_PORT
+  PG_DATA=$PG_REPLICA_DATA PG_PORT=$PG_REPLICA_PORT
+  PG_REPLICA_DATA=$data PG_REPLICA_PORT=$port
 }
 
 # --- PostgreSQL -------------------------------------------------------------------------
@@ -307,6 +324,12 @@ replica_system_identifier() {
 # it streams through is gone or lost (the primary dropped WAL the replica had not received).
 replica_unusable_reason() {
   local slot
+  # Left by postgres-failover.sh: this copy was the primary, and may hold commits the new
+  # primary never received (a diverged timeline); it is never started again as it is.
+  if [[ -e $PG_REPLICA_DATA/headroom.fenced ]]; then
+    echo "it was the primary until a failover"
+    return 0
+  fi
   if [[ "$(replica_system_identifier)" != "$(primary_system_identifier)" ]]; then
     echo "it is a copy of an earlier primary"
     return 0
@@ -658,14 +681,43 @@ cmd_ports() {
   topology_ports "$PROFILE" services.sh
 }
 
+# The replica becomes the primary: infra/native/postgres-failover.sh fences the primary,
+# promotes the replica and repoints the PgBouncer whose configuration and URL are given (the
+# stack's: stack.sh failover-postgres), then the swap is recorded for every later command.
+# The old primary's directory is made a replica of the new primary at the next `up`.
+cmd_failover() {
+  local next=postgres-replica status=0
+  with_replica || die "the $PROFILE profile has no replica to promote"
+  [[ -n $PGBOUNCER_INI && -n $PGBOUNCER_URL ]] || usage
+  PG_BIN="$(find_pg_bindir)" || die "PostgreSQL server binaries not found"
+  lock_profile
+  replica_running || die "postgres-replica ($PROFILE) is not running; there is nothing to promote"
+  bash "$REPO_ROOT/infra/native/postgres-failover.sh" \
+    --old-primary-data "$PG_DATA" --replica-data "$PG_REPLICA_DATA" \
+    --replica-url "postgresql://$DB_USER:$DB_PASSWORD@127.0.0.1:$PG_REPLICA_PORT/postgres" \
+    --pgbouncer-ini "$PGBOUNCER_INI" --pgbouncer-url "$PGBOUNCER_URL" || status=$?
+  # Recorded once the replica is promoted (promotion removes its standby.signal), even if a
+  # later step failed: from then on it is the primary, whatever PgBouncer says.
+  if [[ ! -e $PG_REPLICA_DATA/standby.signal ]]; then
+    [[ $PG_DATA == "$STATE_DIR/postgres-replica" ]] && next=postgres
+    echo "$next" >"$PG_PRIMARY_FILE"
+  fi
+  ((status == 0)) || die "the failover stopped before its end (output above)"
+  echo "postgres ($PROFILE): the primary is now $(rel "$PG_REPLICA_DATA") on 127.0.0.1:$PG_REPLICA_PORT; \`up\` rebuilds the replica in $(rel "$PG_DATA")"
+}
+
 main() {
   (($# >= 1)) || usage
   local command=$1 profile=stack
+  PGBOUNCER_INI="" PGBOUNCER_URL=""
   shift
   while (($# > 0)); do
     case $1 in
       --profile) (($# >= 2)) || usage; profile=$2; shift 2 ;;
       --profile=*) profile=${1#--profile=}; shift ;;
+      # failover only: the PgBouncer to repoint.
+      --pgbouncer-ini) (($# >= 2)) || usage; PGBOUNCER_INI=$2; shift 2 ;;
+      --pgbouncer-url) (($# >= 2)) || usage; PGBOUNCER_URL=$2; shift 2 ;;
       *) usage ;;
     esac
   done
@@ -677,6 +729,7 @@ main() {
     env) cmd_env ;;
     ports) cmd_ports ;;
     reset) cmd_reset ;;
+    failover) cmd_failover ;;
     *) usage ;;
   esac
 }

@@ -10,6 +10,7 @@
 #   stack.sh status  [--profile P]   each part and its health
 #   stack.sh ports   [--profile P]   each part's name and TCP port, one per line
 #   stack.sh rolling-restart [--profile P]   replace the API processes one at a time, no downtime
+#   stack.sh failover-postgres [--profile P]   the replica becomes the primary (the primary died)
 #   stack.sh deploy REF [--force-contract] [--profile P]   run the git REF: build it in its own
 #                                    work tree, migrate (expand only), roll every process over
 #   stack.sh rollback [--profile P]  back to the release that ran before the last deploy
@@ -66,6 +67,7 @@ readonly MIGRATE_REFUSED_CONTRACT=3
 
 usage() {
   echo "usage: stack.sh start|up|down|status|ports|rolling-restart|rollback [--profile stack|e2e]" >&2
+  echo "       stack.sh failover-postgres [--profile stack|e2e]" >&2
   echo "       stack.sh deploy REF [--force-contract] [--profile stack|e2e]" >&2
   exit 2
 }
@@ -869,6 +871,37 @@ cmd_rollback() {
   echo "rolled back: $(describe_release "$RELEASE_FILE")"
 }
 
+# The primary died (or must go): services.sh failover runs infra/native/postgres-failover.sh,
+# which fences it, promotes the replica and repoints PgBouncer (both of its databases) at the
+# new primary. The API processes keep their connections to PgBouncer and are not restarted;
+# their replica reads go to the primary until a replica exists again. The workers' LISTEN
+# connection and the Postgres exporter reach the primary directly, so they are restarted with
+# its new address (a worker meanwhile polls the outbox). `stack.sh up` then copies the new
+# primary into the old one's directory, a replica again (docs/high-availability.md).
+cmd_failover_postgres() {
+  local index started
+  started="$(date +%s%3N)"
+  cd "$REPO_ROOT"
+  use_node_runtime
+  load_service_urls
+  pgbouncer_pid >/dev/null || die "pgbouncer is not running: the failover repoints it (npm run stack:up first)"
+  bash "$SERVICES" failover --profile "$PROFILE" --pgbouncer-ini "$PGBOUNCER_DIR/pgbouncer.ini" \
+    --pgbouncer-url "$DATABASE_URL"
+  load_service_urls
+  for index in $(replica_indexes worker "$WORKER_REPLICAS"); do
+    proc_pgid "worker-$index" >/dev/null || continue
+    stop_process "worker-$index" "$WORKER_STOP_TIMEOUT"
+    start_worker "$index"
+    wait_ready "worker-$index" worker_ready "$index"
+    echo "worker-$index: restarted, LISTENing on the new primary"
+  done
+  if proc_pgid postgres-exporter >/dev/null; then
+    stop_process postgres-exporter 5
+    exporters_up
+  fi
+  echo "failover-postgres ($PROFILE): done in $(($(date +%s%3N) - started)) ms; npm run stack:up makes a new replica"
+}
+
 status_line() {
   printf '%-16s %-5s %-22s %s\n' "$@"
 }
@@ -969,6 +1002,7 @@ main() {
     status) cmd_status ;;
     ports) cmd_ports ;;
     rolling-restart) cmd_rolling_restart ;;
+    failover-postgres) cmd_failover_postgres ;;
     deploy) cmd_deploy "$ref" "$force_contract" ;;
     rollback) cmd_rollback ;;
     *) usage ;;

@@ -4,7 +4,7 @@
 // 500, never a hang); within 5 s of the part being back, service is back, with the same API
 // process. docs/reliability.md has the figures; `npm run test:faults` runs this file.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type FaultStack, startFaultStack } from './fault-stack.ts';
+import { type FaultStack, signUpWriters, startFaultStack } from './fault-stack.ts';
 import {
   type Answer,
   ask,
@@ -26,26 +26,7 @@ let slug: string;
 
 beforeAll(async () => {
   stack = await startFaultStack();
-  tokens = [];
-  for (let index = 0; index < CONCURRENCY; index++) {
-    const username = `fault${index}${Date.now().toString(36)}`;
-    const response = await fetch(`${stack.api.baseUrl}/api/users`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({
-        user: { username, email: `${username}@example.com`, password: 'password123' },
-      }),
-    });
-    tokens.push(((await response.json()) as { user: { token: string } }).user.token);
-  }
-  const article = await fetch(`${stack.api.baseUrl}/api/articles`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Token ${tokens[0]}` },
-    body: JSON.stringify({
-      article: { title: `Faults ${Date.now()}`, description: 'd', body: 'b', tagList: ['faults'] },
-    }),
-  });
-  slug = ((await article.json()) as { article: { slug: string } }).article.slug;
+  ({ tokens, slug } = await signUpWriters(stack.api.baseUrl, CONCURRENCY));
 }, 120_000);
 
 afterAll(async () => {

@@ -12,6 +12,8 @@ export interface Answer {
   at: number;
   answeredAt: number;
   name: string;
+  /** The request this answers. */
+  request: RequestSpec;
   outcome: Outcome;
   status?: number;
   detail?: string;
@@ -27,13 +29,13 @@ export interface RequestSpec {
 
 export async function ask(baseUrl: string, spec: RequestSpec): Promise<Answer> {
   const at = Date.now();
-  return { at, ...(await send(baseUrl, spec)), answeredAt: Date.now() };
+  return { at, request: spec, ...(await send(baseUrl, spec)), answeredAt: Date.now() };
 }
 
 async function send(
   baseUrl: string,
   spec: RequestSpec,
-): Promise<Omit<Answer, 'at' | 'answeredAt'>> {
+): Promise<Omit<Answer, 'at' | 'answeredAt' | 'request'>> {
   try {
     const response = await fetch(`${baseUrl}${spec.path}`, {
       method: spec.method,
@@ -48,7 +50,7 @@ async function send(
     const { status } = response;
     if (status >= 200 && status < 300) return { name: spec.name, outcome: 'ok', status };
     if (status === 503 && response.headers.get('retry-after')) {
-      return { name: spec.name, outcome: 'unavailable', status };
+      return { name: spec.name, outcome: 'unavailable', status, detail: text.slice(0, 300) };
     }
     return { name: spec.name, outcome: 'unexpected', status, detail: text.slice(0, 300) };
   } catch (error) {

@@ -21,16 +21,20 @@ export interface PrivatePgBouncer {
   /** The admin console as the stats role (postgresql://headroom_stats:...@.../pgbouncer), when
    * `statsPassword` was given: what the PgBouncer exporter reads. */
   adminUrl?: string;
+  /** Its rendered pgbouncer.ini (the failover script rewrites it and signals the pid it names). */
+  configFile: string;
   /** Stops it (SIGINT: PgBouncer's immediate shutdown) and deletes its directory. */
   remove: () => Promise<void>;
 }
 
 /**
  * Starts PgBouncer on a free port, pooling the `headroom` database of the Postgres on
- * `postgresPort` for one user and password.
+ * `postgresPort` for one user and password, and as `headroom_replica` that of the Postgres on
+ * `replicaPort` (the primary again when none is given).
  */
 export async function startPrivatePgBouncer(options: {
   postgresPort: number;
+  replicaPort?: number;
   user: string;
   password: string;
   /** The password of the template's stats role, headroom_stats; without it, no stats role. */
@@ -51,9 +55,9 @@ export async function startPrivatePgBouncer(options: {
     PGBOUNCER_LISTEN_PORT: String(port),
     POSTGRES_HOST: '127.0.0.1',
     POSTGRES_PORT: String(options.postgresPort),
-    // No replica here: PgBouncer connects to one only when a client asks for it.
+    // Without a replica, the primary: PgBouncer connects only when a client asks for it.
     POSTGRES_REPLICA_HOST: '127.0.0.1',
-    POSTGRES_REPLICA_PORT: String(options.postgresPort),
+    POSTGRES_REPLICA_PORT: String(options.replicaPort ?? options.postgresPort),
     PGBOUNCER_AUTH_FILE: authFile,
     PGBOUNCER_DATA_DIR: dir,
   };
@@ -93,6 +97,7 @@ export async function startPrivatePgBouncer(options: {
     ...(options.statsPassword !== undefined && {
       adminUrl: `postgresql://${STATS_USER}:${encodeURIComponent(options.statsPassword)}@127.0.0.1:${port}/pgbouncer`,
     }),
+    configFile,
     remove: async () => {
       await stop();
       await rm(dir, { recursive: true, force: true });

@@ -6,7 +6,7 @@
 // whatever they write, which a test of lag bounds cannot have.
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -28,11 +28,18 @@ export interface PrivatePostgres {
   /** postgresql://headroom:headroom@127.0.0.1:PORT/postgres */
   url: string;
   port: number;
+  /** Its data directory (the failover script fences and promotes servers by theirs). */
+  dataDir: string;
   /**
    * Stops the server. `immediate` (the default) is a crash as clients see it: every backend
    * exits at once and open connections break mid-query.
    */
   stop: (mode?: 'immediate' | 'fast') => Promise<void>;
+  /**
+   * SIGKILL to the postmaster and every process it started, at once: the server's machine
+   * died. Nothing is shut down or flushed; a later start() runs crash recovery.
+   */
+  crash: () => Promise<void>;
   /** Starts it again on the same port, with the same data. */
   start: () => Promise<void>;
   /** Stops it and deletes its directory. */
@@ -161,11 +168,14 @@ export async function startPrivateReplica(primaryUrl: string): Promise<PrivateRe
     },
     remove: async () => {
       await server.remove();
+      // A primary a failover test crashed and fenced is not coming back: its slot went with it.
       await query(
         primaryUrl,
         'SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = $1',
         [slot],
-      );
+      ).catch((error: NodeJS.ErrnoException) => {
+        if (error.code !== 'ECONNREFUSED') throw error;
+      });
     },
   };
 }
@@ -187,7 +197,24 @@ function privateServer(
   return {
     url,
     port,
+    dataDir,
     stop,
+    crash: async () => {
+      if (!running) return;
+      const [postmaster = ''] = (await readFile(join(dataDir, 'postmaster.pid'), 'utf8')).split(
+        '\n',
+      );
+      const { stdout } = await run('ps', ['-o', 'pid=', '--ppid', postmaster]);
+      const pids = [postmaster, ...stdout.split(/\s+/).filter(Boolean)].map(Number);
+      for (const pid of pids) {
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch (error) {
+          if ((error as NodeJS.ErrnoException).code !== 'ESRCH') throw error;
+        }
+      }
+      running = false;
+    },
     start: async () => {
       if (running) return;
       await pgCtl([
