@@ -491,9 +491,8 @@ describe('Dockerfile', () => {
     };
     const workspaceManifests = rootManifest.workspaces
       .flatMap((pattern) => {
-        if (!pattern.endsWith('/*')) {
-          throw new Error(`only dir/* workspace patterns are read, not ${pattern}`);
-        }
+        // A workspace named by its folder (load-tests), or every folder under one (apps/*).
+        if (!pattern.endsWith('/*')) return [`${pattern}/package.json`];
         const parent = pattern.slice(0, -2);
         return readdirSync(fromRepo(parent))
           .filter((entry) => existsSync(fromRepo(`${parent}/${entry}/package.json`)))
