@@ -10,7 +10,7 @@ import {
   type VersionedCache,
 } from '@headroom/cache/versioned-cache';
 import { connectionPoolOf, type PrismaClient } from '@headroom/db/client';
-import { outsideAnyRequest } from '@headroom/db/query-cancellation';
+import { onItsOwnDeadline } from '@headroom/db/query-cancellation';
 import type { ReadRouting } from '@headroom/db/read-routing';
 import { createRelayWakeup, RELAY_NOTIFY_SQL } from '@headroom/jobs/relay-wakeup';
 import Fastify, {
@@ -164,13 +164,15 @@ export async function buildApp(deps: AppDeps) {
         localEntries: config.CACHE_LOCAL_ENTRIES,
         registry: deps.metrics,
         log: app.log,
-        runShared: outsideAnyRequest,
+        // A fill others wait on ends on its own deadline, not with the request that started it.
+        runShared: (load) => onItsOwnDeadline(config.REQUEST_DEADLINE_MS, load),
       })
     : createPassThroughCache();
   const { db, reads } = deps;
   const relay = createRelayWakeup({
     // A trailing wake-up runs after the request that asked for it may have ended.
-    notify: () => outsideAnyRequest(() => db.$executeRawUnsafe(RELAY_NOTIFY_SQL)),
+    notify: () =>
+      onItsOwnDeadline(config.REQUEST_DEADLINE_MS, () => db.$executeRawUnsafe(RELAY_NOTIFY_SQL)),
     intervalMs: config.OUTBOX_NOTIFY_INTERVAL_MS,
     onError: (error) => app.log.warn({ err: error }, 'could not wake the outbox relay'),
   });

@@ -49,7 +49,7 @@ export interface VersionedCacheSettings {
   /**
    * Starts a load that other callers may wait on (single flight). The API runs it outside the
    * calling request's query cancellation, so that one client going away cannot fail everyone
-   * waiting on the same load (@headroom/db's outsideAnyRequest).
+   * waiting on the same load (@headroom/db's onItsOwnDeadline: the load has a deadline of its own).
    */
   runShared?: <T>(load: () => Promise<T>) => Promise<T>;
 }

@@ -4,6 +4,10 @@
 // or the request passed its deadline. node-postgres sends Postgres' cancel request for the
 // connection the query runs on, and PgBouncer forwards it to the right server connection.
 // A query asked for after the signal aborted is not started at all.
+// When the server cannot be reached (a network partition, a frozen host), the cancel request is
+// lost and the query would wait for the network, past any deadline: so a connection still held
+// QUERY_CANCEL_GRACE_MS after its request ended is cut, which fails its query at once ("Connection
+// terminated": 503), and a wait for a connection ends with the request.
 //
 // The signal is captured where the driver adapter asks the pool for a connection or a query,
 // in the request's own async context: a connection handed over later, from the pool's queue,
@@ -12,6 +16,16 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import pg from 'pg';
 
 const currentSignal = new AsyncLocalStorage<AbortSignal>();
+
+/**
+ * How long a connection may still be held after its request ended (its cancel sent) before it
+ * is cut. A reachable server answers a cancel, and the ROLLBACK after it, in a few round trips
+ * (well under 10 ms here); one that has not within this is out of reach. Measured with
+ * load-tests/faults/network-faults.fault.test.ts (docs/reliability.md): with a partition between
+ * the API and PgBouncer, the slowest answer was 7.8 s without this, at most the 5 s deadline plus
+ * this grace with it. A connection cut needlessly (a cancel slower than this) costs a reconnect.
+ */
+export const QUERY_CANCEL_GRACE_MS = 500;
 
 /** Runs `work` with queries it starts cancelled once `signal` aborts. */
 export function withQueryCancellation<Result>(signal: AbortSignal, work: () => Result): Result {
@@ -27,6 +41,17 @@ export function withQueryCancellation<Result>(signal: AbortSignal, work: () => R
  */
 export function outsideAnyRequest<Result>(work: () => Result): Result {
   return currentSignal.exit(work);
+}
+
+/**
+ * As outsideAnyRequest, with a deadline of the work's own instead: its queries are cancelled
+ * (and their connections cut, as a request's are) `deadlineMs` after it starts. For shared work
+ * that requests wait on: the statement timeout cannot end a query whose server is out of reach,
+ * and every request waiting on it would wait as long. A request joining later waits no longer
+ * than its own deadline, since the work started before it.
+ */
+export function onItsOwnDeadline<Result>(deadlineMs: number, work: () => Result): Result {
+  return currentSignal.run(AbortSignal.timeout(deadlineMs), work);
 }
 
 /** The request ended (deadline or client gone) before this query could start. */
@@ -83,10 +108,11 @@ export class CancellablePool extends pg.Pool {
 
   private async connectFor(signal: AbortSignal | undefined): Promise<pg.PoolClient> {
     if (signal?.aborted) throw new RequestEndedError();
-    const client = await super.connect();
-    if (!signal) return client;
+    const connecting = super.connect();
+    if (!signal) return connecting;
+    const client = await untilAborted(connecting, signal);
     if (signal.aborted) {
-      // It ended while this waited for a connection.
+      // It ended between the connection's arrival and this.
       client.release();
       throw new RequestEndedError();
     }
@@ -114,7 +140,19 @@ export class CancellablePool extends pg.Pool {
       canceller.connection.once('connect', () => canceller.connection.cancel(processID, secretKey));
       canceller.connection.connect(canceller.port, canceller.host);
     };
+    // The cancel did not get through (the server is out of reach): the query would wait for the
+    // network. Cutting the socket fails it now; the pool then drops the connection.
+    let cutTimer: NodeJS.Timeout | undefined;
+    const cutIfStillHeld = () => {
+      cutTimer = setTimeout(() => {
+        (
+          client as unknown as { connection: { stream: { destroy: () => void } } }
+        ).connection.stream.destroy();
+      }, QUERY_CANCEL_GRACE_MS);
+      cutTimer.unref();
+    };
     signal.addEventListener('abort', cancelActiveQuery, { once: true });
+    signal.addEventListener('abort', cutIfStillHeld, { once: true });
     // While checked out, pg-pool does not listen for the connection's errors (its own query()
     // does, which this replaces): a server that ends the connection between two of its
     // messages (Postgres restarting, PgBouncer losing its server) would be an unhandled
@@ -127,9 +165,46 @@ export class CancellablePool extends pg.Pool {
     const release = client.release;
     client.release = (error?: Error | boolean) => {
       signal.removeEventListener('abort', cancelActiveQuery);
+      signal.removeEventListener('abort', cutIfStillHeld);
+      clearTimeout(cutTimer);
       client.removeListener('error', onConnectionError);
       return release.call(client, error ?? lostWith);
     };
     return client;
   }
+}
+
+/**
+ * The pool's connection, or RequestEndedError as soon as the request ends while it is awaited
+ * (a new connection to an unreachable server waits for its connect timeout); one that comes
+ * after that goes back to the pool.
+ */
+function untilAborted(
+  connecting: Promise<pg.PoolClient>,
+  signal: AbortSignal,
+): Promise<pg.PoolClient> {
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) {
+      reject(new RequestEndedError());
+      return;
+    }
+    const onAbort = () => {
+      connecting.then(
+        (client) => client.release(),
+        () => undefined,
+      );
+      reject(new RequestEndedError());
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+    connecting.then(
+      (client) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(client);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error);
+      },
+    );
+  });
 }
