@@ -232,6 +232,8 @@ missing_service_packages() {
   if ! command -v redis-server >/dev/null 2>&1 || ! command -v redis-cli >/dev/null 2>&1; then
     missing+=(redis-server)
   fi
+  # The stack's Sentinels, which promote the queue Redis' replica (infra/native/redis-sentinel.sh).
+  command -v redis-sentinel >/dev/null 2>&1 || missing+=(redis-sentinel)
   if (( ${#missing[@]} > 0 )); then
     printf '%s\n' "${missing[@]}"
   fi

@@ -11,6 +11,7 @@
 set -euo pipefail
 
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/redis-sentinel.sh"
 
 readonly DB_USER=headroom
 readonly DB_PASSWORD=headroom
@@ -28,10 +29,12 @@ usage() {
 usage: services.sh up|down|status|env|ports|reset|failover [--profile stack|test|e2e]
 
   up      start PostgreSQL (and its replica: stack, e2e) and both Redis servers for the profile
-          (installs them first if missing)
+          (installs them first if missing); in the stack, the queue Redis' replica and three
+          Sentinels too (redis-sentinel.sh)
   down    stop them all (the replica before its primary)
   status  print whether each is up
-  env     print DATABASE_URL, DATABASE_REPLICA_DIRECT_URL, REDIS_URL and CACHE_REDIS_URL lines,
+  env     print DATABASE_URL, DATABASE_REPLICA_DIRECT_URL, REDIS_URL and CACHE_REDIS_URL lines
+          (and REDIS_SENTINELS, REDIS_SENTINEL_NAME and REDIS_PASSWORD in the stack),
           for: set -a; eval "$(services.sh env)"; set +a (the Redis URLs carry their passwords)
   ports   print each service's name and TCP port, one per line
   reset   empty them: a new database, no Redis keys (test and e2e only; they must be up)
@@ -439,14 +442,23 @@ replica_down() {
 #   redis-cache  the application cache. Every key can be rebuilt from Postgres, so when full
 #                it evicts the least recently used key (allkeys-lru) to stay within
 #                CACHE_REDIS_MAXMEMORY. Nothing on disk: a restart starts cold, as a cache may.
-# The functions take the server's name, redis or redis-cache.
+# In the stack, the queues' Redis also has a replica, redis-replica, and Sentinels
+# (redis-sentinel.sh). The functions take the server's name: redis, redis-replica or redis-cache.
 
 redis_port() {
-  if [[ $1 == redis-cache ]]; then echo "$CACHE_REDIS_PORT"; else echo "$REDIS_PORT"; fi
+  case $1 in
+    redis-cache) echo "$CACHE_REDIS_PORT" ;;
+    redis-replica) echo "$REDIS_REPLICA_PORT" ;;
+    *) echo "$REDIS_PORT" ;;
+  esac
 }
 
 redis_dir() {
-  if [[ $1 == redis-cache ]]; then echo "$CACHE_REDIS_DIR"; else echo "$REDIS_DIR"; fi
+  case $1 in
+    redis-cache) echo "$CACHE_REDIS_DIR" ;;
+    redis-replica) echo "$STATE_DIR/redis-replica" ;;
+    *) echo "$REDIS_DIR" ;;
+  esac
 }
 
 # Each server's password (requirepass), made once per profile and kept beside its data
@@ -454,7 +466,8 @@ redis_dir() {
 # does in compose. Read it with `cat .local/<profile>/<name>.password`, or let redis-cli do so:
 #   REDISCLI_AUTH="$(cat .local/stack/redis-cache.password)" redis-cli -p 16380 FLUSHALL
 redis_password() {
-  local file="$STATE_DIR/$1.password"
+  # The queue's servers share one: either may be the primary the other follows (masterauth).
+  local file="$STATE_DIR/${1/#redis-replica/redis}.password"
   if [[ ! -s $file ]]; then
     mkdir -p "$STATE_DIR"
     (umask 077 && od -An -tx1 -N32 /dev/urandom | tr -d ' \n' >"$file")
@@ -515,9 +528,10 @@ redis_ping() {
 }
 
 redis_up() {
-  local name=$1 pid port dir index persistence=() settings=() memory=()
+  local name=$1 pid port dir index primary persistence=() settings=() memory=()
   port="$(redis_port "$name")"
   dir="$(redis_dir "$name")"
+  primary="$(queue_replica_of "$name")"
   read -ra settings <<<"$(redis_memory_settings "$name")"
   if pid="$(redis_pid "$name")"; then
     redis_cli "$name" config set "${settings[@]}" >/dev/null
@@ -530,7 +544,7 @@ redis_up() {
     fi
     mkdir -p "$dir"
     rm -f "$dir/redis.pid"
-    if [[ $name == redis ]] && ((DURABLE)); then
+    if [[ $name != redis-cache ]] && ((DURABLE)); then
       # The append-only file keeps every write, so queued jobs (BullMQ) survive a restart.
       persistence=(--appendonly yes)
     else
@@ -542,10 +556,17 @@ redis_up() {
     done
     # The password comes in on standard input (`redis-server -` reads configuration there as
     # well as from its arguments), so it is not in the process list for every user to read.
-    printf 'requirepass %s\n' "$(redis_password "$name")" |
-      redis-server - --port "$port" --bind 127.0.0.1 --dir "$dir" --daemonize yes \
-        --pidfile "$dir/redis.pid" --logfile "$dir/redis.log" "${persistence[@]}" "${memory[@]}" 9>&-
-    echo "$name ($PROFILE): started on 127.0.0.1:$port, data in $(rel "$dir")"
+    # A queue server behind Sentinels follows the current primary unless it is the primary; it
+    # authenticates to it with the shared password (masterauth).
+    {
+      printf 'requirepass %s\n' "$(redis_password "$name")"
+      if with_sentinels && [[ $name != redis-cache ]]; then
+        printf 'masterauth %s\n' "$(redis_password "$name")"
+        if [[ -n $primary ]]; then printf 'replicaof 127.0.0.1 %s\n' "$primary"; fi
+      fi
+    } | redis-server - --port "$port" --bind 127.0.0.1 --dir "$dir" --daemonize yes \
+      --pidfile "$dir/redis.pid" --logfile "$dir/redis.log" "${persistence[@]}" "${memory[@]}" 9>&-
+    echo "$name ($PROFILE): started on 127.0.0.1:$port${primary:+ as a replica of :$primary}, data in $(rel "$dir")"
   fi
   if ! wait_until "$READY_TIMEOUT" redis_ping "$name"; then
     tail -n 20 "$dir/redis.log" >&2 || true
@@ -561,7 +582,7 @@ redis_down() {
   fi
   # The stack's queue: a plain SHUTDOWN flushes the append-only file to disk before exiting.
   # The rest keep nothing, so NOSAVE skips any snapshot.
-  if [[ $name != redis ]] || ((!DURABLE)); then mode=(nosave); fi
+  if [[ $name == redis-cache ]] || ((!DURABLE)); then mode=(nosave); fi
   redis_cli "$name" shutdown "${mode[@]}" >/dev/null 2>&1 || true
   if ! wait_until 10 test ! -e "/proc/$pid"; then
     log "$name ($PROFILE): did not stop after SHUTDOWN, sending SIGTERM to $pid"
@@ -596,8 +617,9 @@ cmd_up() {
   # The replica copies the primary and streams from it, so it starts after it.
   pg_up
   replica_up
-  redis_up redis
+  for name in $(queue_servers_in_start_order); do redis_up "$name"; done
   redis_up redis-cache
+  sentinels_up
 }
 
 cmd_down() {
@@ -608,6 +630,8 @@ cmd_down() {
   replica_down
   pg_down
   if command -v redis-cli >/dev/null 2>&1; then
+    sentinels_down
+    if with_sentinels; then redis_down redis-replica; fi
     redis_down redis
     redis_down redis-cache
   fi
@@ -631,12 +655,18 @@ cmd_status() {
     fi
     status_line postgres-replica "$state" "$PG_REPLICA_PORT" "$(rel "$PG_REPLICA_DATA")$detail"
   fi
-  for name in redis redis-cache; do
-    state=down
+  for name in $(queue_servers_in_start_order) redis-cache; do
+    state=down detail=""
     if command -v redis-cli >/dev/null 2>&1 && redis_pid "$name" >/dev/null && redis_ping "$name"; then
       state=up
+      if with_sentinels && [[ $name != redis-cache ]]; then
+        detail=", $(redis_cli "$name" --raw role 2>/dev/null | head -n 1)"
+      fi
     fi
-    status_line "$name" "$state" "$(redis_port "$name")" "$(rel "$(redis_dir "$name")")"
+    status_line "$name" "$state" "$(redis_port "$name")" "$(rel "$(redis_dir "$name")")$detail"
+  done
+  sentinel_status | while read -r name state port detail; do
+    status_line "$name" "$state" "$port" "$detail"
   done
 }
 
@@ -673,8 +703,11 @@ cmd_env() {
   if with_replica; then
     echo "DATABASE_REPLICA_DIRECT_URL=postgresql://$DB_USER:$DB_PASSWORD@127.0.0.1:$PG_REPLICA_PORT/$DB_NAME"
   fi
-  echo "REDIS_URL=$(redis_url redis)"
+  # Behind Sentinels, REDIS_URL is the current primary, for tools (redis-cli, the exporter, npm
+  # run jobs); the apps take REDIS_SENTINELS instead, and stack.sh passes them no REDIS_URL.
+  echo "REDIS_URL=$(redis_url "$(queue_primary_name)")"
   echo "CACHE_REDIS_URL=$(redis_url redis-cache)"
+  sentinel_env
 }
 
 cmd_ports() {

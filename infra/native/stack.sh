@@ -24,7 +24,8 @@
 #                                              -> else  -> web origin :8082 (nginx, apps/web/dist)
 #   api-N, worker-N -> PgBouncer :16432 (transaction pooling) -> Postgres :15432
 #   api-N (reads)   -> PgBouncer :16432/headroom_replica -> replica :15433 (streams from :15432)
-#   api-N, worker-N -> Redis :16379 (queues) and the cache's Redis :16380
+#   api-N, worker-N -> Redis :16379 (queues), found through its Sentinels :16382-16384, which
+#                      promote its replica :16381 if it fails; and the cache's Redis :16380
 #   worker-N LISTENs on Postgres directly
 #   Prometheus :19090 scrapes every api-N and worker-N -> Alertmanager :19093 -> alert sink :19094
 #   Prometheus scrapes the exporters of Postgres :19187, Redis :19121 and the cache's Redis :19122,
@@ -232,8 +233,16 @@ prepare() {
 # The environment every app process gets, one NAME=value per line (for `env`). The worker gets
 # CACHE_REDIS_URL too: its outbox relay applies the cache's invalidation rules again.
 app_environment() {
-  printf '%s\n' "DATABASE_URL=$DATABASE_URL" "REDIS_URL=$REDIS_URL" \
-    "CACHE_REDIS_URL=$CACHE_REDIS_URL" "HOST=127.0.0.1"
+  printf '%s\n' "DATABASE_URL=$DATABASE_URL" "CACHE_REDIS_URL=$CACHE_REDIS_URL" "HOST=127.0.0.1"
+  # The queues' Redis through its Sentinels when the profile has them (services.sh env prints
+  # them), so a failover needs no restart; REDIS_URL, the primary at this moment, left empty
+  # (unset, to the apps' config): they take one or the other.
+  if [[ -n ${REDIS_SENTINELS:-} ]]; then
+    printf '%s\n' REDIS_URL= "REDIS_SENTINELS=$REDIS_SENTINELS" \
+      "REDIS_SENTINEL_NAME=$REDIS_SENTINEL_NAME" "REDIS_PASSWORD=$REDIS_PASSWORD"
+  else
+    printf '%s\n' "REDIS_URL=$REDIS_URL"
+  fi
   if [[ $PROFILE == e2e ]]; then
     # As vitest's testEnv: cheap password hashing, limits no browser test reaches.
     printf '%s\n' NODE_ENV=test LOG_LEVEL=warn PASSWORD_HASH_MEMORY_KIB=1024 \

@@ -21,7 +21,7 @@ export interface Answer {
 
 export interface RequestSpec {
   name: string;
-  method: 'GET' | 'POST' | 'DELETE';
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
   path: string;
   token?: string;
   body?: unknown;

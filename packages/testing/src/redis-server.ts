@@ -4,11 +4,16 @@
 // Given a data directory, it writes every command to an append-only file before answering, so
 // a restart, even after SIGKILL, comes back with everything: a blip rather than a loss.
 // With a password, as every Redis of the kit has (docs/security.md, "Secure defaults"): the
-// URL carries it, so the code under test authenticates as it does in production.
+// URL carries it, so the code under test authenticates as it does in production. Given a
+// primary's port, it starts as that primary's replica (the failover test's servers share one
+// password, as Sentinel's primary and replicas do: redis-sentinel.ts).
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { freePort } from './processes.ts';
 
 const STARTUP_DEADLINE_MS = 10_000;
@@ -26,18 +31,32 @@ export interface PrivateRedis {
   resume: () => void;
 }
 
-export async function startPrivateRedis(options: { dataDir?: string } = {}): Promise<PrivateRedis> {
+export async function startPrivateRedis(
+  options: { dataDir?: string; password?: string; replicaOf?: number } = {},
+): Promise<PrivateRedis> {
   const port = await freePort();
-  const password = randomBytes(16).toString('hex');
+  const password = options.password ?? randomBytes(16).toString('hex');
   const persistence = options.dataDir
     ? ['--dir', options.dataDir, '--appendonly', 'yes', '--appendfsync', 'always']
     : ['--appendonly', 'no'];
+  // masterauth on every server: whichever is the primary later, the others follow it.
+  const replication = [
+    '--masterauth',
+    password,
+    ...(options.replicaOf === undefined
+      ? []
+      : ['--replicaof', '127.0.0.1', String(options.replicaOf)]),
+  ];
   let server: ChildProcess | null = null;
   let output = '';
 
   async function start() {
     if (server) return;
     output = '';
+    // In memory, a working directory of its own for each start: a replica writes the copy it
+    // receives from its primary there (dump.rdb), and a server loads a dump.rdb it finds at
+    // start, so a shared one (the test's cwd) would hand one run's keys to the next.
+    const scratch = options.dataDir ? undefined : mkdtempSync(join(tmpdir(), 'headroom-redis-'));
     const child = spawn(
       'redis-server',
       [
@@ -49,7 +68,9 @@ export async function startPrivateRedis(options: { dataDir?: string } = {}): Pro
         '',
         '--requirepass',
         password,
+        ...replication,
         ...persistence,
+        ...(scratch ? ['--dir', scratch] : []),
       ],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
@@ -62,6 +83,7 @@ export async function startPrivateRedis(options: { dataDir?: string } = {}): Pro
     server = child;
     child.once('exit', () => {
       if (server === child) server = null;
+      if (scratch) rmSync(scratch, { recursive: true, force: true });
     });
     const deadline = Date.now() + STARTUP_DEADLINE_MS;
     while (!(await answersPing(port, password))) {
