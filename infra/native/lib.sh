@@ -284,6 +284,10 @@ missing_topology_packages() {
   command -v prometheus-alertmanager >/dev/null 2>&1 || missing+=(prometheus-alertmanager)
   command -v prometheus-postgres-exporter >/dev/null 2>&1 || missing+=(prometheus-postgres-exporter)
   command -v prometheus-redis-exporter >/dev/null 2>&1 || missing+=(prometheus-redis-exporter)
+  # The fault suite's network faults (load-tests/faults/network-faults.fault.test.ts): a network
+  # namespace and a veth pair (ip, from iproute2), packets dropped in it (nft, from nftables).
+  command -v ip >/dev/null 2>&1 || [[ -x /usr/sbin/ip ]] || missing+=(iproute2)
+  command -v nft >/dev/null 2>&1 || [[ -x /usr/sbin/nft ]] || missing+=(nftables)
   if (( ${#missing[@]} > 0 )); then
     printf '%s\n' "${missing[@]}"
   fi

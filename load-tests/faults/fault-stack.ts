@@ -3,10 +3,15 @@
 // streaming replica the API reads from through PgBouncer's headroom_replica, as the stack
 // does), PgBouncer from the deployment's template in front of it, the queues' Redis and the
 // cache's Redis, and one API process. Never the native `stack` or `test` profiles' servers.
-import { readFile } from 'node:fs/promises';
+// With `networkHop`, the API runs in a network namespace of its own and reaches PgBouncer and
+// both Redis servers across a veth pair the suite can degrade (packages/testing/src/
+// network-hop.ts); with `worker`, a worker (outside the namespace) relays the outbox.
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { applyMigrations } from '@headroom/db/migrate';
 import { apiTestEnv } from '@headroom/testing/api-env';
+import { createNetworkHop, type NetworkHop } from '@headroom/testing/network-hop';
 import { type PrivatePgBouncer, startPrivatePgBouncer } from '@headroom/testing/pgbouncer';
 import {
   type PrivatePostgres,
@@ -14,7 +19,13 @@ import {
   startPrivatePrimary,
   startPrivateReplica,
 } from '@headroom/testing/postgres-replica';
-import { type ApiProcess, repoRoot, startApiProcess } from '@headroom/testing/processes';
+import {
+  type ApiProcess,
+  repoRoot,
+  startApiProcess,
+  startWorkerProcess,
+  type WorkerProcess,
+} from '@headroom/testing/processes';
 import { type PrivateRedis, startPrivateRedis } from '@headroom/testing/redis-server';
 import pg from 'pg';
 
@@ -26,12 +37,22 @@ export interface FaultStack {
   queueRedis: PrivateRedis;
   cacheRedis: PrivateRedis;
   api: ApiProcess;
+  /** The `headroom` database itself (not through PgBouncer): where a suite checks rows. */
+  databaseUrl: string;
+  /** Only with `networkHop`: the hop, and the relay ports the API reaches each part by. */
+  hop?: { network: NetworkHop; postgresPorts: number[]; redisPorts: number[] };
+  /** Only with `worker`. */
+  worker?: WorkerProcess;
   close: () => Promise<void>;
 }
 
 export async function startFaultStack(
   apiOverrides: Record<string, string> = {},
-  { withReplica = false }: { withReplica?: boolean } = {},
+  {
+    withReplica = false,
+    networkHop = false,
+    worker: withWorker = false,
+  }: { withReplica?: boolean; networkHop?: boolean; worker?: boolean } = {},
 ): Promise<FaultStack> {
   // With a replica, commits as the stack profile makes them (synchronous_commit on): a commit
   // is acknowledged once its WAL is written, so the replica can have received it. Off, a
@@ -71,11 +92,24 @@ export async function startFaultStack(
   const replicaReads = new URL(pgbouncer.url);
   replicaReads.pathname = '/headroom_replica';
   const [queueRedis, cacheRedis] = [await startPrivateRedis(), await startPrivateRedis()];
+  const urls = { database: pgbouncer.url, queueRedis: queueRedis.url, cacheRedis: cacheRedis.url };
+  let hop: FaultStack['hop'];
+  if (networkHop) {
+    const network = await createNetworkHop();
+    const [database, queue, cache] = (await Promise.all(
+      [pgbouncer.port, queueRedis.port, cacheRedis.port].map(network.relay),
+    )) as [number, number, number];
+    hop = { network, postgresPorts: [database], redisPorts: [queue, cache] };
+    urls.database = network.urlThrough(pgbouncer.url, database);
+    urls.queueRedis = network.urlThrough(queueRedis.url, queue);
+    urls.cacheRedis = network.urlThrough(cacheRedis.url, cache);
+  }
   const api = await startApiProcess(
     apiTestEnv({
-      DATABASE_URL: pgbouncer.url,
-      REDIS_URL: queueRedis.url,
-      CACHE_REDIS_URL: cacheRedis.url,
+      ...(hop && { HOST: hop.network.namespaceAddress }),
+      DATABASE_URL: urls.database,
+      REDIS_URL: urls.queueRedis,
+      CACHE_REDIS_URL: urls.cacheRedis,
       CACHE_KEY_PREFIX: 'faults:cache:',
       LOG_LEVEL: 'warn',
       // As deployed: the fault suites are where shedding meets real load.
@@ -84,7 +118,22 @@ export async function startFaultStack(
       ...(replica && { DATABASE_REPLICA_URL: replicaReads.href }),
       ...apiOverrides,
     }),
+    hop && { netns: hop.network.namespace },
   );
+  const emailDir = await mkdtemp(join(tmpdir(), 'headroom-fault-emails-'));
+  const worker = withWorker
+    ? await startWorkerProcess({
+        NODE_ENV: 'test',
+        LOG_LEVEL: 'warn',
+        DATABASE_URL: pgbouncer.url,
+        DATABASE_DIRECT_URL: url.href,
+        REDIS_URL: queueRedis.url,
+        CACHE_REDIS_URL: cacheRedis.url,
+        CACHE_KEY_PREFIX: 'faults:cache:',
+        EMAIL_FILE_DIR: emailDir,
+        OUTBOX_POLL_INTERVAL_MS: '100',
+      })
+    : undefined;
   return {
     postgres,
     ...(replica && { replica }),
@@ -92,8 +141,13 @@ export async function startFaultStack(
     queueRedis,
     cacheRedis,
     api,
+    databaseUrl: url.href,
+    ...(hop && { hop }),
+    ...(worker && { worker }),
     close: async () => {
-      await api.stop('SIGKILL');
+      await Promise.all([api.stop('SIGKILL'), worker?.stop('SIGKILL')]);
+      await hop?.network.remove();
+      await rm(emailDir, { recursive: true, force: true });
       await pgbouncer.remove();
       await Promise.all([queueRedis.stop(), cacheRedis.stop()]);
       await replica?.remove();

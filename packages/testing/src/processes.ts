@@ -73,23 +73,35 @@ export interface ProcessOptions {
    * a measurement of the API's CPU must include that cost.
    */
   logFile?: string;
+  /**
+   * The network namespace to run it in (`ip netns exec`, which execs node itself, so the
+   * child's pid is node's): a fault suite's API behind a hop it degrades (network-hop.ts).
+   */
+  netns?: string;
 }
 
 export function startProcess(
   entry: string,
   env: Record<string, string>,
-  { nodeArgs = [], logFile }: ProcessOptions = {},
+  { nodeArgs = [], logFile, netns }: ProcessOptions = {},
 ): RunningProcess {
   const log = logFile === undefined ? undefined : openSync(logFile, 'w');
-  const child = spawn(
+  const node = [
     process.execPath,
-    [...nodeArgs, '--import', 'tsx', '--import', '@headroom/telemetry/register', entry],
-    {
-      cwd: repoRoot,
-      env: childEnvironment(env),
-      stdio: ['ignore', log ?? 'pipe', log ?? 'pipe'],
-    },
-  );
+    ...nodeArgs,
+    '--import',
+    'tsx',
+    '--import',
+    '@headroom/telemetry/register',
+    entry,
+  ];
+  const [file = process.execPath, ...args] =
+    netns === undefined ? node : ['ip', 'netns', 'exec', netns, ...node];
+  const child = spawn(file, args, {
+    cwd: repoRoot,
+    env: childEnvironment(env),
+    stdio: ['ignore', log ?? 'pipe', log ?? 'pipe'],
+  });
   // The child has its own copy of the descriptor from the moment spawn returns.
   if (log !== undefined) closeSync(log);
   let output = '';
@@ -121,6 +133,7 @@ export interface ApiProcess extends RunningProcess {
 /**
  * Starts apps/api as its own process and resolves once /api/readyz answers 200. PORT and
  * METRICS_PORT may be given (a restarted replica keeps its port); otherwise free ones are used.
+ * It listens on HOST (127.0.0.1 unless given: a namespace's address for one in a namespace).
  */
 export async function startApiProcess(
   env: Record<string, string>,
@@ -128,14 +141,15 @@ export async function startApiProcess(
 ): Promise<ApiProcess> {
   const port = env.PORT ?? String(await freePort());
   const metricsPort = env.METRICS_PORT ?? String(await freePort());
+  const host = env.HOST ?? '127.0.0.1';
   const running = startProcess(
     'apps/api/src/main.ts',
-    { HOST: '127.0.0.1', ...env, PORT: port, METRICS_PORT: metricsPort },
+    { ...env, HOST: host, PORT: port, METRICS_PORT: metricsPort },
     options,
   );
-  const baseUrl = `http://127.0.0.1:${port}`;
+  const baseUrl = `http://${host}:${port}`;
   await waitUntilReady(`${baseUrl}/api/readyz`, running);
-  return { ...running, baseUrl, metricsUrl: `http://127.0.0.1:${metricsPort}/metrics` };
+  return { ...running, baseUrl, metricsUrl: `http://${host}:${metricsPort}/metrics` };
 }
 
 export interface WorkerProcess extends RunningProcess {
