@@ -41,13 +41,14 @@ sentinel_cli() {
 
 # The port of the queues' primary: what a running Sentinel answers; else what the Sentinels
 # last wrote down (each rewrites its `sentinel monitor` line when it follows a failover); else
-# the primary's own port (a new stack).
+# the primary's own port (a new stack). An answer that is neither server's port now (ports
+# moved with HEADROOM_*_PORT since) is not taken.
 queue_primary_port() {
   local index answer file
   for ((index = 1; index <= SENTINEL_COUNT; index++)); do
     sentinel_pid "$index" >/dev/null || continue
     answer="$(sentinel_cli "$index" --raw sentinel get-master-addr-by-name "$SENTINEL_MASTER_NAME" 2>/dev/null | sed -n 2p)"
-    if [[ $answer =~ ^[0-9]+$ ]]; then
+    if is_queue_server_port "$answer"; then
       echo "$answer"
       return 0
     fi
@@ -56,12 +57,16 @@ queue_primary_port() {
     file="$(sentinel_dir "$index")/sentinel.conf"
     [[ -f $file ]] || continue
     answer="$(sed -n "s/^sentinel monitor $SENTINEL_MASTER_NAME [^ ]* \([0-9]*\) .*/\1/p" "$file")"
-    if [[ -n $answer ]]; then
+    if is_queue_server_port "$answer"; then
       echo "$answer"
       return 0
     fi
   done
   echo "$REDIS_PORT"
+}
+
+is_queue_server_port() {
+  [[ -n $1 && ($1 == "$REDIS_PORT" || $1 == "${REDIS_REPLICA_PORT:-}") ]]
 }
 
 # The queue server NAME (redis or redis-replica) starts as a replica of this port, or as the

@@ -20,9 +20,18 @@ describe('npm run jobs, for a person', () => {
 
   it("when REDIS_URL is unset, then it uses the local stack's Redis and says which", async () => {
     // The stack profile's Redis moved to a port nothing listens on: the URL printed must be
-    // the one services.sh computes, and the CLI must give up at once rather than hang.
+    // the one services.sh computes, and the CLI must give up at once rather than hang. Its
+    // replica moves too: after a failover of a stack on this machine the Sentinels name the
+    // replica the primary, and REDIS_URL would be the replica's.
     const closedPort = await freePort();
-    const result = await runJobsCli({ HEADROOM_REDIS_PORT: String(closedPort) }, 'dlq', 'list');
+    const result = await runJobsCli(
+      {
+        HEADROOM_REDIS_PORT: String(closedPort),
+        HEADROOM_REDIS_REPLICA_PORT: String(await freePort()),
+      },
+      'dlq',
+      'list',
+    );
     // The stack's Redis may require a password: printed hidden, as `***@`.
     expect(result.stderr).toMatch(
       new RegExp(
