@@ -40,6 +40,9 @@ const HOLD_MS = 15_000;
 const DRAIN_TIMEOUT_MS = 90_000;
 
 const NEXT_COLUMN = 'rehearsal_note';
+const NEXT_MIGRATION_SUFFIX = '_deploy_rehearsal_note';
+/** The rehearsal's users (and so their articles) are recognised by this username prefix. */
+const WRITER_PREFIX = 'deployrehearsal';
 const NEXT_NOTE = 'written by the release under rehearsal';
 /** Where NEXT's code change goes: the data of the article insert in the articles service. */
 const ARTICLE_INSERT_ANCHOR = /(\n([ \t]*)authorId,\n[ \t]*tags: \{ createMany)/;
@@ -77,7 +80,7 @@ function utcStamp(date: Date): string {
  */
 function commitNextRelease(base: string, scratchTree: string, branch: string): string {
   git(['worktree', 'add', '-b', branch, scratchTree, base]);
-  const migration = `${utcStamp(new Date())}_deploy_rehearsal_note`;
+  const migration = `${utcStamp(new Date())}${NEXT_MIGRATION_SUFFIX}`;
   const migrationDir = path.join(scratchTree, 'packages/db/prisma/migrations', migration);
   mkdirSync(migrationDir, { recursive: true });
   writeFileSync(
@@ -127,7 +130,7 @@ function patchFile(file: string, anchor: RegExp, replacement: (match: RegExpExec
 type Session = { username: string; token: string };
 
 async function register(siteUrl: string, runId: string, index: number): Promise<Session> {
-  const username = `rehearsal${runId}w${index}`;
+  const username = `${WRITER_PREFIX}${runId}w${index}`;
   const response = await fetch(`${siteUrl}/api/users`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
@@ -229,6 +232,22 @@ function startReads(siteUrl: string, session: Session) {
   };
 }
 
+/**
+ * What a rehearsal leaves in the stack's database: NEXT's column, the record of NEXT's
+ * migration (a name no checkout has) and the rehearsal's users with their articles. Removed
+ * before (an earlier run may have stopped half-way) and after, so the dev stack's schema is the
+ * checkout's again and the next run's NEXT applies afresh. A test fixture's own contract step,
+ * run by hand: nothing deployed uses the column any more.
+ */
+async function removeRehearsalLeftovers(database: pg.Client): Promise<void> {
+  await database.query(`ALTER TABLE "articles" DROP COLUMN IF EXISTS "${NEXT_COLUMN}"`);
+  await database.query(
+    `DELETE FROM "_prisma_migrations" WHERE right(migration_name, length($1)) = $1`,
+    [NEXT_MIGRATION_SUFFIX],
+  );
+  await database.query(`DELETE FROM "users" WHERE starts_with(username, $1)`, [WRITER_PREFIX]);
+}
+
 /** The working directory of a stack process: which release's tree it runs. */
 async function processTree(name: string): Promise<string> {
   const pid = (
@@ -252,18 +271,22 @@ async function main(): Promise<boolean> {
   const figures: Figures = { base: base.slice(0, 12) };
   const problems: string[] = [];
   let database: pg.Client | undefined;
+  // Stopped in `finally` too: a failed step must not leave load running against the stack.
+  let writer: ReturnType<typeof startWriter> | undefined;
+  let reads: ReturnType<typeof startReads> | undefined;
   try {
     commitNextRelease(base, scratchTree, branch);
     const next = git(['rev-parse', branch]);
     figures.next = next.slice(0, 12);
 
     await npmRun('stack:up');
+    database = new pg.Client({ connectionString: nativeServiceUrls('stack').DATABASE_URL });
+    await database.connect();
+    await removeRehearsalLeftovers(database);
     // BASE as a release of its own (its work tree, its build): what NEXT replaces and what the
     // rollback returns to. Before the load: this is the set-up, not the rehearsal.
     await npmRun('stack:deploy', base);
     const siteUrl = `http://127.0.0.1:${nativeStackPort('edge')}`;
-    database = new pg.Client({ connectionString: nativeServiceUrls('stack').DATABASE_URL });
-    await database.connect();
     const outboxBefore = await database.query<{ now: Date }>('SELECT now() AS now');
     const startedAt = outboxBefore.rows[0]!.now;
 
@@ -271,8 +294,8 @@ async function main(): Promise<boolean> {
       Array.from({ length: WRITERS }, (_, index) => register(siteUrl, runId, index)),
     );
     let phase = 'base';
-    const writer = startWriter(siteUrl, sessions, () => phase);
-    const reads = startReads(siteUrl, sessions[0]!);
+    writer = startWriter(siteUrl, sessions, () => phase);
+    reads = startReads(siteUrl, sessions[0]!);
     await delay(SETTLE_MS);
 
     phase = 'deploying';
@@ -361,7 +384,14 @@ async function main(): Promise<boolean> {
   } catch (error) {
     problems.push(`the rehearsal stopped: ${(error as Error).message}`);
   } finally {
-    await database?.end().catch(() => {});
+    await writer?.stop();
+    await reads?.stop().catch(() => {});
+    if (database) {
+      await removeRehearsalLeftovers(database).catch((error: Error) =>
+        problems.push(`removing the rehearsal's rows and column: ${error.message}`),
+      );
+      await database.end().catch(() => {});
+    }
     await npmRun('stack:down').catch((error: Error) => problems.push(error.message));
     removeScratch(scratchTree, branch);
   }
@@ -398,4 +428,6 @@ function removeScratch(scratchTree: string, branch: string) {
   quietly(['worktree', 'prune']);
 }
 
-process.exitCode = (await main()) ? 0 : 1;
+// exit, not exitCode: nothing left behind (a fetch stuck on a dead socket) may keep a finished
+// rehearsal alive, and with it the stack lock.
+process.exit((await main()) ? 0 : 1);
