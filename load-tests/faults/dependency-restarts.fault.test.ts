@@ -1,8 +1,8 @@
-// Postgres, the queues' Redis and the cache's Redis each restarted while clients read and
-// write through a real API process (and, for Postgres, PgBouncer): during the outage readiness
-// says 503 and every request that needs the missing part gets 503 with Retry-After (never a
-// 500, never a hang); within 5 s of the part being back, service is back, with the same API
-// process. docs/reliability.md has the figures; `npm run test:faults` runs this file.
+// Postgres, PgBouncer (killed), the queues' Redis and the cache's Redis each restarted while
+// clients read and write through a real API process (and, for Postgres, PgBouncer): during the
+// outage readiness says 503 and every request that needs the missing part gets 503 with
+// Retry-After (never a 500, never a hang); within 5 s of the part being back, service is back,
+// with the same API process. docs/reliability.md has the figures; `npm run test:faults` runs this file.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FaultStack, signUpWriters, startFaultStack } from './fault-stack.ts';
 import {
@@ -123,6 +123,24 @@ describe('dependencies restarted under load', () => {
         answer.name === 'comment' && answer.answeredAt > downAt && answer.answeredAt < backAt,
     );
     expect(writesAnsweredDuring.filter((answer) => answer.outcome !== 'unavailable')).toEqual([]);
+    expect(recoveredMs).toBeLessThan(RECOVERY_BOUND_MS);
+    expect(readyAgainMs).toBeLessThan(RECOVERY_BOUND_MS);
+    expect(stack.api.child.pid).toBe(pid);
+    expect(stack.api.child.exitCode).toBeNull();
+  }, 60_000);
+
+  it('when PgBouncer is killed and started again, then readiness and every database request say 503 (never 500 or a hang) and service is back within 5 s, in the same process', async () => {
+    const pid = stack.api.child.pid;
+    const { answers, readiness, readyAgainMs, backAt } = await restartUnderLoad({
+      stop: () => stack.pgbouncer.crash(),
+      start: () => stack.pgbouncer.start(),
+    });
+    const { counts, wrong } = summarise(answers);
+    const recoveredMs = recoveredAfter(answers, 'comment', backAt);
+    console.info('pgbouncer killed and restarted', { counts, readyAgainMs, recoveredMs });
+
+    expect(wrong).toEqual([]);
+    expect(readiness.some((answer) => answer.status === 503)).toBe(true);
     expect(recoveredMs).toBeLessThan(RECOVERY_BOUND_MS);
     expect(readyAgainMs).toBeLessThan(RECOVERY_BOUND_MS);
     expect(stack.api.child.pid).toBe(pid);

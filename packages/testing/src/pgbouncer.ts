@@ -23,6 +23,10 @@ export interface PrivatePgBouncer {
   adminUrl?: string;
   /** Its rendered pgbouncer.ini (the failover script rewrites it and signals the pid it names). */
   configFile: string;
+  /** SIGKILL: PgBouncer dies at once, every client connection cut. */
+  crash: () => Promise<void>;
+  /** Starts it again, on the same port with the same configuration. */
+  start: () => Promise<void>;
   /** Stops it (SIGINT: PgBouncer's immediate shutdown) and deletes its directory. */
   remove: () => Promise<void>;
 }
@@ -71,24 +75,35 @@ export async function startPrivatePgBouncer(options: {
 
   const command = root ? ['runuser', '-u', 'postgres', '--', 'pgbouncer'] : ['pgbouncer'];
   const [file = 'pgbouncer', ...args] = [...command, configFile];
-  // Its own process group, so stopping it reaches pgbouncer and not only runuser.
-  const child: ChildProcess = spawn(file, args, { stdio: 'ignore', detached: true });
-  const exited = once(child, 'exit');
-  const stop = async () => {
-    if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return;
-    process.kill(-child.pid, 'SIGINT');
+  let child: ChildProcess | undefined;
+  let exited: Promise<unknown> = Promise.resolve();
+  const signal = async (name: NodeJS.Signals) => {
+    if (!child || child.exitCode !== null || child.signalCode !== null || !child.pid) return;
+    process.kill(-child.pid, name);
     await exited;
   };
-
-  const deadline = Date.now() + STARTUP_DEADLINE_MS;
-  while (!(await accepts(port))) {
-    if (child.exitCode !== null || Date.now() > deadline) {
-      await stop();
-      const log = await readFile(join(dir, 'pgbouncer.log'), 'utf8').catch(() => '');
-      await rm(dir, { recursive: true, force: true });
-      throw new Error(`pgbouncer did not start on port ${port}:\n${log}`);
+  const stop = () => signal('SIGINT');
+  const launch = async () => {
+    if (child && child.exitCode === null && child.signalCode === null) return;
+    // Its own process group, so stopping it reaches pgbouncer and not only runuser.
+    const started: ChildProcess = spawn(file, args, { stdio: 'ignore', detached: true });
+    child = started;
+    exited = once(started, 'exit');
+    const deadline = Date.now() + STARTUP_DEADLINE_MS;
+    while (!(await accepts(port))) {
+      if (started.exitCode !== null || Date.now() > deadline) {
+        await stop();
+        const log = await readFile(join(dir, 'pgbouncer.log'), 'utf8').catch(() => '');
+        throw new Error(`pgbouncer did not start on port ${port}:\n${log}`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 50));
     }
-    await new Promise((resolve) => setTimeout(resolve, 50));
+  };
+  try {
+    await launch();
+  } catch (error) {
+    await rm(dir, { recursive: true, force: true });
+    throw error;
   }
   const credentials = `${encodeURIComponent(options.user)}:${encodeURIComponent(options.password)}`;
   return {
@@ -98,6 +113,8 @@ export async function startPrivatePgBouncer(options: {
       adminUrl: `postgresql://${STATS_USER}:${encodeURIComponent(options.statsPassword)}@127.0.0.1:${port}/pgbouncer`,
     }),
     configFile,
+    crash: () => signal('SIGKILL'),
+    start: launch,
     remove: async () => {
       await stop();
       await rm(dir, { recursive: true, force: true });
