@@ -26,8 +26,9 @@ const AFTER_FAILOVER_MS = 5_000;
 /**
  * The bound the outage must stay under: from the first failed write to the first good one, and
  * from the last write confirmed before the kill to the first committed by the new primary.
- * The failover itself takes well under a second here; PgBouncer then needs its
- * server_login_retry (1 s) at most before it connects to the new primary.
+ * The script takes 1.1-1.4 s here, most of it PgBouncer waiting server_login_retry (1 s) after
+ * its failed logins to the dead primary (docs/high-availability.md); the bound leaves room for a
+ * machine busy with other work.
  */
 const WRITE_OUTAGE_BOUND_MS = 5_000;
 /**
