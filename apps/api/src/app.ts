@@ -153,6 +153,7 @@ export async function buildApp(deps: AppDeps) {
   const passwords = createPasswordHasher({
     memoryKib: config.PASSWORD_HASH_MEMORY_KIB,
     iterations: config.PASSWORD_HASH_ITERATIONS,
+    maxInFlight: config.PASSWORD_HASH_MAX_IN_FLIGHT,
   });
 
   const cache: VersionedCache = deps.cacheRedis

@@ -100,6 +100,16 @@ export const ApiEnvSchema = Type.Object({
   PASSWORD_HASH_MEMORY_KIB: Type.Integer({ minimum: 1024, default: 19_456 }),
   PASSWORD_HASH_ITERATIONS: Type.Integer({ minimum: 1, default: 2 }),
   /**
+   * Load shedding for password work (modules/users/passwords.ts): a login, sign-up or password
+   * change that would make more than this many argon2 hashes in flight in the process answers
+   * 503 at once. The hashes wait on libuv's thread pool, where neither the event-loop delay nor
+   * the database pool sees them: without this a login spike queued there until every admitted
+   * login took seconds (docs/reliability.md, "A spike of 20x"). 8 is two per thread of libuv's
+   * default pool of 4: with 16 a 20x login spike's admitted p99 reached 1.6 s, with 8 it stayed
+   * under 0.5 s; with 4 logins were refused at the sustainable rate itself. 0 turns it off.
+   */
+  PASSWORD_HASH_MAX_IN_FLIGHT: Type.Integer({ minimum: 0, default: 8 }),
+  /**
    * Each token's own lifetime: the idle timeout, since GET /api/user hands back a fresh token of
    * the same session (docs/security.md, "Accounts and tokens").
    */

@@ -2,11 +2,12 @@
 // shape, never a 500 and never a hang: a saturated event loop and a queue for the database
 // pool shed requests at arrival (plugins/load-shedding.ts), a pool with no free connection in
 // time and an unreachable Postgres map to 503 (plugins/error-handler.ts), and health checks are
-// answered throughout. The statement timeout has its own file (statement-timeout.int.test.ts).
+// answered throughout. Password work past its limit of hashes in flight is refused the same
+// way. The statement timeout has its own file (statement-timeout.int.test.ts).
 import { connectionPoolOf } from '@headroom/db/client';
 import { freePort } from '@headroom/testing/processes';
 import { describe, expect, it } from 'vitest';
-import { call } from './support/conduit-client.ts';
+import { call, uniqueName } from './support/conduit-client.ts';
 import { buildTestApp } from './support/test-app.ts';
 
 const UNAVAILABLE = 'temporarily unavailable, retry later';
@@ -118,6 +119,51 @@ describe('an unavailable database', () => {
       expect(response.status).toBe(503);
       expect(response.headers['retry-after']).toBe('1');
       expect(response.body).toEqual({ errors: { database: [UNAVAILABLE] } });
+    } finally {
+      await testApp.close();
+    }
+  }, 20_000);
+
+  it('when more logins arrive at once than password hashes may be in flight, then the excess gets 503 with Retry-After at once and the others succeed', async () => {
+    // Production's hash cost, so the admitted hashes are still running when the rest arrive.
+    const testApp = await buildTestApp({
+      PASSWORD_HASH_MAX_IN_FLIGHT: '2',
+      PASSWORD_HASH_MEMORY_KIB: '19456',
+      PASSWORD_HASH_ITERATIONS: '2',
+    });
+    const { app } = testApp;
+    try {
+      const username = uniqueName('hashes');
+      const email = `${username}@example.com`;
+      const registered = await call(app, 'POST', '/api/users', {
+        body: { user: { username, email, password: 'password123' } },
+      });
+      expect(registered.status).toBe(201);
+
+      const logins = await Promise.all(
+        Array.from({ length: 8 }, () =>
+          call(app, 'POST', '/api/users/login', {
+            body: { user: { email, password: 'password123' } },
+          }),
+        ),
+      );
+      const refused = logins.filter((login) => login.status === 503);
+      expect(logins.filter((login) => login.status === 200)).toHaveLength(2);
+      expect(refused).toHaveLength(6);
+      for (const login of refused) {
+        expect(login.headers['retry-after']).toBe('1');
+        expect(login.body).toEqual({ errors: { server: [UNAVAILABLE] } });
+      }
+      const metrics = await testApp.metrics.getSingleMetricAsString('http_requests_shed_total');
+      expect(metrics).toMatch(/http_requests_shed_total\{signal="passwordHashes"\} 6/);
+      // Once they are done, password work is admitted again.
+      expect(
+        (
+          await call(app, 'POST', '/api/users/login', {
+            body: { user: { email, password: 'password123' } },
+          })
+        ).status,
+      ).toBe(200);
     } finally {
       await testApp.close();
     }

@@ -30,6 +30,7 @@ export function apiTestEnv(overrides: Record<string, string> = {}): Record<strin
     // many queries on purpose. load-shedding.int.test.ts turns it on.
     LOAD_SHED_MAX_EVENT_LOOP_DELAY_MS: '0',
     LOAD_SHED_MAX_POOL_WAITERS: '0',
+    PASSWORD_HASH_MAX_IN_FLIGHT: '0',
     // Every rate limit a thousandfold: tests write fast from one address. The rate-limit
     // tests set RATE_LIMIT_MULTIPLIER back to 1.
     RATE_LIMIT_MULTIPLIER: '1000',

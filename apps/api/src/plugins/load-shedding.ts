@@ -20,7 +20,8 @@ declare module 'fastify' {
 
 /** This process refused a request to protect the ones it is serving; the error handler's 503. */
 export class OverloadedError extends Error {
-  readonly signal: 'eventLoopDelay' | 'poolWaiters';
+  /** The two checked at arrival, or password hashes queued (modules/users/passwords.ts). */
+  readonly signal: 'eventLoopDelay' | 'poolWaiters' | 'passwordHashes';
 
   constructor(signal: OverloadedError['signal']) {
     super(`overloaded: ${signal}`);
@@ -63,6 +64,12 @@ export const loadSheddingPlugin = fp(
         pressureHandler: async (request) => shed(request, 'eventLoopDelay'),
       });
     }
+    // Refused later, by the work that would queue (password hashes): counted as it is answered.
+    app.addHook('onError', async (_request, _reply, error) => {
+      if (error instanceof OverloadedError && error.signal === 'passwordHashes') {
+        shedRequests.inc({ signal: error.signal });
+      }
+    });
     const { pool } = options;
     if (options.maxPoolWaiters > 0 && pool) {
       app.addHook('onRequest', async (request) => {
