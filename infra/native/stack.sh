@@ -55,6 +55,11 @@ readonly ALERTMANAGER_REPEAT_INTERVAL=4h
 # rolling restart takes each replica out of the load balancer before stopping it, so none is
 # marked failed by it (infra/native/test/rolling-restart waits this long between replicas).
 readonly LB_FAIL_TIMEOUT_SECONDS=2
+# Requests the load balancer has in flight at one replica at most (nginx max_conns); past it,
+# with every replica full, it answers 503 itself, for microseconds of nginx instead of a queue in
+# front of the API's event loop, which its own shedding cannot see (docs/reliability.md, "A
+# spike of 20x"). Overridable for a measurement: HEADROOM_LB_MAX_CONNS_PER_REPLICA.
+readonly LB_MAX_CONNS_PER_REPLICA=${HEADROOM_LB_MAX_CONNS_PER_REPLICA:-32}
 # How long a deploy waits for the load balancer's old nginx workers to finish their requests
 # after a reload (proxy_read_timeout is 30 s; an API request is bounded well below by the API's
 # own deadlines, docs/reliability.md).
@@ -580,7 +585,8 @@ lb_servers() {
   for index in $(replica_indexes api "$API_REPLICAS"); do
     mark=""
     [[ $index == "$out" ]] && mark=" down"
-    printf 'server 127.0.0.1:%s max_fails=1 fail_timeout=%ss%s;\n' "$(api_port "$index")" "$LB_FAIL_TIMEOUT_SECONDS" "$mark"
+    printf 'server 127.0.0.1:%s max_fails=1 fail_timeout=%ss max_conns=%s%s;\n' "$(api_port "$index")" \
+      "$LB_FAIL_TIMEOUT_SECONDS" "$LB_MAX_CONNS_PER_REPLICA" "$mark"
   done
 }
 
