@@ -442,6 +442,20 @@ export const SINGLE_ENDPOINTS = {
       expect: [200, 201],
     }),
   ),
+  // A page that reaches the API and Postgres on every request, with the costliest work a request
+  // can ask for (an argon2id verify): its sustainable rate is low enough that 20 times it can be
+  // offered from this machine (benchmarks/spike-20x.ts). Needs the stack's rate limits raised.
+  login: singleEndpoint(
+    'login',
+    'POST /api/users/login (the seeded authors of the articles set-up read, their password)',
+    false,
+    ({ catalog }, random) => ({
+      method: 'POST',
+      path: '/api/users/login',
+      body: loginBody(pick(catalog.authors, random)),
+      expect: OK,
+    }),
+  ),
   profile: singleEndpoint(
     'profile',
     'GET /api/profiles/:username (anonymous; the authors of the articles set-up read)',
