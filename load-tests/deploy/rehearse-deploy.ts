@@ -14,7 +14,11 @@ import { mkdir, readFile, readlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { RECONNECT_EVERY_REQUESTS } from '@headroom/testing/load-client';
-import { nativeServiceUrls, nativeStackPort } from '@headroom/testing/native-services';
+import {
+  nativeServices,
+  nativeServiceUrls,
+  nativeStackPort,
+} from '@headroom/testing/native-services';
 import { repoRoot } from '@headroom/testing/processes';
 import autocannon from 'autocannon';
 import pg from 'pg';
@@ -240,6 +244,11 @@ function startReads(siteUrl: string, session: Session) {
  * run by hand: nothing deployed uses the column any more.
  */
 async function removeRehearsalLeftovers(database: pg.Client): Promise<void> {
+  const { rows } = await database.query<{ migrated: boolean }>(
+    "SELECT to_regclass('_prisma_migrations') IS NOT NULL AS migrated",
+  );
+  // A database never migrated holds nothing of a rehearsal.
+  if (!rows[0]?.migrated) return;
   await database.query(`ALTER TABLE "articles" DROP COLUMN IF EXISTS "${NEXT_COLUMN}"`);
   await database.query(
     `DELETE FROM "_prisma_migrations" WHERE right(migration_name, length($1)) = $1`,
@@ -279,10 +288,13 @@ async function main(): Promise<boolean> {
     const next = git(['rev-parse', branch]);
     figures.next = next.slice(0, 12);
 
-    await npmRun('stack:up');
+    // Postgres first, and an earlier run's leftovers out of it before stack:up migrates: a NEXT
+    // migration that failed there stays recorded as failed, and Prisma then applies nothing.
+    nativeServices('up', 'stack');
     database = new pg.Client({ connectionString: nativeServiceUrls('stack').DATABASE_URL });
     await database.connect();
     await removeRehearsalLeftovers(database);
+    await npmRun('stack:up');
     // BASE as a release of its own (its work tree, its build): what NEXT replaces and what the
     // rollback returns to. Before the load: this is the set-up, not the rehearsal.
     await npmRun('stack:deploy', base);
