@@ -590,18 +590,32 @@ lb_servers() {
   done
 }
 
-# lb_up [OUT]: render and start or reload the load balancer; after a reload, wait until the old
-# nginx workers have finished the requests they held (until then they may still use OUT).
+# lb_up [OUT]: render and start or reload the load balancer; after a reload, wait until every
+# nginx worker from before it has exited. `nginx -s reload` returns before the master has even
+# started the new workers, and the old ones keep sending requests (to OUT too) until they have
+# finished theirs: a roll-over that stopped a replica sooner got 503s (3 in one rehearsal).
 lb_up() {
-  local master
+  local master="" old_workers=""
+  if master="$(live_pid "$LB_DIR/nginx.pid" nginx)"; then old_workers="$(lb_workers "$master")"; fi
   LB_LISTEN="127.0.0.1:$LB_PORT" LB_API_SERVERS="$(lb_servers "${1:-}")" bash "$NGINX" up lb "$LB_DIR" >&2
-  master="$(live_pid "$LB_DIR/nginx.pid" nginx)" || return 0
-  wait_until "$LB_RELOAD_TIMEOUT" lb_reload_finished "$master" ||
+  [[ -n $old_workers ]] || return 0
+  wait_until "$LB_RELOAD_TIMEOUT" lb_workers_gone "$master" "$old_workers" ||
     log "lb: old workers still finishing requests after ${LB_RELOAD_TIMEOUT}s"
 }
 
-lb_reload_finished() {
-  ! ps --ppid "$1" -o args= | grep -q 'shutting down'
+# lb_workers MASTER: the pids of the nginx master's children, one a line.
+lb_workers() {
+  ps --ppid "$1" -o pid= | tr -d ' '
+}
+
+# lb_workers_gone MASTER PIDS: none of PIDS is still a child of MASTER.
+lb_workers_gone() {
+  local pid running
+  running="$(lb_workers "$1")"
+  for pid in $2; do
+    if grep -qx "$pid" <<<"$running"; then return 1; fi
+  done
+  return 0
 }
 
 web_origin_up() {
