@@ -38,17 +38,28 @@ part_port() {
   bash "$STACK" ports --profile "$profile" | awk -v name="$1" '$1 == name { print $2 }'
 }
 
-sentinel_port="$(part_port redis-sentinel-1)"
-[[ -n $sentinel_port ]] || die "the $profile profile has no Sentinels (infra/topology/ports.txt)"
+# Every Sentinel's port: any one of them that answers names the primary, as for the apps, so
+# a rehearsal with a Sentinel down (the quorum is 2 of 3) still runs.
+mapfile -t sentinel_ports < <(bash "$STACK" ports --profile "$profile" |
+  awk '$1 ~ /^redis-sentinel-[0-9]+$/ { print $2 }')
+((${#sentinel_ports[@]} > 0)) || die "the $profile profile has no Sentinels (infra/topology/ports.txt)"
 api_port="$(part_port api-1)"
 password_file="$REPO_ROOT/.local/$profile/redis.password"
 [[ -s $password_file ]] || die "no $(rel "$password_file"): is the $profile stack up? (npm run stack:up)"
 export REDISCLI_AUTH
 REDISCLI_AUTH="$(cat "$password_file")"
 
+# The primary's port as the first Sentinel that answers names it; empty when none answers.
 primary_port() {
-  redis-cli -h 127.0.0.1 -p "$sentinel_port" --raw sentinel get-master-addr-by-name \
-    "$SENTINEL_MASTER_NAME" 2>/dev/null | sed -n 2p
+  local port answer
+  for port in "${sentinel_ports[@]}"; do
+    answer="$(redis-cli -h 127.0.0.1 -p "$port" --raw sentinel get-master-addr-by-name \
+      "$SENTINEL_MASTER_NAME" 2>/dev/null | sed -n 2p)" || answer=""
+    if [[ -n $answer ]]; then
+      echo "$answer"
+      return 0
+    fi
+  done
 }
 
 role_of() {
@@ -62,7 +73,8 @@ readyz() {
 now_ms() { date +%s%3N; }
 
 old_port="$(primary_port)"
-[[ -n $old_port ]] || die "Sentinel :$sentinel_port names no primary '$SENTINEL_MASTER_NAME'"
+[[ -n $old_port ]] ||
+  die "no Sentinel (:${sentinel_ports[*]}) names a primary '$SENTINEL_MASTER_NAME'; npm run stack:status"
 [[ "$(readyz)" == 200 ]] || die "api-1 (:$api_port) is not ready before the failover; npm run stack:status"
 old_pid="$(redis-cli -h 127.0.0.1 -p "$old_port" info server | sed -n 's/^process_id:\([0-9]*\).*/\1/p')"
 [[ -n $old_pid ]] || die "the primary :$old_port does not answer"
