@@ -125,11 +125,16 @@ describe('an unavailable database', () => {
   }, 20_000);
 
   it('when more logins arrive at once than password hashes may be in flight, then the excess gets 503 with Retry-After at once and the others succeed', async () => {
-    // Production's hash cost, so the admitted hashes are still running when the rest arrive.
+    // The eight logins reach the hasher spread over the time their rate-limit checks and user
+    // lookups take, tens of milliseconds on a busy CI machine; at production's cost (about 50 ms
+    // a hash here) the first two could finish before the last arrive. 300 iterations make each
+    // hash take about a second (measured: 991 ms on the 2-core machine), so the two admitted
+    // hashes are certainly still running when the other six arrive. Verification uses the cost
+    // stored in the hash, so registering at this cost sets the cost of every login below.
     const testApp = await buildTestApp({
       PASSWORD_HASH_MAX_IN_FLIGHT: '2',
       PASSWORD_HASH_MEMORY_KIB: '19456',
-      PASSWORD_HASH_ITERATIONS: '2',
+      PASSWORD_HASH_ITERATIONS: '300',
     });
     const { app } = testApp;
     try {
