@@ -50,6 +50,14 @@ const OUTBOX_CHANNEL = 'outbox_events';
  */
 export const ROUTABLE_TYPES = Object.keys(followUps);
 
+/**
+ * Deduplication windows (JobRequest's `dedupe`) this relay remembers having opened, at most;
+ * past it, the oldest are forgotten and their events ask Redis again, as without the memory.
+ * One entry per article commented on in the last COMMENT_EMAIL_WINDOW_SECONDS: 10,000 is a
+ * few hundred kilobytes.
+ */
+export const MAX_REMEMBERED_DEDUPLICATION_WINDOWS = 10_000;
+
 /** After a failed round (Redis or Postgres down), wait this long before the next one. */
 const RETRY_AFTER_FAILURE_MS = 1_000;
 /** How long to wait before reconnecting a dropped LISTEN connection. */
@@ -94,6 +102,13 @@ export function createOutboxRelay(deps: {
   let wakeAgain = false;
   let pollTimer: NodeJS.Timeout | undefined;
   let listener: pg.Client | null = null;
+  // `<job name>:<deduplication key>` -> the time (ms) before which the window this relay opened
+  // is surely still open in BullMQ. An event inside it would cost a budget increment, an add
+  // that BullMQ drops and the budget's refund: three round trips for nothing, and on a busy
+  // article that is nearly every comment (docs/background-jobs.md). Skipped here instead. (A
+  // batch delivered again finds its job already there and remembers the window from then, up to
+  // DELIVERY_TRANSACTION_TIMEOUT_MS late: at worst one email fewer, as with the budget's "about".)
+  const openWindows = new Map<string, number>();
 
   async function enqueue(event: OutboxRow) {
     const parent = propagation.extract(ROOT_CONTEXT, event.trace_context ?? {});
@@ -109,6 +124,9 @@ export function createOutboxRelay(deps: {
         opts: { jobId: string; deduplication?: { id: string; ttl: number } },
       ) => Promise<{ id?: string | undefined }>;
     };
+    // BullMQ keeps a deduplication key per queue: so does the memory.
+    const windowKey = job.dedupe && `${job.name}:${job.dedupe.key}`;
+    if (windowKey && (openWindows.get(windowKey) ?? 0) > Date.now()) return;
     const budget = job.budget && {
       ...job.budget,
       key: `${deps.budgets.keyPrefix}:budget:${job.budget.key}`,
@@ -131,6 +149,8 @@ export function createOutboxRelay(deps: {
       }
     }
     const jobId = `${event.id}.${job.name}`;
+    // Before the add: BullMQ starts the window when it runs the add, no earlier than this.
+    const addedFrom = Date.now();
     const added = await queue.add(job.name, job.payload, {
       jobId,
       ...(job.dedupe && {
@@ -140,6 +160,21 @@ export function createOutboxRelay(deps: {
     // Deduplication dropped it (the existing job came back): nothing was spent after all. (A
     // batch delivered again after a failed commit spends twice: the bound is "about".)
     if (budget && added.id !== jobId) await deps.budgets.redis.decr(budget.key);
+    if (windowKey && job.dedupe && added.id === jobId) {
+      rememberWindow(windowKey, addedFrom + job.dedupe.seconds * 1000);
+    }
+  }
+
+  function rememberWindow(key: string, closesAt: number) {
+    openWindows.delete(key);
+    openWindows.set(key, closesAt);
+    if (openWindows.size <= MAX_REMEMBERED_DEDUPLICATION_WINDOWS) return;
+    // A Map iterates in insertion order: the first entries are the oldest windows.
+    const now = Date.now();
+    for (const [oldKey, oldClosesAt] of openWindows) {
+      if (openWindows.size <= MAX_REMEMBERED_DEDUPLICATION_WINDOWS && oldClosesAt > now) break;
+      openWindows.delete(oldKey);
+    }
   }
 
   /**

@@ -1,11 +1,13 @@
 // Comment emails are limited per article (COMMENT_EMAIL_WINDOW_SECONDS in the jobs contract):
 // a burst of comments on one article becomes one send-email job, deduplicated in BullMQ by the
-// relay, and the comments after the first cost no job at all; and per commenter
+// relay, and the comments after the first cost no job at all (nor, once the relay remembers the
+// window it opened, any Redis work); and per commenter
 // (COMMENT_EMAILS_PER_COMMENTER_PER_HOUR), whatever the articles. No one can flood an author's
 // inbox, or spend the shared email budget, by commenting.
 
 import { COMMENT_EMAILS_PER_COMMENTER_PER_HOUR } from '@headroom/jobs/contract';
 import { startWorkerProcess, type WorkerProcess } from '@headroom/testing/processes';
+import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { countRows, insertArticle, insertUsers, recordEvent } from './support/seed-sql.ts';
 import { openTestQueues, type TestQueues } from './support/test-queues.ts';
@@ -26,6 +28,33 @@ afterAll(async () => {
   await stack?.close();
 });
 
+/** A comment on the article, and its event, as the API writes them. */
+async function comment(articleId: number, authorId: number): Promise<string> {
+  const { rows } = await stack.sql.query<{ id: number }>(
+    `INSERT INTO comments (body, article_id, author_id, updated_at)
+     VALUES ('hello', $1, $2, now()) RETURNING id`,
+    [articleId, authorId],
+  );
+  const commentId = rows[0]!.id;
+  return recordEvent(stack.sql, {
+    type: 'comment.created',
+    payload: { commentId, articleId, authorId },
+  });
+}
+
+/** Until the relay has delivered every one of these events. */
+async function delivered(events: string[]) {
+  await expect
+    .poll(
+      () =>
+        countRows(stack.sql, 'outbox_events WHERE id = ANY($1::uuid[]) AND delivered_at IS NULL', [
+          events,
+        ]),
+      { timeout: 15_000 },
+    )
+    .toBe(0);
+}
+
 describe('comment emails', () => {
   it('when many comments land on one article, then its author gets one send-email job; another article gets its own', async () => {
     const [author, ...commenters] = (await insertUsers(stack.sql, 4)) as number[];
@@ -33,18 +62,6 @@ describe('comment emails', () => {
       await insertArticle(stack.sql, author as number),
       await insertArticle(stack.sql, author as number),
     ];
-    const comment = async (articleId: number, authorId: number) => {
-      const { rows } = await stack.sql.query<{ id: number }>(
-        `INSERT INTO comments (body, article_id, author_id, updated_at)
-         VALUES ('hello', $1, $2, now()) RETURNING id`,
-        [articleId, authorId],
-      );
-      const commentId = rows[0]!.id;
-      return recordEvent(stack.sql, {
-        type: 'comment.created',
-        payload: { commentId, articleId, authorId },
-      });
-    };
     const onBusy = [];
     for (const commenter of [...commenters, ...commenters]) {
       onBusy.push(await comment(busy, commenter));
@@ -52,17 +69,7 @@ describe('comment emails', () => {
     const onQuiet = await comment(quiet, commenters[0] as number);
     const events = [...onBusy, onQuiet];
 
-    await expect
-      .poll(
-        () =>
-          countRows(
-            stack.sql,
-            'outbox_events WHERE id = ANY($1::uuid[]) AND delivered_at IS NULL',
-            [events],
-          ),
-        { timeout: 15_000 },
-      )
-      .toBe(0);
+    await delivered(events);
     const jobs = await Promise.all(
       events.map(
         async (eventId) => (await queues.job('send-email', `${eventId}.send-email`)) !== undefined,
@@ -107,5 +114,26 @@ describe('comment emails', () => {
     );
     expect(added.filter(Boolean)).toHaveLength(COMMENT_EMAILS_PER_COMMENTER_PER_HOUR);
     expect(added.slice(0, COMMENT_EMAILS_PER_COMMENTER_PER_HOUR).every(Boolean)).toBe(true);
+  });
+
+  it("when the relay has opened an article's window, then the comments inside it cost no Redis work, not even the deduplication check", async () => {
+    const [author, commenter] = (await insertUsers(stack.sql, 2)) as [number, number];
+    const articleId = await insertArticle(stack.sql, author);
+    const first = await comment(articleId, commenter);
+    await delivered([first]);
+    expect(await queues.job('send-email', `${first}.send-email`)).toBeDefined();
+
+    // BullMQ's own record of the window goes: a comment that reached Redis now would be added.
+    const windowKey = `${stack.queuePrefix}:send-email:de:new-comment:${articleId}`;
+    const redis = new Redis(stack.redisUrl);
+    try {
+      expect(await redis.del(windowKey)).toBe(1);
+    } finally {
+      redis.disconnect();
+    }
+    const second = await comment(articleId, commenter);
+    await delivered([second]);
+    // The relay remembered the window it opened, and never asked.
+    expect(await queues.job('send-email', `${second}.send-email`)).toBeUndefined();
   });
 });
