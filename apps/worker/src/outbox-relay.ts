@@ -58,6 +58,12 @@ export const ROUTABLE_TYPES = Object.keys(followUps);
  */
 export const MAX_REMEMBERED_DEDUPLICATION_WINDOWS = 10_000;
 
+/**
+ * How far the clock of the API that recorded an event may run ahead of this worker's. A window
+ * learnt from an event's time is taken to close this much sooner than the time says.
+ */
+const CLOCKS_AGREE_WITHIN_MS = 1_000;
+
 /** After a failed round (Redis or Postgres down), wait this long before the next one. */
 const RETRY_AFTER_FAILURE_MS = 1_000;
 /** How long to wait before reconnecting a dropped LISTEN connection. */
@@ -67,6 +73,15 @@ const LISTEN_RECONNECT_MS = 1_000;
  * and the locks it holds should go back to the other relays.
  */
 const DELIVERY_TRANSACTION_TIMEOUT_MS = 30_000;
+
+/**
+ * When the event behind a job the relay added was recorded: the time in the first 48 bits of its
+ * id, `<event id>.<job name>`, when the event id is a UUIDv7 (the API's and the worker's are).
+ */
+export function recordedAt(jobId: string | undefined): number | undefined {
+  const match = /^([0-9a-f]{8})-([0-9a-f]{4})-7[0-9a-f]{3}-[89ab]/i.exec(jobId ?? '');
+  return match ? Number.parseInt(`${match[1]}${match[2]}`, 16) : undefined;
+}
 
 interface OutboxRow {
   id: string;
@@ -102,12 +117,10 @@ export function createOutboxRelay(deps: {
   let wakeAgain = false;
   let pollTimer: NodeJS.Timeout | undefined;
   let listener: pg.Client | null = null;
-  // `<job name>:<deduplication key>` -> the time (ms) before which the window this relay opened
-  // is surely still open in BullMQ. An event inside it would cost a budget increment, an add
-  // that BullMQ drops and the budget's refund: three round trips for nothing, and on a busy
-  // article that is nearly every comment (docs/background-jobs.md). Skipped here instead. (A
-  // batch delivered again finds its job already there and remembers the window from then, up to
-  // DELIVERY_TRANSACTION_TIMEOUT_MS late: at worst one email fewer, as with the budget's "about".)
+  // `<job name>:<deduplication key>` -> the time (ms) before which a window is surely still open
+  // in BullMQ. An event inside it would cost a budget increment, an add that BullMQ drops and
+  // the budget's refund: three round trips for nothing, and on a busy article that is nearly
+  // every comment (docs/background-jobs.md). Skipped here instead.
   const openWindows = new Map<string, number>();
 
   async function enqueue(event: OutboxRow) {
@@ -149,7 +162,7 @@ export function createOutboxRelay(deps: {
       }
     }
     const jobId = `${event.id}.${job.name}`;
-    // Before the add: BullMQ starts the window when it runs the add, no earlier than this.
+    // Before the add: BullMQ starts a window when it runs the add, no earlier than this.
     const addedFrom = Date.now();
     const added = await queue.add(job.name, job.payload, {
       jobId,
@@ -160,12 +173,19 @@ export function createOutboxRelay(deps: {
     // Deduplication dropped it (the existing job came back): nothing was spent after all. (A
     // batch delivered again after a failed commit spends twice: the bound is "about".)
     if (budget && added.id !== jobId) await deps.budgets.redis.decr(budget.key);
-    if (windowKey && job.dedupe && added.id === jobId) {
-      rememberWindow(windowKey, addedFrom + job.dedupe.seconds * 1000);
+    if (windowKey && job.dedupe) {
+      // The window opened when the job that came back was added: this one (now, or on an earlier
+      // delivery of this batch), or one another relay, or an earlier run of this worker, added
+      // for an earlier event. Either way no sooner than that job's event was recorded.
+      const openedFrom = recordedAt(added.id) ?? (added.id === jobId ? addedFrom : undefined);
+      if (openedFrom !== undefined) {
+        rememberWindow(windowKey, openedFrom + job.dedupe.seconds * 1000 - CLOCKS_AGREE_WITHIN_MS);
+      }
     }
   }
 
   function rememberWindow(key: string, closesAt: number) {
+    if (closesAt <= Date.now()) return;
     openWindows.delete(key);
     openWindows.set(key, closesAt);
     if (openWindows.size <= MAX_REMEMBERED_DEDUPLICATION_WINDOWS) return;

@@ -5,7 +5,11 @@
 // (COMMENT_EMAILS_PER_COMMENTER_PER_HOUR), whatever the articles. No one can flood an author's
 // inbox, or spend the shared email budget, by commenting.
 
-import { COMMENT_EMAILS_PER_COMMENTER_PER_HOUR } from '@headroom/jobs/contract';
+import {
+  COMMENT_EMAIL_WINDOW_SECONDS,
+  COMMENT_EMAILS_PER_COMMENTER_PER_HOUR,
+} from '@headroom/jobs/contract';
+import { uuidv7 } from '@headroom/jobs/record-event';
 import { startWorkerProcess, type WorkerProcess } from '@headroom/testing/processes';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -135,5 +139,44 @@ describe('comment emails', () => {
     await delivered([second]);
     // The relay remembered the window it opened, and never asked.
     expect(await queues.job('send-email', `${second}.send-email`)).toBeUndefined();
+  });
+
+  it('when another relay opened the window, then this one learns when it closes from the job that holds it, and asks no more', async () => {
+    const [author, commenter] = (await insertUsers(stack.sql, 2)) as [number, number];
+    const articleId = await insertArticle(stack.sql, author);
+    const { rows } = await stack.sql.query<{ id: number }>(
+      `INSERT INTO comments (body, article_id, author_id, updated_at)
+       VALUES ('first', $1, $2, now()) RETURNING id`,
+      [articleId, commenter],
+    );
+    // As another worker's relay adds the first comment's job: its id starts with a UUIDv7 event id.
+    const queue = queues.queues['send-email'] as unknown as {
+      add: (name: string, data: unknown, opts: object) => Promise<unknown>;
+    };
+    await queue.add(
+      'send-email',
+      { template: 'new-comment', commentId: rows[0]!.id },
+      {
+        jobId: `${uuidv7()}.send-email`,
+        deduplication: {
+          id: `new-comment:${articleId}`,
+          ttl: COMMENT_EMAIL_WINDOW_SECONDS * 1000,
+        },
+      },
+    );
+    const second = await comment(articleId, commenter);
+    await delivered([second]);
+    expect(await queues.job('send-email', `${second}.send-email`)).toBeUndefined();
+
+    const windowKey = `${stack.queuePrefix}:send-email:de:new-comment:${articleId}`;
+    const redis = new Redis(stack.redisUrl);
+    try {
+      expect(await redis.del(windowKey)).toBe(1);
+    } finally {
+      redis.disconnect();
+    }
+    const third = await comment(articleId, commenter);
+    await delivered([third]);
+    expect(await queues.job('send-email', `${third}.send-email`)).toBeUndefined();
   });
 });
