@@ -90,6 +90,19 @@ describe('the relay is the backstop for an invalidation the API could not apply'
     const { slug } = await conduit.publish(author, { title: 'Before the freeze' });
     const id = await articleId(slug);
     const card = `${PREFIX}article:${id}:card`;
+    // The publication's own follow-ups settle first: the worker renders the body and records
+    // article.rendered, whose invalidation would drop the entry read below if it came after it.
+    await expect
+      .poll(
+        () =>
+          countRows(
+            stack.sql,
+            "outbox_events WHERE type = 'article.rendered' AND payload->>'articleId' = $1 AND invalidated_at IS NOT NULL",
+            [String(id)],
+          ),
+        { timeout: 10_000 },
+      )
+      .toBe(1);
     await conduit.call('GET', `/api/articles/${slug}`);
     // An entity is its version (`K:v`) and its data (`K`, tagged with that version).
     expect(await inspector.get(card)).toContain('Before the freeze');
