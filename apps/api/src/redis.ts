@@ -28,7 +28,8 @@ export function createRedisClient(target: QueueRedisTarget): Redis {
     connectTimeout: REDIS_CONNECT_TIMEOUT_MS,
     commandTimeout: REDIS_COMMAND_TIMEOUT_MS,
     // A limited write counts against two limits at once (per user, per address): their commands
-    // leave in one write to the socket instead of one each (docs/capacity.md, "A leaner hot path").
+    // leave in one write to the socket instead of one each (docs/capacity.md, "The relay's memory
+    // of windows").
     enableAutoPipelining: true,
   });
 }

@@ -51,8 +51,8 @@ const OUTBOX_CHANNEL = 'outbox_events';
 export const ROUTABLE_TYPES = Object.keys(followUps);
 
 /**
- * Deduplication windows (JobRequest's `dedupe`) this relay remembers having opened, at most;
- * past it, the oldest are forgotten and their events ask Redis again, as without the memory.
+ * Deduplication windows (JobRequest's `dedupe`) this relay remembers, at most; past it, the
+ * oldest are forgotten and their events ask Redis again, as without the memory.
  * One entry per article commented on in the last COMMENT_EMAIL_WINDOW_SECONDS: 10,000 is a
  * few hundred kilobytes.
  */
@@ -138,8 +138,11 @@ export function createOutboxRelay(deps: {
       ) => Promise<{ id?: string | undefined }>;
     };
     // BullMQ keeps a deduplication key per queue: so does the memory.
-    const windowKey = job.dedupe && `${job.name}:${job.dedupe.key}`;
-    if (windowKey && (openWindows.get(windowKey) ?? 0) > Date.now()) return;
+    const window = job.dedupe && {
+      key: `${job.name}:${job.dedupe.key}`,
+      lengthMs: job.dedupe.seconds * 1000,
+    };
+    if (window && (openWindows.get(window.key) ?? 0) > Date.now()) return;
     const budget = job.budget && {
       ...job.budget,
       key: `${deps.budgets.keyPrefix}:budget:${job.budget.key}`,
@@ -162,8 +165,6 @@ export function createOutboxRelay(deps: {
       }
     }
     const jobId = `${event.id}.${job.name}`;
-    // Before the add: BullMQ starts a window when it runs the add, no earlier than this.
-    const addedFrom = Date.now();
     const added = await queue.add(job.name, job.payload, {
       jobId,
       ...(job.dedupe && {
@@ -173,14 +174,12 @@ export function createOutboxRelay(deps: {
     // Deduplication dropped it (the existing job came back): nothing was spent after all. (A
     // batch delivered again after a failed commit spends twice: the bound is "about".)
     if (budget && added.id !== jobId) await deps.budgets.redis.decr(budget.key);
-    if (windowKey && job.dedupe) {
-      // The window opened when the job that came back was added: this one (now, or on an earlier
-      // delivery of this batch), or one another relay, or an earlier run of this worker, added
-      // for an earlier event. Either way no sooner than that job's event was recorded.
-      const openedFrom = recordedAt(added.id) ?? (added.id === jobId ? addedFrom : undefined);
-      if (openedFrom !== undefined) {
-        rememberWindow(windowKey, openedFrom + job.dedupe.seconds * 1000 - CLOCKS_AGREE_WITHIN_MS);
-      }
+    // The window opened when the job that came back was added: this one (now, or on an earlier
+    // delivery of this batch), or one another relay, or an earlier run of this worker, added for
+    // an earlier event. Either way no sooner than that job's event was recorded.
+    const openedFrom = recordedAt(added.id);
+    if (window && openedFrom !== undefined) {
+      rememberWindow(window.key, openedFrom + window.lengthMs - CLOCKS_AGREE_WITHIN_MS);
     }
   }
 

@@ -1,7 +1,7 @@
 // Comment emails are limited per article (COMMENT_EMAIL_WINDOW_SECONDS in the jobs contract):
 // a burst of comments on one article becomes one send-email job, deduplicated in BullMQ by the
-// relay, and the comments after the first cost no job at all (nor, once the relay remembers the
-// window it opened, any Redis work); and per commenter
+// relay, and the comments after the first cost no job at all (nor, once the relay knows of the
+// window, any Redis work); and per commenter
 // (COMMENT_EMAILS_PER_COMMENTER_PER_HOUR), whatever the articles. No one can flood an author's
 // inbox, or spend the shared email budget, by commenting.
 
@@ -32,18 +32,37 @@ afterAll(async () => {
   await stack?.close();
 });
 
-/** A comment on the article, and its event, as the API writes them. */
-async function comment(articleId: number, authorId: number): Promise<string> {
+/** A comment on the article, without its event; returns its id. */
+async function insertComment(articleId: number, authorId: number): Promise<number> {
   const { rows } = await stack.sql.query<{ id: number }>(
     `INSERT INTO comments (body, article_id, author_id, updated_at)
      VALUES ('hello', $1, $2, now()) RETURNING id`,
     [articleId, authorId],
   );
-  const commentId = rows[0]!.id;
+  return rows[0]!.id;
+}
+
+/** A comment on the article, and its event, as the API writes them; returns the event's id. */
+async function comment(articleId: number, authorId: number): Promise<string> {
+  const commentId = await insertComment(articleId, authorId);
   return recordEvent(stack.sql, {
     type: 'comment.created',
     payload: { commentId, articleId, authorId },
   });
+}
+
+/**
+ * Deletes BullMQ's own record of the article's email window: from then on, a comment whose
+ * event reached Redis would be added as a job, so one that is not was never asked about.
+ */
+async function forgetWindowInRedis(articleId: number) {
+  const redis = new Redis(stack.redisUrl);
+  try {
+    const deleted = await redis.del(`${stack.queuePrefix}:send-email:de:new-comment:${articleId}`);
+    expect(deleted).toBe(1);
+  } finally {
+    redis.disconnect();
+  }
 }
 
 /** Until the relay has delivered every one of these events. */
@@ -88,29 +107,9 @@ describe('comment emails', () => {
     const events: string[] = [];
     for (let index = 0; index < COMMENT_EMAILS_PER_COMMENTER_PER_HOUR + 3; index++) {
       const articleId = await insertArticle(stack.sql, author);
-      const { rows } = await stack.sql.query<{ id: number }>(
-        `INSERT INTO comments (body, article_id, author_id, updated_at)
-         VALUES ('me again', $1, $2, now()) RETURNING id`,
-        [articleId, commenter],
-      );
-      events.push(
-        await recordEvent(stack.sql, {
-          type: 'comment.created',
-          payload: { commentId: rows[0]!.id, articleId, authorId: commenter },
-        }),
-      );
+      events.push(await comment(articleId, commenter));
     }
-    await expect
-      .poll(
-        () =>
-          countRows(
-            stack.sql,
-            'outbox_events WHERE id = ANY($1::uuid[]) AND delivered_at IS NULL',
-            [events],
-          ),
-        { timeout: 15_000 },
-      )
-      .toBe(0);
+    await delivered(events);
     const added = await Promise.all(
       events.map(
         async (eventId) => (await queues.job('send-email', `${eventId}.send-email`)) !== undefined,
@@ -127,35 +126,24 @@ describe('comment emails', () => {
     await delivered([first]);
     expect(await queues.job('send-email', `${first}.send-email`)).toBeDefined();
 
-    // BullMQ's own record of the window goes: a comment that reached Redis now would be added.
-    const windowKey = `${stack.queuePrefix}:send-email:de:new-comment:${articleId}`;
-    const redis = new Redis(stack.redisUrl);
-    try {
-      expect(await redis.del(windowKey)).toBe(1);
-    } finally {
-      redis.disconnect();
-    }
+    await forgetWindowInRedis(articleId);
     const second = await comment(articleId, commenter);
     await delivered([second]);
-    // The relay remembered the window it opened, and never asked.
+    // The relay learnt the window from the job its own add returned, and never asked.
     expect(await queues.job('send-email', `${second}.send-email`)).toBeUndefined();
   });
 
   it('when another relay opened the window, then this one learns when it closes from the job that holds it, and asks no more', async () => {
     const [author, commenter] = (await insertUsers(stack.sql, 2)) as [number, number];
     const articleId = await insertArticle(stack.sql, author);
-    const { rows } = await stack.sql.query<{ id: number }>(
-      `INSERT INTO comments (body, article_id, author_id, updated_at)
-       VALUES ('first', $1, $2, now()) RETURNING id`,
-      [articleId, commenter],
-    );
+    const firstCommentId = await insertComment(articleId, commenter);
     // As another worker's relay adds the first comment's job: its id starts with a UUIDv7 event id.
     const queue = queues.queues['send-email'] as unknown as {
       add: (name: string, data: unknown, opts: object) => Promise<unknown>;
     };
     await queue.add(
       'send-email',
-      { template: 'new-comment', commentId: rows[0]!.id },
+      { template: 'new-comment', commentId: firstCommentId },
       {
         jobId: `${uuidv7()}.send-email`,
         deduplication: {
@@ -168,13 +156,7 @@ describe('comment emails', () => {
     await delivered([second]);
     expect(await queues.job('send-email', `${second}.send-email`)).toBeUndefined();
 
-    const windowKey = `${stack.queuePrefix}:send-email:de:new-comment:${articleId}`;
-    const redis = new Redis(stack.redisUrl);
-    try {
-      expect(await redis.del(windowKey)).toBe(1);
-    } finally {
-      redis.disconnect();
-    }
+    await forgetWindowInRedis(articleId);
     const third = await comment(articleId, commenter);
     await delivered([third]);
     expect(await queues.job('send-email', `${third}.send-email`)).toBeUndefined();

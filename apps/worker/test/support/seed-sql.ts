@@ -2,6 +2,7 @@
 // outbox events recorded the way the API records them, for tests that need no API process.
 import { randomBytes } from 'node:crypto';
 import type { DomainEvent } from '@headroom/jobs/contract';
+import { uuidv7 } from '@headroom/jobs/record-event';
 import type pg from 'pg';
 
 /** Creates `count` users with unique names; returns their ids in ascending order. */
@@ -43,11 +44,14 @@ export async function insertArticle(
   return rows[0]!.id;
 }
 
-/** Inserts an outbox event (what the API's recordEvent does); returns its id. */
+/**
+ * Inserts an outbox event (what the API's recordEvent does, with the same UUIDv7 id, whose time
+ * the relay reads); returns its id.
+ */
 export async function recordEvent(sql: pg.Pool, event: DomainEvent): Promise<string> {
   const { rows } = await sql.query<{ id: string }>(
-    `INSERT INTO outbox_events (id, type, payload) VALUES (gen_random_uuid(), $1, $2) RETURNING id`,
-    [event.type, JSON.stringify(event.payload)],
+    `INSERT INTO outbox_events (id, type, payload) VALUES ($1, $2, $3) RETURNING id`,
+    [uuidv7(), event.type, JSON.stringify(event.payload)],
   );
   return rows[0]!.id;
 }
